@@ -1,0 +1,52 @@
+import { ConfigError, loadConfig } from './config.js';
+import { type Command, type CommandContext, EXIT, UsageError } from './cli/command.js';
+import { ingestCommand } from './cli/ingest.command.js';
+import { matchCommand } from './cli/match.command.js';
+import { migrateCommand } from './cli/migrate.command.js';
+import { UserError } from './errors.js';
+
+const USAGE = `Usage: paperboy <command> [options]
+
+Commands:
+  migrate                                   apply database migrations
+  ingest --source seed [--file F]           store papers from a source
+  match <topic>... [--json] [--limit N]     the ranked papers the topics match
+
+Settings come from environment variables; see the README.`;
+
+const COMMANDS: Record<string, Command> = {
+  migrate: migrateCommand,
+  ingest: ingestCommand,
+  match: matchCommand,
+};
+
+/** Runs one command and returns its exit code: 0 done, 1 failed, 2 bad usage or input. */
+export async function runCli(argv: string[], io: Omit<CommandContext, 'config'>): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout.write(`${USAGE}\n`);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`paperboy: unknown command "${name}"\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await command(args, { ...io, config: loadConfig() });
+  } catch (err) {
+    const oneLine = (message: string) => message.replace(/\s*\n\s*/g, '; ');
+    if (err instanceof ConfigError) {
+      io.stderr.write(`paperboy: invalid setting: ${oneLine(err.message)}\n`);
+      return EXIT.usage;
+    }
+    // parseArgs throws TypeErrors with a code for unknown or malformed options.
+    const code = (err as { code?: string }).code;
+    if (err instanceof UsageError || err instanceof UserError || code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`paperboy ${name}: ${oneLine((err as Error).message)}\n`);
+      return EXIT.usage;
+    }
+    io.stderr.write(`paperboy ${name}: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,17 @@
+import type { Config } from '../config.js';
+
+export interface CommandContext {
+  config: Config;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+/** A CLI command: arguments in, exit code out. */
+export type Command = (args: string[], context: CommandContext) => Promise<number>;
+
+/** Bad usage or bad input: the CLI prints the message as one line and exits with 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

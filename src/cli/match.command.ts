@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+import { createServices } from '../services.js';
+import { openStore } from '../store.js';
+import { MAX_MATCH_LIMIT } from '../web/matches.routes.js';
+import { type Command, EXIT, UsageError } from './command.js';
+
+export const matchCommand: Command = async (args, { config, stdout }) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean', default: false }, limit: { type: 'string', default: '10' } },
+    allowPositionals: true,
+  });
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MATCH_LIMIT) {
+    throw new UsageError(`--limit must be a whole number from 1 to ${MAX_MATCH_LIMIT} (got "${values.limit}")`);
+  }
+  if (positionals.length === 0) throw new UsageError('match needs at least one topic, such as: paperboy match "test-time adaptation"');
+
+  const { db } = openStore(config.databasePath, { seedIfEmpty: true });
+  try {
+    // Each argument is one topic, as one line of the subscribe form is.
+    const results = createServices(db).search.search(positionals, { limit });
+    if (values.json) {
+      stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    if (results.length === 0) {
+      stdout.write('No paper matches those topics.\n');
+      return EXIT.ok;
+    }
+    results.forEach((paper, index) => {
+      const votes = paper.upvotes === null ? '' : ` · ${paper.upvotes} upvotes`;
+      stdout.write(`${String(index + 1).padStart(2)}. ${paper.title}\n`);
+      stdout.write(`    score ${paper.score.toFixed(3)}${votes} · matched: ${paper.matched.join(', ')} · ${paper.id}\n`);
+    });
+    return EXIT.ok;
+  } finally {
+    db.close();
+  }
+};

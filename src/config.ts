@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting paperboy reads, parsed once at start-up. Nothing else in the
+ * program reads `process.env`: settings are passed in from here.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Header-bound values must never carry CR/LF, or they could inject headers. */
+const noLineBreaks = (value: string) => !/[\r\n]/.test(value);
+
+const httpUrl = (what: string) =>
+  z
+    .url({ protocol: /^https?$/, error: `${what} must be an http:// or https:// URL` })
+    .transform((value) => value.replace(/\/+$/, ''));
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `must be a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { error: `must be from ${min} to ${max}` }).max(max, { error: `must be from ${min} to ${max}` }));
+
+const schema = z
+  .object({
+    PORT: integer(0, 65535).default(3000),
+    HOST: z.string().min(1).refine(noLineBreaks, { error: 'must be a host name or address' }).default('127.0.0.1'),
+    PUBLIC_URL: httpUrl('PUBLIC_URL').default('http://localhost:3000'),
+    DATABASE_PATH: z.string().min(1).default('data/paperboy.db'),
+    SMTP_URL: z
+      .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL, such as smtp://user:pass@relay.example.com:587' })
+      .optional(),
+    MAIL_FROM: z
+      .string()
+      .refine(noLineBreaks, { error: 'must be one line' })
+      .refine((value) => /^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/.test(value.trim()), {
+        error: 'must be an address such as paperboy@example.com or "Paperboy <paperboy@example.com>"',
+      })
+      .default('Paperboy <paperboy@localhost>'),
+    SECRET_KEY: z.string().min(32, { error: 'must be at least 32 characters; generate one with `openssl rand -hex 32`' }).optional(),
+    DIGEST_MAX_PAPERS: integer(1, 100).default(10),
+    HF_BASE_URL: httpUrl('HF_BASE_URL').default('https://huggingface.co'),
+    ARXIV_BASE_URL: httpUrl('ARXIV_BASE_URL').default('https://export.arxiv.org'),
+    DKIM_DOMAIN: z
+      .string()
+      .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { error: 'must be a domain name such as example.com' })
+      .optional(),
+    DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, { error: 'must be a DNS label such as mail2026' }).optional(),
+    // Environment files often hold a PEM key on one line with literal "\n".
+    DKIM_PRIVATE_KEY: z
+      .string()
+      .transform((value) => value.replace(/\\n/g, '\n'))
+      .refine((value) => /-----BEGIN (RSA )?PRIVATE KEY-----/.test(value), { error: 'must be a PEM private key' })
+      .optional(),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    const dkim = { DKIM_DOMAIN: env.DKIM_DOMAIN, DKIM_SELECTOR: env.DKIM_SELECTOR, DKIM_PRIVATE_KEY: env.DKIM_PRIVATE_KEY };
+    const given = Object.entries(dkim).filter(([, value]) => value !== undefined);
+    if (given.length > 0 && given.length < 3) {
+      for (const [name, value] of Object.entries(dkim)) {
+        if (value === undefined) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'must be set too: DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together' });
+        }
+      }
+    }
+  });
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databasePath: string;
+  /** The folder that holds the database; dev secrets and the outbox live beside it. */
+  dataDir: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  secretKey: string | null;
+  digestMaxPapers: number;
+  hfBaseUrl: string;
+  arxivBaseUrl: string;
+  dkim: { domain: string; selector: string; privateKey: string } | null;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+/** A setting is wrong. The message is one line per bad variable, fit to print as is. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses the environment. An empty variable counts as unset, so `SMTP_URL=`
+ * in an env file means "use the outbox" rather than "invalid URL".
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const known = Object.keys(schema.shape) as Array<keyof typeof schema.shape>;
+  const input: Record<string, string> = {};
+  for (const name of known) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') input[name] = value;
+  }
+
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'configuration');
+      const got = input[name];
+      const shown = got === undefined || name === 'SECRET_KEY' || name === 'DKIM_PRIVATE_KEY' ? '' : ` (got ${JSON.stringify(got)})`;
+      const message = issue.message.startsWith(`${name} `) ? issue.message : `${name} ${issue.message}`;
+      return `${message}${shown}`;
+    });
+    throw new ConfigError([...new Set(lines)].join('\n'));
+  }
+
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL,
+    databasePath: e.DATABASE_PATH,
+    dataDir: e.DATABASE_PATH === ':memory:' ? path.resolve('data') : path.dirname(path.resolve(e.DATABASE_PATH)),
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM.trim(),
+    secretKey: e.SECRET_KEY ?? null,
+    digestMaxPapers: e.DIGEST_MAX_PAPERS,
+    hfBaseUrl: e.HF_BASE_URL,
+    arxivBaseUrl: e.ARXIV_BASE_URL,
+    dkim:
+      e.DKIM_DOMAIN && e.DKIM_SELECTOR && e.DKIM_PRIVATE_KEY
+        ? { domain: e.DKIM_DOMAIN, selector: e.DKIM_SELECTOR, privateKey: e.DKIM_PRIVATE_KEY }
+        : null,
+    logLevel: e.LOG_LEVEL,
+  };
+}

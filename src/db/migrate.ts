@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Db } from './connection.js';
+
+/** `migrations/` at the repository root, from both `src/db` and `dist/db`. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+const FILE_NAME = /^(\d{4})_[a-z0-9_-]+\.sql$/;
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export interface MigrateResult {
+  /** Versions applied by this call, oldest first. */
+  applied: number[];
+  /** The schema version the database is at now. */
+  version: number;
+}
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+/** Reads `NNNN_name.sql` files; versions must run 1, 2, 3… with no gap or repeat. */
+export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+  const migrations = fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.sql'))
+    .sort()
+    .map((name) => {
+      const match = FILE_NAME.exec(name);
+      if (!match) throw new MigrationError(`${name}: migration files are named NNNN_description.sql`);
+      const sql = fs.readFileSync(`${dir}/${name}`, 'utf8');
+      return { version: Number(match[1]), name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new MigrationError(`${migration.name}: expected version ${index + 1}; versions must be numbered without gaps`);
+    }
+  });
+  return migrations;
+}
+
+/**
+ * Applies the migrations the database has not seen, in one IMMEDIATE
+ * transaction, so a server and a CLI starting together cannot both apply the
+ * same file: the second waits for the first, then finds nothing to do.
+ */
+export function migrate(db: Db, migrations: Migration[] = readMigrations()): MigrateResult {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    checksum   TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+
+  const run = db.transaction((): MigrateResult => {
+    const done = new Map(
+      db
+        .prepare<[], { version: number; name: string; checksum: string }>('SELECT version, name, checksum FROM schema_migrations')
+        .all()
+        .map((row) => [row.version, row] as const),
+    );
+    const latest = migrations.length;
+    for (const row of done.values()) {
+      const file = migrations[row.version - 1];
+      if (!file) {
+        throw new MigrationError(
+          `the database is at schema version ${Math.max(...done.keys())}, newer than this paperboy knows (${latest}); run a newer paperboy`,
+        );
+      }
+      // Forward-only: an applied file that changed means the database and
+      // the code disagree about the schema.
+      if (file.checksum !== row.checksum) {
+        throw new MigrationError(`${file.name} changed after it was applied; add a new migration instead of editing an old one`);
+      }
+    }
+
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, migration.checksum, new Date().toISOString());
+      applied.push(migration.version);
+    }
+    return { applied, version: latest };
+  });
+  return run.immediate();
+}
+
+/** The highest applied version, or 0 for a database never migrated. */
+export function schemaVersion(db: Db): number {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (!table) return 0;
+  const row = db.prepare<[], { version: number | null }>('SELECT max(version) AS version FROM schema_migrations').get();
+  return row?.version ?? 0;
+}

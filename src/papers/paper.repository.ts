@@ -1,0 +1,172 @@
+import type { Db } from '../db/connection.js';
+import type { Paper, PaperInput } from './paper.js';
+
+interface PaperRow {
+  seq: number;
+  id: string;
+  source: Paper['source'];
+  title: string;
+  abstract: string;
+  authors: string;
+  keywords: string;
+  categories: string;
+  published_at: string | null;
+  ingested_at: string;
+  updated_at: string;
+  upvotes: number | null;
+  page_url: string | null;
+  pdf_url: string | null;
+  code_url: string | null;
+  project_url: string | null;
+  thumbnail_url: string | null;
+  ai_summary: string | null;
+  withdrawn_at: string | null;
+}
+
+/** A stored paper with its row number, which the full-text index refers to. */
+export interface StoredPaper extends Paper {
+  seq: number;
+}
+
+export type UpsertOutcome = 'added' | 'updated' | 'unchanged';
+
+const COLUMNS = `seq, id, source, title, abstract, authors, keywords, categories, published_at, ingested_at,
+  updated_at, upvotes, page_url, pdf_url, code_url, project_url, thumbnail_url, ai_summary, withdrawn_at`;
+
+function toPaper(row: PaperRow): StoredPaper {
+  return {
+    seq: row.seq,
+    id: row.id,
+    source: row.source,
+    title: row.title,
+    abstract: row.abstract,
+    authors: JSON.parse(row.authors) as string[],
+    keywords: JSON.parse(row.keywords) as string[],
+    categories: JSON.parse(row.categories) as string[],
+    publishedAt: row.published_at,
+    ingestedAt: row.ingested_at,
+    updatedAt: row.updated_at,
+    upvotes: row.upvotes,
+    pageUrl: row.page_url,
+    pdfUrl: row.pdf_url,
+    codeUrl: row.code_url,
+    projectUrl: row.project_url,
+    thumbnailUrl: row.thumbnail_url,
+    aiSummary: row.ai_summary,
+    withdrawnAt: row.withdrawn_at,
+  };
+}
+
+/**
+ * What a new sighting of a paper changes. A source that does not know a
+ * field (null, or an empty list) never erases what another source said;
+ * the first source and the first ingest time are kept.
+ */
+function merge(old: StoredPaper, next: PaperInput): PaperInput {
+  const list = (fresh: string[], kept: string[]) => (fresh.length > 0 ? fresh : kept);
+  return {
+    id: old.id,
+    source: old.source,
+    title: next.title || old.title,
+    abstract: next.abstract || old.abstract,
+    authors: list(next.authors, old.authors),
+    keywords: list(next.keywords, old.keywords),
+    categories: list(next.categories, old.categories),
+    publishedAt: next.publishedAt ?? old.publishedAt,
+    upvotes: next.upvotes ?? old.upvotes,
+    pageUrl: next.pageUrl ?? old.pageUrl,
+    pdfUrl: next.pdfUrl ?? old.pdfUrl,
+    codeUrl: next.codeUrl ?? old.codeUrl,
+    projectUrl: next.projectUrl ?? old.projectUrl,
+    thumbnailUrl: next.thumbnailUrl ?? old.thumbnailUrl,
+    aiSummary: next.aiSummary ?? old.aiSummary,
+    // Once withdrawn, a paper stays withdrawn.
+    withdrawnAt: old.withdrawnAt ?? next.withdrawnAt,
+  };
+}
+
+function params(paper: PaperInput) {
+  return {
+    id: paper.id,
+    source: paper.source,
+    title: paper.title,
+    abstract: paper.abstract,
+    authors: JSON.stringify(paper.authors),
+    keywords: JSON.stringify(paper.keywords),
+    categories: JSON.stringify(paper.categories),
+    published_at: paper.publishedAt,
+    upvotes: paper.upvotes,
+    page_url: paper.pageUrl,
+    pdf_url: paper.pdfUrl,
+    code_url: paper.codeUrl,
+    project_url: paper.projectUrl,
+    thumbnail_url: paper.thumbnailUrl,
+    ai_summary: paper.aiSummary,
+    withdrawn_at: paper.withdrawnAt,
+  };
+}
+
+type Params = ReturnType<typeof params>;
+
+export class PaperRepository {
+  private readonly byId;
+  private readonly bySeq;
+  private readonly insertRow;
+  private readonly updateRow;
+  private readonly countRows;
+
+  constructor(private readonly db: Db) {
+    this.byId = db.prepare<[string], PaperRow>(`SELECT ${COLUMNS} FROM papers WHERE id = ?`);
+    this.bySeq = db.prepare<[string], PaperRow>(`SELECT ${COLUMNS} FROM papers WHERE seq IN (SELECT value FROM json_each(?))`);
+    this.insertRow = db.prepare<[Params & { now: string }]>(`
+      INSERT INTO papers (id, source, title, abstract, authors, keywords, categories, published_at, ingested_at,
+        updated_at, upvotes, page_url, pdf_url, code_url, project_url, thumbnail_url, ai_summary, withdrawn_at)
+      VALUES (@id, @source, @title, @abstract, @authors, @keywords, @categories, @published_at, @now,
+        @now, @upvotes, @page_url, @pdf_url, @code_url, @project_url, @thumbnail_url, @ai_summary, @withdrawn_at)`);
+    this.updateRow = db.prepare<[Params & { now: string }]>(`
+      UPDATE papers SET title = @title, abstract = @abstract, authors = @authors, keywords = @keywords,
+        categories = @categories, published_at = @published_at, upvotes = @upvotes, page_url = @page_url,
+        pdf_url = @pdf_url, code_url = @code_url, project_url = @project_url, thumbnail_url = @thumbnail_url,
+        ai_summary = @ai_summary, withdrawn_at = @withdrawn_at, updated_at = @now
+      WHERE id = @id`);
+    this.countRows = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM papers');
+  }
+
+  findById(id: string): StoredPaper | null {
+    const row = this.byId.get(id);
+    return row ? toPaper(row) : null;
+  }
+
+  /** Papers by row number, in no particular order; unknown numbers are left out. */
+  findBySeqs(seqs: readonly number[]): StoredPaper[] {
+    return seqs.length === 0 ? [] : this.bySeq.all(JSON.stringify(seqs)).map(toPaper);
+  }
+
+  count(): number {
+    return this.countRows.get()?.n ?? 0;
+  }
+
+  /** Inserts a new paper, or merges a known one. Call inside a transaction when storing many. */
+  upsert(paper: PaperInput, now: string): UpsertOutcome {
+    const old = this.findById(paper.id);
+    if (!old) {
+      this.insertRow.run({ ...params(paper), now });
+      return 'added';
+    }
+    const merged = params(merge(old, paper));
+    const before = params(old);
+    const changed = (Object.keys(merged) as Array<keyof Params>).some((key) => merged[key] !== before[key]);
+    if (!changed) return 'unchanged';
+    this.updateRow.run({ ...merged, now });
+    return 'updated';
+  }
+
+  /** Stores a batch in one transaction: all of it, or (on error) none of it. */
+  upsertMany(papers: readonly PaperInput[], now: string): Record<UpsertOutcome, number> {
+    const counts: Record<UpsertOutcome, number> = { added: 0, updated: 0, unchanged: 0 };
+    this.db.transaction(() => {
+      for (const paper of papers) counts[this.upsert(paper, now)] += 1;
+    })();
+    return counts;
+  }
+}

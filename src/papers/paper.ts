@@ -1,0 +1,34 @@
+/** Where a paper came from. A paper seen by several sources keeps the first one. */
+export type PaperSource = 'seed' | 'hf' | 'arxiv';
+
+/**
+ * A paper as a source hands it to ingest. `null` means "this source does not
+ * know", so ingest keeps whatever another source said before.
+ */
+export interface PaperInput {
+  /** arXiv id without its version (`2410.17243`), or a stable derived id for papers without one. */
+  id: string;
+  source: PaperSource;
+  title: string;
+  abstract: string;
+  authors: string[];
+  keywords: string[];
+  categories: string[];
+  /** ISO-8601 UTC. */
+  publishedAt: string | null;
+  upvotes: number | null;
+  pageUrl: string | null;
+  pdfUrl: string | null;
+  codeUrl: string | null;
+  projectUrl: string | null;
+  thumbnailUrl: string | null;
+  aiSummary: string | null;
+  /** ISO-8601 UTC; a withdrawn paper is never matched again. */
+  withdrawnAt: string | null;
+}
+
+/** A stored paper. */
+export interface Paper extends PaperInput {
+  ingestedAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { UserError } from '../../errors.js';
+import type { PaperInput } from '../paper.js';
+import { seedPaperToInput } from './seed-page.js';
+
+/** `seeds/papers.json`, generated from the seed page by `seeds/generate.ts`. */
+export const SEED_FILE = fileURLToPath(new URL('../../../seeds/papers.json', import.meta.url));
+
+const seedFile = z.array(
+  z.object({
+    id: z.string().min(1),
+    title: z.string().min(1),
+    abstract: z.string(),
+    codeUrl: z.string().nullable(),
+    projectUrl: z.string().nullable(),
+  }),
+);
+
+/** The seed papers, so a new install has real papers to match at once. A bad file is the operator's to fix. */
+export function readSeedPapers(file: string = SEED_FILE): PaperInput[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UserError(`cannot read seed papers from ${file}: ${(err as Error).message}`);
+  }
+  const parsed = seedFile.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`${file} is not a seed file: at ${issue?.path.join('.') || 'the top'}: ${issue?.message}`);
+  }
+  return parsed.data.map(seedPaperToInput);
+}

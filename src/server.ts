@@ -1,0 +1,63 @@
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createServices } from './services.js';
+import { openStore } from './store.js';
+
+/** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Runs the service: configuration, store, HTTP listener and signals. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const line of err.message.split('\n')) console.error(`paperboy: invalid setting: ${line}`);
+    process.exit(2);
+  }
+
+  const logger = pino({ level: config.logLevel });
+  const store = openStore(config.databasePath, { seedIfEmpty: true });
+  logger.info({ database: config.databasePath, schemaVersion: store.migration.version, applied: store.migration.applied }, 'database ready');
+  if (store.seeded) {
+    logger.info({ added: store.seeded.added, rejected: store.seeded.rejected.length }, 'the store was empty: loaded the seed papers');
+  }
+
+  const app = buildApp({ services: createServices(store.db), logger });
+  app.addHook('onClose', async () => {
+    store.db.close();
+  });
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    app.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+
+  await app.listen({ port: config.port, host: config.host });
+  logger.info({ publicUrl: config.publicUrl }, 'paperboy is ready');
+}
+
+main().catch((err: unknown) => {
+  console.error('paperboy: failed to start:', err);
+  process.exit(1);
+});

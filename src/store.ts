@@ -1,0 +1,30 @@
+import { openDatabase, type Db } from './db/connection.js';
+import { migrate, type MigrateResult } from './db/migrate.js';
+import { ingestPapers, type IngestResult } from './papers/ingest.js';
+import { PaperRepository } from './papers/paper.repository.js';
+import { readSeedPapers } from './papers/sources/seed.source.js';
+
+export interface OpenedStore {
+  db: Db;
+  migration: MigrateResult;
+  /** Set when the store was empty and the seed papers were loaded into it. */
+  seeded: IngestResult | null;
+}
+
+/**
+ * Opens the database and brings its schema up to date. With `seedIfEmpty`,
+ * a store with no papers gets the seed papers, so a new install shows real
+ * papers at once.
+ */
+export function openStore(databasePath: string, { seedIfEmpty }: { seedIfEmpty: boolean }): OpenedStore {
+  const db = openDatabase(databasePath);
+  try {
+    const migration = migrate(db);
+    const papers = new PaperRepository(db);
+    const seeded = seedIfEmpty && papers.count() === 0 ? ingestPapers(papers, readSeedPapers()) : null;
+    return { db, migration, seeded };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

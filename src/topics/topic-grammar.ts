@@ -1,0 +1,156 @@
+import { UserError } from '../errors.js';
+
+/**
+ * The topic grammar, one topic per line:
+ *   LoRA quantization          every word must appear (stemmed, any order)
+ *   "mixture of experts"       quoted text must appear as a phrase
+ *   test-time adaptation       a hyphenated word is a phrase too ("test time")
+ *   -video  -"text to image"   a leading minus excludes a word or a phrase
+ * Words are whole tokens: `LoRA` never matches "exploration". Case and
+ * accents do not matter.
+ *
+ * A topic compiles to an FTS5 query built only from quoted runs of letters and
+ * digits, so nothing a person types can reach MATCH as syntax.
+ */
+
+export const TOPIC_LIMITS = {
+  maxTopics: 25,
+  maxLength: 200,
+  maxTerms: 12,
+} as const;
+
+/** A word (one token) or a phrase (several), lower-cased. */
+export type Term = readonly string[];
+
+export interface Topic {
+  /** The line as the person wrote it, trimmed. */
+  readonly text: string;
+  /** Normal form: two topics with the same key match the same papers. */
+  readonly key: string;
+  readonly include: readonly Term[];
+  readonly exclude: readonly Term[];
+  /** The FTS5 MATCH expression. */
+  readonly query: string;
+}
+
+export class TopicError extends UserError {
+  override name = 'TopicError';
+
+  constructor(message: string) {
+    super(message, 400, 'topics');
+  }
+}
+
+/** Unicode letters and digits, as FTS5's unicode61 tokenizer splits text. */
+const TOKEN = /[\p{L}\p{N}]+/gu;
+// Control characters other than tab (NUL, escape codes, stray line breaks).
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+// Invisible formatting (soft hyphens, bidi overrides) is dropped, so what is
+// stored and shown back is what the person saw.
+const INVISIBLE = /\p{Cf}/gu;
+
+function tokens(text: string): string[] {
+  return (text.normalize('NFKC').toLowerCase().match(TOKEN) ?? []).slice();
+}
+
+function excerpt(line: string): string {
+  const flat = line.replace(/\s+/g, ' ');
+  return flat.length > 40 ? `${flat.slice(0, 40)}…` : flat;
+}
+
+function termKey(term: Term): string {
+  return term.length === 1 ? term[0]! : `"${term.join(' ')}"`;
+}
+
+function phrase(term: Term): string {
+  // Tokens hold letters and digits only, so they cannot close the quotes.
+  return `"${term.join(' ')}"`;
+}
+
+function uniqueSorted(terms: Term[]): Term[] {
+  const byKey = new Map(terms.map((term) => [termKey(term), term] as const));
+  return [...byKey.keys()].sort().map((key) => byKey.get(key)!);
+}
+
+/** Parses one topic line. Throws TopicError with a message fit to show the person. */
+export function parseTopic(line: string): Topic {
+  const text = line.replace(INVISIBLE, '').trim();
+  const label = `Topic "${excerpt(text)}"`;
+  if (text.length > TOPIC_LIMITS.maxLength) {
+    throw new TopicError(`${label} is ${text.length} characters long; keep each topic under ${TOPIC_LIMITS.maxLength}.`);
+  }
+  if (CONTROL.test(text.replace(/\t/g, ' '))) {
+    throw new TopicError(`${label} contains a control character; type it as plain text.`);
+  }
+
+  const include: Term[] = [];
+  const exclude: Term[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (/\s/.test(ch)) {
+      i += 1;
+      continue;
+    }
+    let negated = false;
+    if (ch === '-') {
+      negated = true;
+      while (text[i] === '-') i += 1;
+    }
+    let raw: string;
+    if (text[i] === '"') {
+      const close = text.indexOf('"', i + 1);
+      if (close === -1) {
+        throw new TopicError(`${label} has a quote that is not closed; close it or remove it.`);
+      }
+      raw = text.slice(i + 1, close);
+      i = close + 1;
+    } else {
+      const start = i;
+      while (i < text.length && !/[\s"]/.test(text[i]!)) i += 1;
+      raw = text.slice(start, i);
+    }
+    const term = tokens(raw);
+    // Punctuation alone ("+", "::", a lone "-") has no words to look for.
+    if (term.length > 0) (negated ? exclude : include).push(term);
+  }
+
+  if (include.length === 0) {
+    throw new TopicError(
+      exclude.length > 0
+        ? `${label} only excludes words; add at least one word to look for.`
+        : `${label} has no letters or digits to look for.`,
+    );
+  }
+  const included = uniqueSorted(include);
+  const excluded = uniqueSorted(exclude);
+  if (included.length + excluded.length > TOPIC_LIMITS.maxTerms) {
+    throw new TopicError(`${label} has ${included.length + excluded.length} words and phrases; use at most ${TOPIC_LIMITS.maxTerms}.`);
+  }
+
+  const positive = included.map(phrase).join(' AND ');
+  const query = excluded.length === 0 ? positive : `(${positive}) NOT (${excluded.map(phrase).join(' OR ')})`;
+  const key = [...included.map(termKey), ...excluded.map((term) => `-${termKey(term)}`)].join(' ');
+  return { text, key, include: included, exclude: excluded, query };
+}
+
+/**
+ * Parses topics given as one newline-separated string or as a list (each item
+ * may itself hold several lines). Blank lines are skipped and repeats merged.
+ */
+export function parseTopics(input: string | readonly string[]): Topic[] {
+  const lines = (typeof input === 'string' ? [input] : input).flatMap((item) => item.split(/\r\n|\r|\n/));
+  const topics = new Map<string, Topic>();
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const topic = parseTopic(line);
+    if (!topics.has(topic.key)) topics.set(topic.key, topic);
+    if (topics.size > TOPIC_LIMITS.maxTopics) {
+      throw new TopicError(`That is more than ${TOPIC_LIMITS.maxTopics} topics; keep the ones you care about most.`);
+    }
+  }
+  if (topics.size === 0) {
+    throw new TopicError('Enter at least one topic, one per line, such as: test-time adaptation');
+  }
+  return [...topics.values()];
+}

@@ -1,0 +1,86 @@
+import type { Db } from '../db/connection.js';
+import type { Topic } from './topic-grammar.js';
+
+export interface TopicMatch {
+  /** The paper's row number (`papers.seq`). */
+  seq: number;
+  /** BM25 relevance of the paper to the topic; higher is better, always > 0. */
+  relevance: number;
+}
+
+export interface MatchOptions {
+  /** Only papers first stored at or after this ISO time. */
+  ingestedSince?: string;
+  /** Keep the most relevant N matches; ranking then orders them. */
+  limit?: number;
+}
+
+/**
+ * Column weights for BM25, in index order: title, abstract, authors,
+ * keywords. A word in the title says more about a paper than one in the
+ * abstract.
+ */
+const WEIGHTS = '4.0, 1.0, 1.0, 2.0';
+const MARK_START = '\u0001';
+const MARK_END = '\u0002';
+// Ingest strips control characters from paper text, so these markers are unambiguous.
+// eslint-disable-next-line no-control-regex
+const MARKED = /\u0001([^\u0002]*)\u0002/g;
+
+/**
+ * Runs compiled topics against the full-text index. The query text comes
+ * only from `Topic.query`, which the grammar builds from quoted words.
+ */
+export class TopicMatcher {
+  private readonly matchAll;
+  private readonly matchSince;
+  private readonly highlights;
+  /** How many full-text queries ran; lets callers prove matching is shared. */
+  queries = 0;
+
+  constructor(db: Db) {
+    const select = `
+      SELECT papers_fts.rowid AS seq, -bm25(papers_fts, ${WEIGHTS}) AS relevance
+      FROM papers_fts JOIN papers ON papers.seq = papers_fts.rowid
+      WHERE papers_fts MATCH @query AND papers.withdrawn_at IS NULL`;
+    const order = 'ORDER BY relevance DESC, seq DESC LIMIT @limit';
+    this.matchAll = db.prepare<[{ query: string; limit: number }], TopicMatch>(`${select} ${order}`);
+    this.matchSince = db.prepare<[{ query: string; limit: number; since: string }], TopicMatch>(
+      `${select} AND papers.ingested_at >= @since ${order}`,
+    );
+    // Matched words come from FTS5's own highlighter, so they are exactly the
+    // stemmed, whole-token hits the match used. The CAST matters: a JS number
+    // binds as REAL, and FTS5 then ignores the rowid filter and returns every
+    // match.
+    this.highlights = db.prepare<[string, number], { text: string }>(`
+      SELECT highlight(papers_fts, 0, '${MARK_START}', '${MARK_END}') || ' ' ||
+             highlight(papers_fts, 1, '${MARK_START}', '${MARK_END}') || ' ' ||
+             highlight(papers_fts, 2, '${MARK_START}', '${MARK_END}') || ' ' ||
+             highlight(papers_fts, 3, '${MARK_START}', '${MARK_END}') AS text
+      FROM papers_fts WHERE papers_fts MATCH ? AND rowid = CAST(? AS INTEGER)`);
+  }
+
+  /** Papers the topic matches, most relevant first. */
+  match(topic: Topic, options: MatchOptions = {}): TopicMatch[] {
+    this.queries += 1;
+    const limit = options.limit ?? -1;
+    return options.ingestedSince === undefined
+      ? this.matchAll.all({ query: topic.query, limit })
+      : this.matchSince.all({ query: topic.query, limit, since: options.ingestedSince });
+  }
+
+  /**
+   * The words of one paper that the topic matched, as they are written in
+   * the paper ("quantized" for the topic word "quantization"), lower-cased,
+   * each once, in the order they first appear.
+   */
+  matchedTerms(topic: Topic, seq: number): string[] {
+    const row = this.highlights.get(topic.query, seq);
+    if (!row) return [];
+    const terms = new Set<string>();
+    for (const [, term] of row.text.matchAll(MARKED)) {
+      if (term) terms.add(term.toLowerCase());
+    }
+    return [...terms];
+  }
+}

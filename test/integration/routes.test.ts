@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { ingestPapers } from '../../src/papers/ingest.js';
+import { PaperRepository } from '../../src/papers/paper.repository.js';
+import { readSeedPapers } from '../../src/papers/sources/seed.source.js';
+import { createServices } from '../../src/services.js';
+import { tempDb } from '../helpers/store.js';
+
+const apps: Array<ReturnType<typeof buildApp>> = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+/** The app over a real SQLite file holding the seed papers. */
+function seededApp() {
+  const { db } = tempDb();
+  ingestPapers(new PaperRepository(db), readSeedPapers());
+  const app = buildApp({ services: createServices(db) });
+  apps.push(app);
+  return { app, db };
+}
+
+const matches = (app: ReturnType<typeof buildApp>, query: Record<string, string | string[]>) => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) for (const v of [value].flat()) search.append(key, v);
+  return app.inject({ method: 'GET', url: `/api/matches?${search}` });
+};
+
+describe('GET /healthz', () => {
+  it('answers 200 with the schema version when the database answers', async () => {
+    const { app } = seededApp();
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', schemaVersion: 1, papers: 84 });
+  });
+
+  it('answers 503 when the database is gone', async () => {
+    const { app, db } = seededApp();
+    db.close();
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ status: 'unavailable' });
+  });
+});
+
+describe('GET /api/matches', () => {
+  it('lists the papers the topics match, best first, with id, title, score and matched terms', async () => {
+    const { app } = seededApp();
+    const res = await matches(app, { topics: 'test-time adaptation', limit: '5' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    const body = res.json() as Array<{ id: string; title: string; score: number; matched: string[] }>;
+    expect(body).toHaveLength(5);
+    for (const paper of body) {
+      expect(paper.id).toMatch(/^seed-[0-9a-f]{12}$/);
+      expect(paper.title).toMatch(/test[- ]time\b.*\badaptation/i);
+      expect(paper.matched).toEqual(expect.arrayContaining(['adaptation']));
+      expect(paper.matched.some((term) => /^test.time$/.test(term))).toBe(true);
+    }
+    const scores = body.map((paper) => paper.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('takes topics as newline-separated text or as a repeated parameter, and ORs them', async () => {
+    const { app } = seededApp();
+    const joined = (await matches(app, { topics: 'LoRA\nquantization', limit: '50' })).json() as Array<{ id: string; topics: string[] }>;
+    const repeated = (await matches(app, { topics: ['LoRA', 'quantization'], limit: '50' })).json() as Array<{ id: string }>;
+    expect(repeated.map((p) => p.id)).toEqual(joined.map((p) => p.id));
+    const topics = new Set(joined.flatMap((p) => p.topics));
+    expect(topics).toEqual(new Set(['LoRA', 'quantization']));
+  });
+
+  it('defaults to 10 results and caps the limit', async () => {
+    const { app } = seededApp();
+    expect((await matches(app, { topics: 'learning' })).json()).toHaveLength(10);
+    const tooMany = await matches(app, { topics: 'learning', limit: '51' });
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json()).toMatchObject({ statusCode: 400, message: 'limit must be a whole number from 1 to 50', field: 'limit' });
+  });
+
+  it('returns an empty list when nothing matches', async () => {
+    const { app } = seededApp();
+    const res = await matches(app, { topics: 'zymurgy' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual([]);
+  });
+
+  it.each([
+    ['no topics', {}, /topics is required/],
+    ['empty topics', { topics: '' }, /Enter at least one topic/],
+    ['an unclosed quote', { topics: '"mixture of experts' }, /quote that is not closed/],
+    ['only an exclusion', { topics: '-video' }, /only excludes words/],
+    ['a NUL byte', { topics: 'lora\u0000video' }, /control character/],
+    ['10,000 characters', { topics: 'x'.repeat(10_000) }, /10000 characters long/],
+    ['a limit that is not a number', { topics: 'lora', limit: 'ten' }, /limit must be a whole number/],
+  ])('answers 400 with a message a person can act on for %s', async (_label, query, message) => {
+    const { app } = seededApp();
+    const res = await matches(app, query as Record<string, string>);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(message) });
+  });
+
+  it.each(['NEAR(lora quantization, 3)', "'; DROP TABLE papers; --", 'lora*', 'title:lora', '🚀 lora', '<b>LoRA</b>', '(lora) OR (^video)'])(
+    'never fails on hostile input %j',
+    async (topics) => {
+      const { app, db } = seededApp();
+      const res = await matches(app, { topics });
+      expect(res.statusCode).toBe(200);
+      expect(Array.isArray(res.json())).toBe(true);
+      expect(db.prepare('SELECT count(*) AS n FROM papers').get()).toEqual({ n: 84 });
+    },
+  );
+});
+
+describe('errors', () => {
+  it('answers 404 in JSON for an unknown route', async () => {
+    const { app } = seededApp();
+    const res = await app.inject({ method: 'GET', url: '/nope?x=1' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'There is nothing at GET /nope.' });
+  });
+
+  it('hides the details of a 500 from the client and logs them', async () => {
+    const { db } = tempDb();
+    const lines: string[] = [];
+    const { pino } = await import('pino');
+    const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    const app = buildApp({ services: createServices(db), logger });
+    apps.push(app);
+    app.get('/boom', async () => {
+      throw new Error('secret database detail');
+    });
+    const res = await app.inject({ method: 'GET', url: '/boom' });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('secret');
+    expect(res.json()).toMatchObject({ statusCode: 500, error: 'Internal Server Error' });
+    expect(lines.join('')).toContain('secret database detail');
+  });
+});

@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, ROOT, waitForLine } from '../helpers/run.js';
+import { tempDir } from '../helpers/store.js';
+
+function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['dist/server.js'], {
+    cwd: ROOT,
+    env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
+describe('the server process', () => {
+  it('loads the seed papers into an empty database, serves, and stops cleanly on SIGTERM', async () => {
+    const server = startServer({ DATABASE_PATH: path.join(tempDir(), 'fresh', 'paperboy.db') });
+    try {
+      const listening = await waitForLine(server.child, /Server listening at http:\/\/127\.0\.0\.1:\d+/);
+      const url = /http:\/\/127\.0\.0\.1:\d+/.exec(listening)![0];
+
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok', schemaVersion: 1, papers: 84 });
+
+      const matches = await fetch(`${url}/api/matches?topics=${encodeURIComponent('test-time adaptation')}&limit=3`);
+      const papers = (await matches.json()) as Array<{ title: string }>;
+      expect(papers).toHaveLength(3);
+      expect(papers[0]!.title).toMatch(/test-time adaptation/i);
+
+      const stopped = waitForLine(server.child, /"msg":"stopped"/);
+      server.child.kill('SIGTERM');
+      await stopped;
+      expect(await server.exited).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses to start on a bad setting, with one line naming it', async () => {
+    const server = startServer({ DATABASE_PATH: path.join(tempDir(), 'paperboy.db'), PUBLIC_URL: 'not a url' });
+    expect(await server.exited).toBe(2);
+    expect(server.stderr()).toMatch(/^paperboy: invalid setting: PUBLIC_URL must be an http:\/\/ or https:\/\/ URL \(got "not a url"\)\n$/);
+  });
+});

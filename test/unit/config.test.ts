@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const PEM = '-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:3000',
+      databasePath: 'data/paperboy.db',
+      smtpUrl: null,
+      secretKey: null,
+      digestMaxPapers: 10,
+      hfBaseUrl: 'https://huggingface.co',
+      arxivBaseUrl: 'https://export.arxiv.org',
+      dkim: null,
+      logLevel: 'info',
+    });
+    expect(config.mailFrom).toMatch(/@/);
+    expect(config.dataDir).toMatch(/data$/);
+  });
+
+  it('reads every setting of the contract', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      PUBLIC_URL: 'https://papers.example.com/',
+      DATABASE_PATH: '/var/lib/paperboy/db.sqlite',
+      SMTP_URL: 'smtp://user:pass@relay.example.com:587',
+      MAIL_FROM: 'Paperboy <digest@example.com>',
+      SECRET_KEY: 'x'.repeat(40),
+      DIGEST_MAX_PAPERS: '25',
+      HF_BASE_URL: 'http://127.0.0.1:9999',
+      ARXIV_BASE_URL: 'http://127.0.0.1:9998',
+      DKIM_DOMAIN: 'example.com',
+      DKIM_SELECTOR: 'mail2026',
+      DKIM_PRIVATE_KEY: PEM,
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      publicUrl: 'https://papers.example.com',
+      databasePath: '/var/lib/paperboy/db.sqlite',
+      dataDir: '/var/lib/paperboy',
+      smtpUrl: 'smtp://user:pass@relay.example.com:587',
+      mailFrom: 'Paperboy <digest@example.com>',
+      digestMaxPapers: 25,
+      hfBaseUrl: 'http://127.0.0.1:9999',
+      arxivBaseUrl: 'http://127.0.0.1:9998',
+    });
+    // A key pasted on one line with literal \n gets its line breaks back.
+    expect(config.dkim).toEqual({ domain: 'example.com', selector: 'mail2026', privateKey: PEM.replace(/\\n/g, '\n') });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ SMTP_URL: '', PORT: ' ' })).toMatchObject({ smtpUrl: null, port: 3000 });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^PORT must be a whole number from 0 to 65535 \(got "abc"\)$/],
+    [{ PORT: '70000' }, /^PORT must be from 0 to 65535 \(got "70000"\)$/],
+    [{ PUBLIC_URL: 'localhost:3000' }, /^PUBLIC_URL must be an http:\/\/ or https:\/\/ URL/],
+    [{ SMTP_URL: 'http://relay' }, /^SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/],
+    [{ MAIL_FROM: 'not an address' }, /^MAIL_FROM must be an address/],
+    [{ MAIL_FROM: 'a@example.com\r\nBcc: victim@example.com' }, /^MAIL_FROM must be one line/],
+    [{ SECRET_KEY: 'short' }, /^SECRET_KEY must be at least 32 characters/],
+    [{ DIGEST_MAX_PAPERS: '0' }, /^DIGEST_MAX_PAPERS must be from 1 to 100/],
+    [{ HF_BASE_URL: 'ftp://example.com' }, /^HF_BASE_URL must be an http/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error/],
+    [{ DKIM_DOMAIN: 'example.com' }, /^DKIM_SELECTOR must be set too.*\nDKIM_PRIVATE_KEY must be set too/],
+  ])('stops on %j with a message naming the variable', (env, expected) => {
+    expect(errorOf(env)).toMatch(expected);
+  });
+
+  it('says one line per bad variable and never echoes secrets', () => {
+    const message = errorOf({ PORT: 'x', SECRET_KEY: 'hunter2' });
+    expect(message.split('\n')).toHaveLength(2);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('ignores variables that are not settings', () => {
+    expect(() => loadConfig({ PATH: '/usr/bin', HOME: '/root' })).not.toThrow();
+  });
+});

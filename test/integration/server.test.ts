@@ -11,8 +11,10 @@ function startServer(env: Record<string, string>) {
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
 describe('the server process', () => {
@@ -37,6 +39,27 @@ describe('the server process', () => {
       expect(await server.exited).toBe(0);
     } finally {
       server.child.kill('SIGKILL');
+    }
+  });
+
+  it('stops cleanly on SIGINT (Ctrl-C) too, keeping the papers it loaded', async () => {
+    const file = path.join(tempDir(), 'paperboy.db');
+    const first = startServer({ DATABASE_PATH: file });
+    await waitForLine(first.child, /Server listening/);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(first.stdout()).toContain('the store was empty: loaded the seed papers');
+
+    // A second start finds the papers and does not load the seed again.
+    const second = startServer({ DATABASE_PATH: file });
+    try {
+      await waitForLine(second.child, /Server listening/);
+      expect(second.stdout()).toContain('database ready');
+      expect(second.stdout()).not.toContain('loaded the seed papers');
+      second.child.kill('SIGINT');
+      expect(await second.exited).toBe(0);
+    } finally {
+      second.child.kill('SIGKILL');
     }
   });
 

@@ -35,7 +35,7 @@ const schema = z
     MAIL_FROM: z
       .string()
       .refine(noLineBreaks, { error: 'must be one line' })
-      .refine((value) => /^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/.test(value.trim()), {
+      .refine((value) => /^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/.test(value), {
         error: 'must be an address such as paperboy@example.com or "Paperboy <paperboy@example.com>"',
       })
       .default('Paperboy <paperboy@localhost>'),
@@ -100,8 +100,9 @@ export function loadConfig(env: Env = process.env): Config {
   const known = Object.keys(schema.shape) as Array<keyof typeof schema.shape>;
   const input: Record<string, string> = {};
   for (const name of known) {
-    const value = env[name];
-    if (value !== undefined && value.trim() !== '') input[name] = value;
+    // Stray spaces around a value (common in env files) are not part of it.
+    const value = env[name]?.trim();
+    if (value) input[name] = value;
   }
 
   const parsed = schema.safeParse(input);
@@ -124,7 +125,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePath: e.DATABASE_PATH,
     dataDir: e.DATABASE_PATH === ':memory:' ? path.resolve('data') : path.dirname(path.resolve(e.DATABASE_PATH)),
     smtpUrl: e.SMTP_URL ?? null,
-    mailFrom: e.MAIL_FROM.trim(),
+    mailFrom: e.MAIL_FROM,
     secretKey: e.SECRET_KEY ?? null,
     digestMaxPapers: e.DIGEST_MAX_PAPERS,
     hfBaseUrl: e.HF_BASE_URL,

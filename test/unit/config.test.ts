@@ -65,8 +65,9 @@ describe('loadConfig', () => {
     expect(config.dkim).toEqual({ domain: 'example.com', selector: 'mail2026', privateKey: PEM.replace(/\\n/g, '\n') });
   });
 
-  it('treats an empty variable as unset', () => {
+  it('treats an empty variable as unset, and ignores spaces around a value', () => {
     expect(loadConfig({ SMTP_URL: '', PORT: ' ' })).toMatchObject({ smtpUrl: null, port: 3000 });
+    expect(loadConfig({ PORT: ' 8080 ', DIGEST_MAX_PAPERS: '5\n' })).toMatchObject({ port: 8080, digestMaxPapers: 5 });
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { normalizeText } from '../text.js';
 import type { PaperInput } from './paper.js';
 import type { PaperRepository, UpsertOutcome } from './paper.repository.js';
 
@@ -24,11 +25,11 @@ function clip(text: string, max: number): string {
 
 /** One line of plain text: titles, names and keywords never hold line breaks. */
 function line(text: string, max: number): string {
-  return clip(text.replace(CONTROLS, ' ').replace(/\s+/g, ' ').trim(), max);
+  return clip(normalizeText(text).replace(CONTROLS, ' ').replace(/\s+/g, ' ').trim(), max);
 }
 
 function paragraphs(text: string, max: number): string {
-  return clip(text.replace(/\r\n?/g, '\n').replace(CONTROLS, ' ').trim(), max);
+  return clip(normalizeText(text).replace(/\r\n?/g, '\n').replace(CONTROLS, ' ').trim(), max);
 }
 
 /** Only http(s) links are kept: a `javascript:` link from a source must never become an href. */

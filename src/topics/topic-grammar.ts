@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { normalizeText } from '../text.js';
 
 /**
  * The topic grammar, one topic per line:
@@ -41,20 +42,35 @@ export class TopicError extends UserError {
   }
 }
 
-/** Unicode letters and digits, as FTS5's unicode61 tokenizer splits text. */
-const TOKEN = /[\p{L}\p{N}]+/gu;
+/**
+ * A token as FTS5's unicode61 tokenizer (remove_diacritics 2) sees one: letters
+ * and digits, with combining accents (U+0300–U+036F) inside the word. Every
+ * other mark, symbol or invisible character separates tokens, as it does in
+ * the index.
+ */
+const TOKEN = /[\p{L}\p{N}][\p{L}\p{N}\u0300-\u036f]*/gu;
+const COMBINING_ACCENT = /[\u0300-\u036f]/gu;
 // Control characters other than tab (NUL, escape codes, stray line breaks).
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
-// Invisible formatting (soft hyphens, bidi overrides) is dropped, so what is
-// stored and shown back is what the person saw.
-const INVISIBLE = /\p{Cf}/gu;
 
+/**
+ * Lower-cased tokens of text already in normal form. An accent left over after
+ * composition (as in "İ", which lower-cases to "i" and a combining dot) is
+ * dropped, as the index drops it.
+ */
 function tokens(text: string): string[] {
-  return (text.normalize('NFKC').toLowerCase().match(TOKEN) ?? []).slice();
+  const words = text.toLowerCase().match(TOKEN) ?? [];
+  return words.map((word) => word.normalize('NFC').replace(COMBINING_ACCENT, ''));
 }
 
+/** A short, printable excerpt of what the person typed, for an error message. */
 function excerpt(line: string): string {
-  const flat = line.replace(/\s+/g, ' ');
+  const flat = line.replace(/\s+/g, ' ').replace(/\p{Cc}/gu, (ch) => {
+    const code = ch.codePointAt(0)!;
+    // Control pictures (␀, ␛, ␡) show where the character was without sending it.
+    if (code < 0x20) return String.fromCodePoint(0x2400 + code);
+    return code === 0x7f ? '\u2421' : '\ufffd';
+  });
   return flat.length > 40 ? `${flat.slice(0, 40)}…` : flat;
 }
 
@@ -74,10 +90,10 @@ function uniqueSorted(terms: Term[]): Term[] {
 
 /** Parses one topic line. Throws TopicError with a message fit to show the person. */
 export function parseTopic(line: string): Topic {
-  const text = line.replace(INVISIBLE, '').trim();
+  const text = normalizeText(line).trim();
   const label = `Topic "${excerpt(text)}"`;
   if (text.length > TOPIC_LIMITS.maxLength) {
-    throw new TopicError(`${label} is ${text.length} characters long; keep each topic under ${TOPIC_LIMITS.maxLength}.`);
+    throw new TopicError(`${label} is ${text.length} characters long; use at most ${TOPIC_LIMITS.maxLength}.`);
   }
   if (CONTROL.test(text.replace(/\t/g, ' '))) {
     throw new TopicError(`${label} contains a control character; type it as plain text.`);

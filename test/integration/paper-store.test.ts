@@ -119,6 +119,24 @@ describe('paper store', () => {
     expect(stored.pageUrl).toBe('https://example.org/ok');
   });
 
+  it('stores text in the form topics are typed in: NFKC, without bidirectional overrides', () => {
+    const { db } = tempDb();
+    const repo = new PaperRepository(db);
+    const matcher = new TopicMatcher(db);
+    ingestPapers(
+      repo,
+      [paper({ id: '2410.00010', title: 'ＬｏＲＡ ﬁne-tuning\u202e of R² probes', abstract: '\ufeffAbstract.', authors: ['A\u2066li'] })],
+      DAY1,
+    );
+    const stored = repo.findById('2410.00010')!;
+    expect(stored.title).toBe('LoRA fine-tuning of R2 probes');
+    expect(stored.abstract).toBe('Abstract.');
+    expect(stored.authors).toEqual(['Ali']);
+    for (const topic of ['lora', 'fine-tuning', 'R²', 'r2', 'ali']) {
+      expect(matcher.match(parseTopic(topic)), topic).toHaveLength(1);
+    }
+  });
+
   it('never matches a withdrawn paper', () => {
     const { db } = tempDb();
     const repo = new PaperRepository(db);

@@ -54,13 +54,12 @@ const COMBINING_ACCENT = /[\u0300-\u036f]/gu;
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 
 /**
- * Lower-cased tokens of text already in normal form. An accent left over after
- * composition (as in "İ", which lower-cases to "i" and a combining dot) is
- * dropped, as the index drops it.
+ * Lower-cased tokens of text already in normal form. Lower-casing can leave a
+ * loose accent ("İ" becomes "i" and a combining dot); it is dropped, as the
+ * index drops it.
  */
 function tokens(text: string): string[] {
-  const words = text.toLowerCase().match(TOKEN) ?? [];
-  return words.map((word) => word.normalize('NFC').replace(COMBINING_ACCENT, ''));
+  return (text.toLowerCase().match(TOKEN) ?? []).map((word) => word.replace(COMBINING_ACCENT, ''));
 }
 
 /** A short, printable excerpt of what the person typed, for an error message. */

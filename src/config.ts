@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -22,6 +23,17 @@ const integer = (min: number, max: number) =>
     .regex(/^\d+$/, { error: `must be a whole number from ${min} to ${max}` })
     .transform(Number)
     .pipe(z.number().int().min(min, { error: `must be from ${min} to ${max}` }).max(max, { error: `must be from ${min} to ${max}` }));
+
+/** A node-cron expression, or `off` to turn the job off. */
+const schedule = (example: string) =>
+  z
+    .string()
+    .refine((value) => value === 'off' || isCronExpression(value), {
+      error: `must be a cron expression such as "${example}", or off`,
+    })
+    .transform((value) => (value === 'off' ? null : value));
+
+const ARXIV_CATEGORY = /^[a-z-]+(\.[A-Za-z-]+)?$/;
 
 const schema = z
   .object({
@@ -54,6 +66,18 @@ const schema = z
       .transform((value) => value.replace(/\\n/g, '\n'))
       .refine((value) => /-----BEGIN (RSA )?PRIVATE KEY-----/.test(value), { error: 'must be a PEM private key' })
       .optional(),
+    ARXIV_CATEGORIES: z
+      .string()
+      .transform((value) => [...new Set(value.split(',').map((part) => part.trim()).filter(Boolean))])
+      .refine((list) => list.length > 0 && list.every((category) => ARXIV_CATEGORY.test(category)), {
+        error: 'must be a comma-separated list of arXiv categories such as cs.LG,cs.CL',
+      })
+      .default(['cs.LG', 'cs.CL', 'cs.CV', 'cs.AI']),
+    INGEST_HF_SCHEDULE: schedule('7 * * * *').default('7 * * * *'),
+    INGEST_ARXIV_SCHEDULE: schedule('30 4 * * *').default('30 4 * * *'),
+    SOURCE_TIMEOUT_SECONDS: integer(1, 600).default(30),
+    SUBSCRIBE_RATE_LIMIT: integer(0, 100_000).default(10),
+    TRUST_PROXY: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true').default(false),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -84,6 +108,16 @@ export interface Config {
   hfBaseUrl: string;
   arxivBaseUrl: string;
   dkim: { domain: string; selector: string; privateKey: string } | null;
+  /** arXiv categories the arxiv source asks for. */
+  arxivCategories: string[];
+  /** Cron expressions (UTC) for the ingest jobs; null when a job is off. */
+  ingestSchedule: { hf: string | null; arxiv: string | null };
+  /** How long one request to a paper source may take. */
+  sourceTimeoutMs: number;
+  /** Subscribe attempts per IP address per minute; 0 turns the limit off. */
+  subscribeRateLimit: number;
+  /** Trust X-Forwarded-For from a reverse proxy, so rate limits see the visitor's address. */
+  trustProxy: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -134,6 +168,11 @@ export function loadConfig(env: Env = process.env): Config {
       e.DKIM_DOMAIN && e.DKIM_SELECTOR && e.DKIM_PRIVATE_KEY
         ? { domain: e.DKIM_DOMAIN, selector: e.DKIM_SELECTOR, privateKey: e.DKIM_PRIVATE_KEY }
         : null,
+    arxivCategories: e.ARXIV_CATEGORIES,
+    ingestSchedule: { hf: e.INGEST_HF_SCHEDULE, arxiv: e.INGEST_ARXIV_SCHEDULE },
+    sourceTimeoutMs: e.SOURCE_TIMEOUT_SECONDS * 1000,
+    subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT,
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };
 }

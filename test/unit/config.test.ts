@@ -65,6 +65,32 @@ describe('loadConfig', () => {
     expect(config.dkim).toEqual({ domain: 'example.com', selector: 'mail2026', privateKey: PEM.replace(/\\n/g, '\n') });
   });
 
+  it('reads the source, schedule and form settings', () => {
+    expect(loadConfig({})).toMatchObject({
+      arxivCategories: ['cs.LG', 'cs.CL', 'cs.CV', 'cs.AI'],
+      ingestSchedule: { hf: '7 * * * *', arxiv: '30 4 * * *' },
+      sourceTimeoutMs: 30_000,
+      subscribeRateLimit: 10,
+      trustProxy: false,
+    });
+    expect(
+      loadConfig({
+        ARXIV_CATEGORIES: ' cs.RO , stat.ML,cs.RO ',
+        INGEST_HF_SCHEDULE: 'off',
+        INGEST_ARXIV_SCHEDULE: '0 6 * * 1-5',
+        SOURCE_TIMEOUT_SECONDS: '5',
+        SUBSCRIBE_RATE_LIMIT: '0',
+        TRUST_PROXY: 'true',
+      }),
+    ).toMatchObject({
+      arxivCategories: ['cs.RO', 'stat.ML'],
+      ingestSchedule: { hf: null, arxiv: '0 6 * * 1-5' },
+      sourceTimeoutMs: 5000,
+      subscribeRateLimit: 0,
+      trustProxy: true,
+    });
+  });
+
   it('treats an empty variable as unset, and ignores spaces around a value', () => {
     expect(loadConfig({ SMTP_URL: '', PORT: ' ' })).toMatchObject({ smtpUrl: null, port: 3000 });
     expect(loadConfig({ PORT: ' 8080 ', DIGEST_MAX_PAPERS: '5\n' })).toMatchObject({ port: 8080, digestMaxPapers: 5 });
@@ -81,6 +107,11 @@ describe('loadConfig', () => {
     [{ DIGEST_MAX_PAPERS: '0' }, /^DIGEST_MAX_PAPERS must be from 1 to 100/],
     [{ HF_BASE_URL: 'ftp://example.com' }, /^HF_BASE_URL must be an http/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error/],
+    [{ ARXIV_CATEGORIES: 'cs.LG,<script>' }, /^ARXIV_CATEGORIES must be a comma-separated list of arXiv categories/],
+    [{ INGEST_HF_SCHEDULE: 'hourly' }, /^INGEST_HF_SCHEDULE must be a cron expression such as "7 \* \* \* \*", or off/],
+    [{ SOURCE_TIMEOUT_SECONDS: '0' }, /^SOURCE_TIMEOUT_SECONDS must be from 1 to 600/],
+    [{ SUBSCRIBE_RATE_LIMIT: '-1' }, /^SUBSCRIBE_RATE_LIMIT must be a whole number/],
+    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY must be true or false/],
     [{ DKIM_DOMAIN: 'example.com' }, /^DKIM_SELECTOR must be set too.*\nDKIM_PRIVATE_KEY must be set too/],
   ])('stops on %j with a message naming the variable', (env, expected) => {
     expect(errorOf(env)).toMatch(expected);

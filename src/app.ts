@@ -1,9 +1,21 @@
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Services } from './services.js';
+import { assetsRoutes } from './web/assets.routes.js';
+import { confirmRoutes } from './web/confirm.routes.js';
 import { registerErrorHandler } from './web/error-handler.js';
 import { healthRoutes } from './web/health.routes.js';
 import { matchesRoutes } from './web/matches.routes.js';
+import { outboxRoutes } from './web/outbox.routes.js';
+import { PageRenderer } from './web/page-renderer.js';
+import { preferencesRoutes } from './web/preferences.routes.js';
+import { subscribeRoutes } from './web/subscribe.routes.js';
+import { unsubscribeRoutes } from './web/unsubscribe.routes.js';
 
 export interface AppOptions {
   services: Services;
@@ -11,19 +23,55 @@ export interface AppOptions {
   logger?: FastifyBaseLogger;
 }
 
+/** A subscription form is a few hundred bytes; nothing paperboy accepts needs more. */
+export const BODY_LIMIT = 64 * 1024;
+
 /** Builds the HTTP app. It never listens and never owns the database: `server.ts` does both. */
 export function buildApp({ services, logger }: AppOptions) {
+  const { config } = services;
+  const https = config.publicUrl.startsWith('https:');
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
-    // A subscription form is a few hundred bytes; nothing paperboy accepts needs more.
-    bodyLimit: 64 * 1024,
+    bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
+    trustProxy: config.trustProxy,
   });
+  const pages = new PageRenderer();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandler(app);
+  registerErrorHandler(app, pages);
 
-  healthRoutes(app, services.db);
-  matchesRoutes(app, services.search);
+  app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        'img-src': ["'self'", 'data:', 'https:'],
+        // Behind plain HTTP (a local install) upgrading would break every form post.
+        'upgrade-insecure-requests': https ? [] : null,
+      },
+    },
+    strictTransportSecurity: https,
+  });
+  app.register(formbody, { bodyLimit: BODY_LIMIT });
+  app.register(cookie);
+  app.register(csrf, {
+    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: https },
+    // Binds each form to the link it was opened from, so a token from one subscriber's page never works on another's.
+    getUserInfo: (request: FastifyRequest) => String((request.query as { token?: unknown }).token ?? ''),
+    csrfOpts: { hmacKey: services.secret.key },
+  });
+  app.register(rateLimit, { global: false });
+
+  app.register(async (routes) => {
+    const { subscriptions, links } = services;
+    const limit = config.subscribeRateLimit;
+    healthRoutes(routes, services.db);
+    matchesRoutes(routes, services.search);
+    assetsRoutes(routes);
+    subscribeRoutes(routes, { subscriptions, pages, rateLimit: limit });
+    confirmRoutes(routes, { subscriptions, links, pages, rateLimit: limit });
+    preferencesRoutes(routes, { subscriptions, links, pages });
+    await routes.register(unsubscribeRoutes, { subscriptions, links, pages });
+    if (services.outbox) outboxRoutes(routes, { outbox: services.outbox, pages });
+  });
   return app;
 }

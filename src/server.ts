@@ -25,8 +25,19 @@ async function main(): Promise<void> {
     logger.info({ added: store.seeded.added, rejected: store.seeded.rejected.length }, 'the store was empty: loaded the seed papers');
   }
 
-  const app = buildApp({ services: createServices(store.db), logger });
+  const services = await createServices(store.db, config, { logger });
+  if (services.secret.origin === 'generated') {
+    logger.warn({ file: services.secret.file }, 'SECRET_KEY is not set: made a random key for signing links and kept it in the data folder');
+  }
+  if (services.outbox) {
+    logger.info({ outbox: `${config.publicUrl}/dev/outbox` }, 'SMTP_URL is not set: emails go to the outbox');
+  }
+
+  const app = buildApp({ services, logger });
+  // Two phases: the listener stops taking requests first, then emails still in
+  // flight finish before the SMTP pool and the database close.
   app.addHook('onClose', async () => {
+    await services.close();
     store.db.close();
   });
 

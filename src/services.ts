@@ -1,14 +1,70 @@
+import path from 'node:path';
+import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
+import { silentLogger, type Logger } from './logger.js';
+import { EmailRenderer } from './mail/email-templates.js';
+import { outboxTransport, smtpTransport, type MailTransport } from './mail/mail-transport.js';
+import { Mailer } from './mail/mailer.js';
+import { Outbox } from './mail/outbox.js';
 import { PaperRepository } from './papers/paper.repository.js';
 import { PaperSearch } from './ranking/paper-search.js';
+import { resolveSecretKey } from './subscriptions/secret-key.js';
+import { SubscriberLinks } from './subscriptions/subscriber-links.js';
+import { SubscriberRepository } from './subscriptions/subscriber.repository.js';
+import { SubscriptionService } from './subscriptions/subscription.service.js';
+import { TokenSigner } from './subscriptions/tokens.js';
 import { TopicMatcher } from './topics/topic-matcher.js';
 
-/** The composition root: every service wired once, for the HTTP app and the CLI alike. */
-export function createServices(db: Db) {
+/** Papers, matching and ranking: all the read side needs, with no mail and no secrets. */
+export function createPaperServices(db: Db) {
   const papers = new PaperRepository(db);
   const matcher = new TopicMatcher(db);
   const search = new PaperSearch(matcher, papers);
   return { db, papers, matcher, search };
 }
 
-export type Services = ReturnType<typeof createServices>;
+export interface ServiceOptions {
+  logger?: Logger;
+  /** Replaces the transport `SMTP_URL` chooses; for tests that need a fault no real server makes. */
+  transport?: MailTransport;
+  clock?: () => Date;
+}
+
+/**
+ * The composition root: every service wired once, for the HTTP app and the
+ * CLI alike. Async because email templates are compiled here, once.
+ */
+export async function createServices(db: Db, config: Config, options: ServiceOptions = {}) {
+  const logger = options.logger ?? silentLogger;
+  const paperServices = createPaperServices(db);
+  const secret = resolveSecretKey(config.secretKey, config.dataDir);
+  const tokens = new TokenSigner(secret.key);
+  const links = new SubscriberLinks(config.publicUrl, tokens);
+  const outbox = config.smtpUrl ? null : new Outbox(path.join(config.dataDir, 'outbox'));
+  const transport =
+    options.transport ?? (config.smtpUrl ? smtpTransport(config.smtpUrl, config.dkim) : outboxTransport(outbox!, config.dkim));
+  const mailer = new Mailer(transport, config.mailFrom);
+  const emails = await EmailRenderer.load();
+  const subscribers = new SubscriberRepository(db);
+  const subscriptions = new SubscriptionService({ repo: subscribers, tokens, links, emails, mailer, logger, clock: options.clock });
+
+  return {
+    ...paperServices,
+    config,
+    secret,
+    tokens,
+    links,
+    outbox,
+    mailer,
+    emails,
+    subscribers,
+    subscriptions,
+    /** Lets emails in flight finish, then closes the SMTP pool. The caller closes the database. */
+    async close(): Promise<void> {
+      await subscriptions.drain();
+      await mailer.close();
+    },
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createServices } from '../services.js';
+import { createPaperServices } from '../services.js';
 import { openStore } from '../store.js';
 import { MAX_MATCH_LIMIT } from '../web/matches.routes.js';
 import { type Command, EXIT, UsageError } from './command.js';
@@ -19,7 +19,7 @@ export const matchCommand: Command = async (args, { config, stdout }) => {
   const { db } = openStore(config.databasePath, { seedIfEmpty: true });
   try {
     // Each argument is one topic, as one line of the subscribe form is.
-    const results = createServices(db).search.search(positionals, { limit });
+    const results = createPaperServices(db).search.search(positionals, { limit });
     if (values.json) {
       stdout.write(`${JSON.stringify(results, null, 2)}\n`);
       return EXIT.ok;

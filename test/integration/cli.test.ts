@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readMigrations } from '../../src/db/migrate.js';
 import { paperboy } from '../helpers/run.js';
 import { tempDir } from '../helpers/store.js';
 
@@ -68,10 +69,11 @@ describe('paperboy migrate', () => {
     const env = dbEnv();
     const first = await paperboy(['migrate'], env);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/applied 1 migration\(s\); schema now at version 1/);
+    const latest = readMigrations().length;
+    expect(first.stdout).toContain(`applied ${latest} migration(s); schema now at version ${latest}`);
     const second = await paperboy(['migrate'], env);
     expect(second).toMatchObject({ code: 0 });
-    expect(second.stdout).toMatch(/schema already at version 1/);
+    expect(second.stdout).toContain(`schema already at version ${latest}`);
   });
 
   it('stops on a bad setting with one line naming it', async () => {

@@ -1,10 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { ingestPapers } from '../../src/papers/ingest.js';
-import { PaperRepository } from '../../src/papers/paper.repository.js';
-import { readSeedPapers } from '../../src/papers/sources/seed.source.js';
-import { createServices } from '../../src/services.js';
-import { tempDb } from '../helpers/store.js';
+import { testApp } from '../helpers/app.js';
 
 const apps: Array<ReturnType<typeof buildApp>> = [];
 afterEach(async () => {
@@ -12,13 +8,7 @@ afterEach(async () => {
 });
 
 /** The app over a real SQLite file holding the seed papers. */
-function seededApp() {
-  const { db } = tempDb();
-  ingestPapers(new PaperRepository(db), readSeedPapers());
-  const app = buildApp({ services: createServices(db) });
-  apps.push(app);
-  return { app, db };
-}
+const seededApp = () => testApp();
 
 const matches = (app: ReturnType<typeof buildApp>, query: Record<string, string | string[]>) => {
   const search = new URLSearchParams();
@@ -28,14 +18,14 @@ const matches = (app: ReturnType<typeof buildApp>, query: Record<string, string 
 
 describe('GET /healthz', () => {
   it('answers 200 with the schema version when the database answers', async () => {
-    const { app } = seededApp();
+    const { app } = await seededApp();
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok', schemaVersion: 1, papers: 84 });
+    expect(res.json()).toEqual({ status: 'ok', schemaVersion: 2, papers: 84 });
   });
 
   it('answers 503 when the database is gone', async () => {
-    const { app, db } = seededApp();
+    const { app, db } = await seededApp();
     db.close();
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(503);
@@ -45,7 +35,7 @@ describe('GET /healthz', () => {
 
 describe('GET /api/matches', () => {
   it('lists the papers the topics match, best first, with id, title, score and matched terms', async () => {
-    const { app } = seededApp();
+    const { app } = await seededApp();
     const res = await matches(app, { topics: 'test-time adaptation', limit: '5' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/application\/json/);
@@ -62,7 +52,7 @@ describe('GET /api/matches', () => {
   });
 
   it('takes topics as newline-separated text or as a repeated parameter, and ORs them', async () => {
-    const { app } = seededApp();
+    const { app } = await seededApp();
     const joined = (await matches(app, { topics: 'LoRA\nquantization', limit: '50' })).json() as Array<{ id: string; topics: string[] }>;
     const repeated = (await matches(app, { topics: ['LoRA', 'quantization'], limit: '50' })).json() as Array<{ id: string }>;
     expect(repeated.map((p) => p.id)).toEqual(joined.map((p) => p.id));
@@ -71,7 +61,7 @@ describe('GET /api/matches', () => {
   });
 
   it('defaults to 10 results and caps the limit', async () => {
-    const { app } = seededApp();
+    const { app } = await seededApp();
     expect((await matches(app, { topics: 'learning' })).json()).toHaveLength(10);
     const tooMany = await matches(app, { topics: 'learning', limit: '51' });
     expect(tooMany.statusCode).toBe(400);
@@ -79,7 +69,7 @@ describe('GET /api/matches', () => {
   });
 
   it('returns an empty list when nothing matches', async () => {
-    const { app } = seededApp();
+    const { app } = await seededApp();
     const res = await matches(app, { topics: 'zymurgy' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual([]);
@@ -94,7 +84,7 @@ describe('GET /api/matches', () => {
     ['10,000 characters', { topics: 'x'.repeat(10_000) }, /10000 characters long/],
     ['a limit that is not a number', { topics: 'lora', limit: 'ten' }, /limit must be a whole number/],
   ])('answers 400 with a message a person can act on for %s', async (_label, query, message) => {
-    const { app } = seededApp();
+    const { app } = await seededApp();
     const res = await matches(app, query as Record<string, string>);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(message) });
@@ -103,7 +93,7 @@ describe('GET /api/matches', () => {
   it.each(['NEAR(lora quantization, 3)', "'; DROP TABLE papers; --", 'lora*', 'title:lora', '🚀 lora', '<b>LoRA</b>', '(lora) OR (^video)'])(
     'never fails on hostile input %j',
     async (topics) => {
-      const { app, db } = seededApp();
+      const { app, db } = await seededApp();
       const res = await matches(app, { topics });
       expect(res.statusCode).toBe(200);
       expect(Array.isArray(res.json())).toBe(true);
@@ -114,18 +104,18 @@ describe('GET /api/matches', () => {
 
 describe('errors', () => {
   it('answers 404 in JSON for an unknown route', async () => {
-    const { app } = seededApp();
+    const { app } = await seededApp();
     const res = await app.inject({ method: 'GET', url: '/nope?x=1' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'There is nothing at GET /nope.' });
   });
 
   it('hides the details of a 500 from the client and logs them', async () => {
-    const { db } = tempDb();
+    const { services } = await testApp({ seed: false });
     const lines: string[] = [];
     const { pino } = await import('pino');
     const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
-    const app = buildApp({ services: createServices(db), logger });
+    const app = buildApp({ services, logger });
     apps.push(app);
     app.get('/boom', async () => {
       throw new Error('secret database detail');

@@ -1,0 +1,51 @@
+import { TEMPLATES_DIR, compileMjml, compileText, type Fill } from './template-compiler.js';
+
+/** A rendered email, ready for the mailer. */
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+interface SubscriptionSummary {
+  email: string;
+  topics: string[];
+  /** "daily at 08:00 (Europe/Paris)" */
+  schedule: string;
+}
+
+/** Every email paperboy sends, by template name, with the values it needs. */
+export interface EmailProps {
+  confirm: SubscriptionSummary & { confirmUrl: string; expiresInDays: number };
+  'already-subscribed': SubscriptionSummary & { manageUrl: string; unsubscribeUrl: string };
+}
+
+export type EmailName = keyof EmailProps;
+
+const SUBJECTS: { [K in EmailName]: (props: EmailProps[K]) => string } = {
+  confirm: () => 'Confirm your paperboy subscription',
+  'already-subscribed': () => 'You are already subscribed to paperboy',
+};
+
+type Compiled = { [K in EmailName]: { html: Fill<EmailProps[K]>; text: Fill<EmailProps[K]> } };
+
+/**
+ * The typed template registry. `load` compiles every template once; `render`
+ * only fills them, so it is cheap enough to call per recipient.
+ */
+export class EmailRenderer {
+  private constructor(private readonly compiled: Compiled) {}
+
+  static async load(dir: string = TEMPLATES_DIR): Promise<EmailRenderer> {
+    const names = Object.keys(SUBJECTS) as EmailName[];
+    const entries = await Promise.all(
+      names.map(async (name) => [name, { html: await compileMjml(name, dir), text: compileText(name, dir) }] as const),
+    );
+    return new EmailRenderer(Object.fromEntries(entries) as unknown as Compiled);
+  }
+
+  render<K extends EmailName>(name: K, props: EmailProps[K]): RenderedEmail {
+    const template = this.compiled[name];
+    return { subject: SUBJECTS[name](props), html: template.html(props), text: template.text(props) };
+  }
+}

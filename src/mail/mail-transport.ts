@@ -1,0 +1,85 @@
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { Outbox } from './outbox.js';
+
+export interface DkimSettings {
+  domain: string;
+  selector: string;
+  privateKey: string;
+}
+
+/** What a transport reports for one accepted message. */
+export interface SentMessage {
+  messageId: string;
+  /** The relay's final reply ("250 2.0.0 queued as …"), or where the outbox put the file. */
+  response: string;
+}
+
+/** The one thing the mailer needs from a way of sending: hand over a message, and close. */
+export interface MailTransport {
+  readonly kind: 'smtp' | 'outbox';
+  send(message: Mail.Options): Promise<SentMessage>;
+  close(): Promise<void>;
+}
+
+/**
+ * SMTP timeouts, set explicitly: nodemailer's defaults (two minutes for a
+ * connection, ten for an idle socket) would let one dead relay stall a digest
+ * run for a long time.
+ */
+export const SMTP_TIMEOUTS = {
+  connectionTimeout: 10_000,
+  greetingTimeout: 10_000,
+  socketTimeout: 30_000,
+  dnsTimeout: 10_000,
+} as const;
+
+const dkimOptions = (dkim: DkimSettings | null) =>
+  dkim ? { dkim: { domainName: dkim.domain, keySelector: dkim.selector, privateKey: dkim.privateKey } } : {};
+
+export interface SmtpOptions {
+  /** Parallel connections to the relay. */
+  maxConnections?: number;
+}
+
+/** A pooled SMTP transport for `smtp://user:pass@host:port` (or `smtps://` for implicit TLS). */
+export function smtpTransport(smtpUrl: string, dkim: DkimSettings | null, { maxConnections = 5 }: SmtpOptions = {}): MailTransport {
+  const url = new URL(smtpUrl);
+  const secure = url.protocol === 'smtps:';
+  const transporter = nodemailer.createTransport({
+    pool: true,
+    maxConnections,
+    maxMessages: 1000,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
+    ...SMTP_TIMEOUTS,
+    ...dkimOptions(dkim),
+  });
+  return {
+    kind: 'smtp',
+    async send(message) {
+      const info = await transporter.sendMail(message);
+      return { messageId: info.messageId, response: info.response };
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}
+
+/** Builds each message exactly as SMTP would carry it (DKIM included) and files it in the outbox. */
+export function outboxTransport(outbox: Outbox, dkim: DkimSettings | null): MailTransport {
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...dkimOptions(dkim) });
+  return {
+    kind: 'outbox',
+    async send(message) {
+      const info = await transporter.sendMail(message);
+      // `buffer: true` makes the message a Buffer; the type also allows a stream.
+      const file = outbox.save(info.message as Buffer);
+      return { messageId: info.messageId, response: `saved to the outbox as ${file}` };
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,20 @@
+import type { Subscriber } from './subscriber.js';
+import type { TokenPurpose, TokenSigner } from './tokens.js';
+
+const PATHS: Record<TokenPurpose, string> = { confirm: '/confirm', manage: '/preferences', unsubscribe: '/unsubscribe' };
+
+/** The absolute links in emails and pages, each carrying a token for its one purpose. */
+export class SubscriberLinks {
+  constructor(
+    private readonly publicUrl: string,
+    private readonly tokens: TokenSigner,
+  ) {}
+
+  token(purpose: TokenPurpose, subscriber: Pick<Subscriber, 'id' | 'tokenVersion'>): string {
+    return this.tokens.sign(purpose, { subscriberId: subscriber.id, tokenVersion: subscriber.tokenVersion });
+  }
+
+  url(purpose: TokenPurpose, subscriber: Pick<Subscriber, 'id' | 'tokenVersion'>): string {
+    return `${this.publicUrl}${PATHS[purpose]}?token=${this.token(purpose, subscriber)}`;
+  }
+}

@@ -1,0 +1,141 @@
+import type { Db } from '../db/connection.js';
+import type { Preferences, Subscriber, SubscriberStatus, SubscriberTopic } from './subscriber.js';
+
+interface SubscriberRow {
+  id: number;
+  email: string;
+  status: SubscriberStatus;
+  frequency: Subscriber['frequency'];
+  weekday: number | null;
+  send_hour: number;
+  timezone: string;
+  token_version: number;
+  created_at: string;
+  updated_at: string;
+  confirm_sent_at: string | null;
+  last_notice_at: string | null;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+}
+
+const COLUMNS = `id, email, status, frequency, weekday, send_hour, timezone, token_version, created_at, updated_at,
+  confirm_sent_at, last_notice_at, confirmed_at, unsubscribed_at`;
+
+function toSubscriber(row: SubscriberRow, topics: SubscriberTopic[]): Subscriber {
+  return {
+    id: row.id,
+    email: row.email,
+    status: row.status,
+    frequency: row.frequency,
+    weekday: row.weekday,
+    sendHour: row.send_hour,
+    timezone: row.timezone,
+    topics,
+    tokenVersion: row.token_version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    confirmSentAt: row.confirm_sent_at,
+    lastNoticeAt: row.last_notice_at,
+    confirmedAt: row.confirmed_at,
+    unsubscribedAt: row.unsubscribed_at,
+  };
+}
+
+const schedule = (prefs: Preferences) => ({
+  frequency: prefs.frequency,
+  weekday: prefs.weekday,
+  send_hour: prefs.sendHour,
+  timezone: prefs.timezone,
+});
+
+/** Subscribers and their topics. Every write that touches both runs in one transaction. */
+export class SubscriberRepository {
+  private readonly byId;
+  private readonly byEmail;
+  private readonly topicsOf;
+  private readonly insertRow;
+  private readonly updateSchedule;
+  private readonly deleteTopics;
+  private readonly insertTopic;
+  private readonly setStatusRow;
+  private readonly setNoticeRow;
+  private readonly deleteRow;
+
+  constructor(private readonly db: Db) {
+    this.byId = db.prepare<[number], SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE id = ?`);
+    this.byEmail = db.prepare<[string], SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE email = ?`);
+    this.topicsOf = db.prepare<[number], SubscriberTopic>(
+      'SELECT text, key FROM subscriber_topics WHERE subscriber_id = ? ORDER BY position',
+    );
+    this.insertRow = db.prepare<[{ email: string; now: string } & ReturnType<typeof schedule>]>(`
+      INSERT INTO subscribers (email, status, frequency, weekday, send_hour, timezone, created_at, updated_at)
+      VALUES (@email, 'pending', @frequency, @weekday, @send_hour, @timezone, @now, @now)`);
+    this.updateSchedule = db.prepare<[{ id: number; now: string } & ReturnType<typeof schedule>]>(`
+      UPDATE subscribers SET frequency = @frequency, weekday = @weekday, send_hour = @send_hour,
+        timezone = @timezone, updated_at = @now
+      WHERE id = @id`);
+    this.deleteTopics = db.prepare<[number]>('DELETE FROM subscriber_topics WHERE subscriber_id = ?');
+    this.insertTopic = db.prepare<[number, number, string, string]>(
+      'INSERT INTO subscriber_topics (subscriber_id, position, text, key) VALUES (?, ?, ?, ?)',
+    );
+    // The status guard makes each transition a conditional UPDATE: it reports
+    // whether this call changed anything, even with two requests racing.
+    this.setStatusRow = db.prepare<[{ id: number; from: string; to: SubscriberStatus; now: string }]>(`
+      UPDATE subscribers SET status = @to, updated_at = @now,
+        confirmed_at = CASE WHEN @to = 'active' AND confirmed_at IS NULL THEN @now ELSE confirmed_at END,
+        unsubscribed_at = CASE WHEN @to = 'unsubscribed' THEN @now WHEN @to = 'active' THEN NULL ELSE unsubscribed_at END
+      WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`);
+    this.setNoticeRow = db.prepare<[{ id: number; notice: string | null; confirm: string | null }]>(`
+      UPDATE subscribers SET last_notice_at = @notice, confirm_sent_at = coalesce(@confirm, confirm_sent_at) WHERE id = @id`);
+    this.deleteRow = db.prepare<[number]>('DELETE FROM subscribers WHERE id = ?');
+  }
+
+  findById(id: number): Subscriber | null {
+    const row = this.byId.get(id);
+    return row ? toSubscriber(row, this.topicsOf.all(row.id)) : null;
+  }
+
+  /** Case-insensitive, as addresses are unique regardless of case. */
+  findByEmail(email: string): Subscriber | null {
+    const row = this.byEmail.get(email);
+    return row ? toSubscriber(row, this.topicsOf.all(row.id)) : null;
+  }
+
+  /** A new pending subscriber with their topics. */
+  insertPending(email: string, prefs: Preferences, now: string): Subscriber {
+    const id = this.db.transaction(() => {
+      const { lastInsertRowid } = this.insertRow.run({ email, now, ...schedule(prefs) });
+      this.writeTopics(Number(lastInsertRowid), prefs);
+      return Number(lastInsertRowid);
+    })();
+    return this.findById(id)!;
+  }
+
+  /** Replaces the schedule and every topic line at once. */
+  updatePreferences(id: number, prefs: Preferences, now: string): void {
+    this.db.transaction(() => {
+      this.updateSchedule.run({ id, now, ...schedule(prefs) });
+      this.writeTopics(id, prefs);
+    })();
+  }
+
+  /** Moves a subscriber to `to` if their status is one of `from`; true when it did. */
+  transition(id: number, from: readonly SubscriberStatus[], to: SubscriberStatus, now: string): boolean {
+    return this.setStatusRow.run({ id, from: JSON.stringify(from), to, now }).changes > 0;
+  }
+
+  /** Records an email the visitor caused: `confirm` also restarts the confirmation link's lifetime. */
+  recordNotice(id: number, notice: string | null, confirm: string | null = null): void {
+    this.setNoticeRow.run({ id, notice, confirm });
+  }
+
+  /** Erases the subscriber; foreign keys cascade to every row about them. */
+  erase(id: number): boolean {
+    return this.deleteRow.run(id).changes > 0;
+  }
+
+  private writeTopics(id: number, prefs: Preferences): void {
+    this.deleteTopics.run(id);
+    prefs.topics.forEach((topic, position) => this.insertTopic.run(id, position, topic.text, topic.key));
+  }
+}

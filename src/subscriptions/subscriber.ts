@@ -1,0 +1,46 @@
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
+export type Frequency = 'daily' | 'weekly';
+
+/** When a subscriber wants their digest. */
+export interface Schedule {
+  frequency: Frequency;
+  /** 0 = Sunday … 6 = Saturday; null for daily digests. */
+  weekday: number | null;
+  /** 0–23, in `timezone`. */
+  sendHour: number;
+  /** A canonical IANA time zone name. */
+  timezone: string;
+}
+
+/** One topic line as the subscriber typed it, with its normal form. */
+export interface SubscriberTopic {
+  text: string;
+  key: string;
+}
+
+/** What a person asks for on the form or the preferences page, once validated. */
+export interface Preferences extends Schedule {
+  topics: SubscriberTopic[];
+}
+
+export interface Subscriber extends Preferences {
+  id: number;
+  email: string;
+  status: SubscriberStatus;
+  tokenVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  confirmSentAt: string | null;
+  lastNoticeAt: string | null;
+  confirmedAt: string | null;
+  unsubscribedAt: string | null;
+}
+
+export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
+
+/** "daily at 08:00 (Europe/Paris)" or "every Monday at 07:00 (UTC)". */
+export function describeSchedule({ frequency, weekday, sendHour, timezone }: Schedule): string {
+  const hour = `${String(sendHour).padStart(2, '0')}:00`;
+  const day = frequency === 'weekly' && weekday !== null ? `every ${WEEKDAYS[weekday]}` : 'daily';
+  return `${day} at ${hour} (${timezone})`;
+}

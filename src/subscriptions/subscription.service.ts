@@ -1,0 +1,191 @@
+import type { EmailName, EmailProps, EmailRenderer } from '../mail/email-templates.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { Logger } from '../logger.js';
+import { describeSchedule, type Preferences, type Subscriber } from './subscriber.js';
+import type { SubscriberLinks } from './subscriber-links.js';
+import type { SubscriberRepository } from './subscriber.repository.js';
+import type { SubscribeInput } from './subscription.schema.js';
+import type { TokenPurpose, TokenSigner } from './tokens.js';
+
+/** How long a confirmation link works after the last confirmation email. */
+export const CONFIRM_TTL_DAYS = 7;
+
+/**
+ * The least time between two emails the public form can trigger for one
+ * address, so the form cannot be used to flood someone's inbox.
+ */
+export const NOTICE_INTERVAL_MS = 2 * 60_000;
+
+const DAY_MS = 24 * 60 * 60_000;
+
+export type ConfirmOutcome =
+  | { kind: 'confirmed' | 'already-active' | 'inactive'; subscriber: Subscriber }
+  | { kind: 'expired'; subscriber: Subscriber }
+  | { kind: 'invalid' };
+
+export interface SubscriptionDeps {
+  repo: SubscriberRepository;
+  tokens: TokenSigner;
+  links: SubscriberLinks;
+  emails: EmailRenderer;
+  mailer: Mailer;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+/**
+ * The subscription lifecycle: subscribe, double opt-in, preferences,
+ * unsubscribe and erasure. Emails the visitor triggers are sent in the
+ * background, so the answer to the form never depends on who is subscribed.
+ */
+export class SubscriptionService {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: SubscriptionDeps) {
+    this.now = deps.clock ?? (() => new Date());
+  }
+
+  /**
+   * Handles a subscribe form. It returns nothing on purpose: a new, pending
+   * and active address get the same answer.
+   *   new or gone       → pending, and a confirmation email
+   *   pending           → preferences replaced, confirmation sent again
+   *   active            → nothing changed; an "already subscribed" note
+   */
+  subscribe(input: SubscribeInput): void {
+    if (input.isBot) return;
+    const { repo } = this.deps;
+    const now = this.now().toISOString();
+    const known = repo.findByEmail(input.email);
+    if (!known) {
+      this.sendConfirmation(repo.insertPending(input.email, input.preferences, now));
+      return;
+    }
+    if (known.status === 'active') {
+      this.sendAlreadySubscribed(known);
+      return;
+    }
+    // Pending, unsubscribed or bounced: start a fresh double opt-in with what they asked for now.
+    repo.updatePreferences(known.id, input.preferences, now);
+    repo.transition(known.id, ['unsubscribed', 'bounced'], 'pending', now);
+    this.sendConfirmation(repo.findById(known.id)!);
+  }
+
+  /** Sends a pending address its link again; anyone else gets what `subscribe` would send. Same answer for all. */
+  resendByEmail(email: string): void {
+    const known = this.deps.repo.findByEmail(email);
+    if (known?.status === 'pending') this.sendConfirmation(known);
+    else if (known?.status === 'active') this.sendAlreadySubscribed(known);
+  }
+
+  /** The subscriber a token names, if the token is genuine, for this purpose and still current. */
+  fromToken(purpose: TokenPurpose, token: string): Subscriber | null {
+    const claims = this.deps.tokens.verify(purpose, token);
+    if (!claims) return null;
+    const subscriber = this.deps.repo.findById(claims.subscriberId);
+    return subscriber && subscriber.tokenVersion === claims.tokenVersion ? subscriber : null;
+  }
+
+  /** Activates a pending subscriber. Repeating it is harmless. */
+  confirm(token: string): ConfirmOutcome {
+    const subscriber = this.fromToken('confirm', token);
+    if (!subscriber) return { kind: 'invalid' };
+    if (subscriber.status === 'active') return { kind: 'already-active', subscriber };
+    if (subscriber.status !== 'pending') return { kind: 'inactive', subscriber };
+    if (this.isExpired(subscriber)) return { kind: 'expired', subscriber };
+    const changed = this.deps.repo.transition(subscriber.id, ['pending'], 'active', this.now().toISOString());
+    return { kind: changed ? 'confirmed' : 'already-active', subscriber: this.deps.repo.findById(subscriber.id)! };
+  }
+
+  /** Sends a new confirmation email for an expired link. */
+  resendConfirmation(subscriber: Subscriber): void {
+    if (subscriber.status === 'pending') this.sendConfirmation(subscriber);
+  }
+
+  updatePreferences(subscriber: Subscriber, prefs: Preferences): Subscriber {
+    this.deps.repo.updatePreferences(subscriber.id, prefs, this.now().toISOString());
+    return this.deps.repo.findById(subscriber.id)!;
+  }
+
+  /** Stops the digests. Repeating it is harmless; a bounced address stays bounced. */
+  unsubscribe(subscriber: Subscriber): Subscriber {
+    this.deps.repo.transition(subscriber.id, ['pending', 'active'], 'unsubscribed', this.now().toISOString());
+    return this.deps.repo.findById(subscriber.id)!;
+  }
+
+  /**
+   * Undoes an unsubscribe. An address that was confirmed before is active at
+   * once; one that never was goes back through confirmation.
+   */
+  resubscribe(subscriber: Subscriber): Subscriber {
+    const now = this.now().toISOString();
+    if (subscriber.confirmedAt) {
+      this.deps.repo.transition(subscriber.id, ['unsubscribed'], 'active', now);
+    } else if (this.deps.repo.transition(subscriber.id, ['unsubscribed'], 'pending', now)) {
+      this.sendConfirmation(this.deps.repo.findById(subscriber.id)!);
+    }
+    return this.deps.repo.findById(subscriber.id)!;
+  }
+
+  /** Deletes the subscriber and, through foreign keys, every row about them. */
+  erase(subscriber: Subscriber): void {
+    this.deps.repo.erase(subscriber.id);
+    this.deps.logger.info({ subscriber: subscriber.id }, 'subscriber erased their data');
+  }
+
+  /** Waits for emails still being sent; shutdown calls it before closing the mailer. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private isExpired(subscriber: Subscriber): boolean {
+    const sent = Date.parse(subscriber.confirmSentAt ?? subscriber.createdAt);
+    return this.now().getTime() - sent > CONFIRM_TTL_DAYS * DAY_MS;
+  }
+
+  private sendConfirmation(subscriber: Subscriber): void {
+    this.notify(subscriber, 'confirm', {
+      ...this.summary(subscriber),
+      confirmUrl: this.deps.links.url('confirm', subscriber),
+      expiresInDays: CONFIRM_TTL_DAYS,
+    });
+  }
+
+  private sendAlreadySubscribed(subscriber: Subscriber): void {
+    this.notify(subscriber, 'already-subscribed', {
+      ...this.summary(subscriber),
+      manageUrl: this.deps.links.url('manage', subscriber),
+      unsubscribeUrl: this.deps.links.url('unsubscribe', subscriber),
+    });
+  }
+
+  private summary(subscriber: Subscriber) {
+    return { email: subscriber.email, topics: subscriber.topics.map((t) => t.text), schedule: describeSchedule(subscriber) };
+  }
+
+  /** Renders and sends in the background, at most once per NOTICE_INTERVAL_MS per address. */
+  private notify<K extends EmailName>(subscriber: Subscriber, template: K, props: EmailProps[K]): void {
+    const { repo, emails, mailer, logger } = this.deps;
+    const now = this.now();
+    const last = subscriber.lastNoticeAt ? Date.parse(subscriber.lastNoticeAt) : 0;
+    if (now.getTime() - last < NOTICE_INTERVAL_MS) {
+      logger.info({ subscriber: subscriber.id, template }, 'not sending: this address was emailed moments ago');
+      return;
+    }
+    // Recorded before sending, so a second form post in the meantime does not send again.
+    repo.recordNotice(subscriber.id, now.toISOString(), template === 'confirm' ? now.toISOString() : null);
+    const sending = (async () => {
+      try {
+        const sent = await mailer.send({ to: subscriber.email, ...emails.render(template, props) });
+        logger.info({ subscriber: subscriber.id, template, messageId: sent.messageId }, 'email sent');
+      } catch (err) {
+        // Let the visitor try again at once rather than wait out the interval.
+        repo.recordNotice(subscriber.id, subscriber.lastNoticeAt);
+        logger.error({ err, subscriber: subscriber.id, template }, 'could not send email');
+      }
+    })();
+    this.inFlight.add(sending);
+    void sending.finally(() => this.inFlight.delete(sending));
+  }
+}

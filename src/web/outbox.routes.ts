@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { UserError } from '../errors.js';
+import type { Outbox } from '../mail/outbox.js';
+import type { PageRenderer } from './page-renderer.js';
+
+const params = z.object({ file: z.string().max(100) });
+
+/**
+ * The email HTML is shown in a sandboxed frame: no scripts, no forms, and
+ * links open only on a click, in the top window.
+ */
+const EMAIL_CSP = [
+  'sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation',
+  "default-src 'none'",
+  "img-src * data:",
+  "style-src 'unsafe-inline'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+/** The text part with its web links made clickable, as pieces the template escapes. */
+function linkify(text: string): Array<{ text: string; href?: string }> {
+  return text.split(/(https?:\/\/[^\s<>"]+)/).map((part, i) => (i % 2 === 1 ? { text: part, href: part } : { text: part }));
+}
+
+/** `/dev/outbox`: the emails the embedded outbox holds. Registered only when no SMTP relay is set. */
+export function outboxRoutes(app: FastifyInstance, { outbox, pages }: { outbox: Outbox; pages: PageRenderer }): void {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  const html = (reply: FastifyReply, body: string) => reply.type('text/html; charset=utf-8').send(body);
+
+  const read = async (file: string) => {
+    const message = await outbox.read(file);
+    if (!message) throw new UserError(`There is no email named ${file} in the outbox.`, 404);
+    return message;
+  };
+
+  typed.get('/dev/outbox', { config: { page: true } }, async (_request, reply) => {
+    return html(reply, pages.render('outbox', { dir: outbox.dir, entries: await outbox.list() }));
+  });
+
+  typed.get('/dev/outbox/:file', { schema: { params }, config: { page: true } }, async (request, reply) => {
+    const message = await read(request.params.file);
+    return html(reply, pages.render('outbox-message', { ...message, hasHtml: message.html !== null, textParts: linkify(message.text ?? '') }));
+  });
+
+  typed.get('/dev/outbox/:file/html', { schema: { params }, config: { page: true } }, async (request, reply) => {
+    const message = await read(request.params.file);
+    // <base target="_top">: a click on a link leaves the viewer, as it would leave a mail client.
+    const body = (message.html ?? '').replace(/<head([^>]*)>/i, '<head$1><base target="_top">');
+    return html(reply.header('content-security-policy', EMAIL_CSP), body);
+  });
+
+  typed.get('/dev/outbox/:file/raw', { schema: { params } }, async (request, reply) => {
+    const message = await read(request.params.file);
+    return reply.type('message/rfc822').header('content-disposition', `attachment; filename="${request.params.file}"`).send(message.raw);
+  });
+}

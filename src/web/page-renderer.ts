@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { TEMPLATES_DIR } from '../mail/template-compiler.js';
+
+export const PAGES_DIR = path.join(TEMPLATES_DIR, 'pages');
+export const ASSETS_DIR = path.join(TEMPLATES_DIR, 'assets');
+
+/** What the generic message page shows. Every string is escaped when rendered. */
+export interface MessagePage {
+  title: string;
+  heading: string;
+  paragraphs?: string[];
+  details?: Array<{ term: string; value: string }>;
+  topics?: string[];
+  /** Buttons, each its own POST form. */
+  actions?: Array<{ action: string; label: string; primary?: boolean; fields?: Array<{ name: string; value: string }> }>;
+  /** A one-field form that asks for an email address. */
+  emailForm?: { action: string; label: string };
+  links?: Array<{ href: string; label: string }>;
+}
+
+/**
+ * Server-rendered pages from `templates/pages/*.hbs`, compiled once. Double
+ * braces escape every value, so nothing a visitor typed or a source sent can
+ * become markup.
+ */
+export class PageRenderer {
+  private readonly pages = new Map<string, Handlebars.TemplateDelegate>();
+
+  constructor(dir: string = PAGES_DIR) {
+    const handlebars = Handlebars.create();
+    handlebars.registerHelper('eq', (a: unknown, b: unknown) => String(a) === String(b));
+    const partials = path.join(dir, 'partials');
+    for (const file of fs.readdirSync(partials).filter((name) => name.endsWith('.hbs'))) {
+      handlebars.registerPartial(path.basename(file, '.hbs'), fs.readFileSync(path.join(partials, file), 'utf8'));
+    }
+    for (const file of fs.readdirSync(dir).filter((name) => name.endsWith('.hbs'))) {
+      // preventIndent: an indented partial must not indent a textarea's text on every save.
+      this.pages.set(path.basename(file, '.hbs'), handlebars.compile(fs.readFileSync(path.join(dir, file), 'utf8'), { preventIndent: true }));
+    }
+  }
+
+  render(name: string, props: object): string {
+    const page = this.pages.get(name);
+    if (!page) throw new Error(`no page template named ${name}`);
+    return page(props);
+  }
+
+  message(props: MessagePage): string {
+    return this.render('message', props);
+  }
+}

@@ -1,0 +1,115 @@
+import type {} from '@fastify/csrf-protection';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { UserError } from '../errors.js';
+import { describeSchedule, type Subscriber } from '../subscriptions/subscriber.js';
+import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
+import { fieldErrors, preferencesSchema, type FieldErrors } from '../subscriptions/subscription.schema.js';
+import type { SubscriptionService } from '../subscriptions/subscription.service.js';
+import { formView, valuesFromBody, valuesFromPreferences, type FormValues } from './form-view.js';
+import type { PageRenderer } from './page-renderer.js';
+import { INVALID_LINK, tokenQuery } from './token-query.js';
+
+export interface PreferencesRouteOptions {
+  subscriptions: SubscriptionService;
+  links: SubscriberLinks;
+  pages: PageRenderer;
+}
+
+const STATUS_TEXT: Record<Subscriber['status'], string> = {
+  pending: 'Your subscription waits for you to click the link in the confirmation email.',
+  active: '',
+  unsubscribed: 'You are unsubscribed: no digests are sent. Saving here does not change that.',
+  bounced: 'Your mail server refused our emails, so no digests are sent.',
+};
+
+export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, pages }: PreferencesRouteOptions): void {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  const page = (reply: FastifyReply, html: string) => reply.type('text/html; charset=utf-8').send(html);
+  const csrf = (reply: FastifyReply, token: string) => reply.generateCsrf({ userInfo: token });
+
+  const subscriberFor = (token: string): Subscriber => {
+    const subscriber = subscriptions.fromToken('manage', token);
+    if (!subscriber) throw new UserError(INVALID_LINK, 400);
+    return subscriber;
+  };
+
+  const form = (reply: FastifyReply, subscriber: Subscriber, token: string, values: FormValues, errors: FieldErrors | null, saved = false) => {
+    const status = subscriber.status === 'active' ? `Your digest comes ${describeSchedule(subscriber)}.` : STATUS_TEXT[subscriber.status];
+    return page(
+      reply,
+      pages.render('preferences', {
+        ...formView(values, errors),
+        email: subscriber.email,
+        statusText: status,
+        token,
+        csrf: csrf(reply, token),
+        saved,
+        unsubscribeUrl: subscriber.status === 'active' || subscriber.status === 'pending' ? links.url('unsubscribe', subscriber) : null,
+      }),
+    );
+  };
+
+  typed.get('/preferences', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
+    const subscriber = subscriberFor(request.query.token);
+    return form(reply, subscriber, request.query.token, valuesFromPreferences(subscriber), null);
+  });
+
+  // The token is checked before the CSRF check, so a bad link says "bad link", not "form expired".
+  const checkToken = async (request: FastifyRequest) => {
+    const { token } = request.query as { token?: unknown };
+    if (typeof token !== 'string' || !subscriptions.fromToken('manage', token)) throw new UserError(INVALID_LINK, 400);
+  };
+
+  typed.post(
+    '/preferences',
+    { schema: { querystring: tokenQuery }, config: { page: true }, preHandler: [checkToken, app.csrfProtection] },
+    async (request, reply) => {
+      const subscriber = subscriberFor(request.query.token);
+      const parsed = preferencesSchema.safeParse(request.body ?? {});
+      if (!parsed.success) {
+        return form(reply.code(400), subscriber, request.query.token, valuesFromBody(request.body), fieldErrors(parsed.error));
+      }
+      const updated = subscriptions.updatePreferences(subscriber, parsed.data);
+      return form(reply, updated, request.query.token, valuesFromPreferences(updated), null, true);
+    },
+  );
+
+  typed.post(
+    '/preferences/delete',
+    { schema: { querystring: tokenQuery }, config: { page: true }, preHandler: [checkToken, app.csrfProtection] },
+    async (request, reply) => {
+      subscriptions.erase(subscriberFor(request.query.token));
+      return page(
+        reply,
+        pages.message({
+          title: 'Data deleted',
+          heading: 'Your data is deleted',
+          paragraphs: ['Your address, your topics and the record of your digests are erased. You will get no more email from us.'],
+          links: [{ href: '/', label: 'Subscribe again' }],
+        }),
+      );
+    },
+  );
+
+  // From the unsubscribed page: one button, no cookie, so it works from any browser the link opens in.
+  typed.post('/resubscribe', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
+    const subscriber = subscriptions.resubscribe(subscriberFor(request.query.token));
+    const active = subscriber.status === 'active';
+    return page(
+      reply,
+      pages.message({
+        title: active ? 'Subscribed again' : 'Check your inbox',
+        heading: active ? 'Welcome back' : 'Check your inbox',
+        paragraphs: [
+          active
+            ? `Your digest comes ${describeSchedule(subscriber)} again, on the same topics.`
+            : subscriber.status === 'pending'
+              ? 'We sent a confirmation email. Click its link to start your digest.'
+              : 'This subscription cannot be turned back on from here. Subscribe again from the form.',
+        ],
+        links: [{ href: links.url('manage', subscriber), label: 'Change my topics or schedule' }],
+      }),
+    );
+  });
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { UserError } from '../errors.js';
+import type { SubscriptionService } from '../subscriptions/subscription.service.js';
+import { fieldErrors, subscribeSchema } from '../subscriptions/subscription.schema.js';
+import { DEFAULT_VALUES, formView, valuesFromBody } from './form-view.js';
+import type { PageRenderer } from './page-renderer.js';
+
+export interface SubscribeRouteOptions {
+  subscriptions: SubscriptionService;
+  pages: PageRenderer;
+  /** Subscribe attempts per IP per minute; 0 for no limit. */
+  rateLimit: number;
+}
+
+const isJson = (request: FastifyRequest) => (request.headers['content-type'] ?? '').includes('json');
+
+/** Identical for every address, whoever it belongs to; only the honeypot and errors differ. */
+const ACCEPTED_MESSAGE = 'Check your inbox: if this address can subscribe, a confirmation email is on its way. Click its link to start your digest.';
+
+export function rateLimitConfig(max: number) {
+  if (max === 0) return {};
+  return {
+    rateLimit: {
+      max,
+      timeWindow: '1 minute',
+      errorResponseBuilder: (_request: FastifyRequest, context: { after: string }) =>
+        new UserError(`Too many attempts from your address. Wait ${context.after} and try again.`, 429),
+    },
+  };
+}
+
+export function subscribeRoutes(app: FastifyInstance, { subscriptions, pages, rateLimit }: SubscribeRouteOptions): void {
+  const page = (reply: FastifyReply, html: string) => reply.type('text/html; charset=utf-8').send(html);
+
+  app.get('/', { config: { page: true } }, async (_request, reply) => {
+    return page(reply, pages.render('subscribe', formView(DEFAULT_VALUES, null)));
+  });
+
+  app.post('/subscribe', { config: { page: true, ...rateLimitConfig(rateLimit) } }, async (request, reply) => {
+    if (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body)) {
+      throw new UserError('Send the form fields as an object: email, topics, frequency, send_hour, timezone.', 400);
+    }
+    const parsed = subscribeSchema.safeParse(request.body);
+    if (!parsed.success) {
+      const errors = fieldErrors(parsed.error);
+      if (isJson(request)) {
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'Some fields need a change.', fields: errors });
+      }
+      return page(reply.code(400), pages.render('subscribe', formView(valuesFromBody(request.body), errors)));
+    }
+    subscriptions.subscribe(parsed.data);
+    if (isJson(request)) return reply.code(202).send({ status: 'accepted', message: ACCEPTED_MESSAGE });
+    return page(
+      reply,
+      pages.message({
+        title: 'Check your inbox',
+        heading: 'Check your inbox',
+        paragraphs: [ACCEPTED_MESSAGE, 'No email after a few minutes? Look in your spam folder, or subscribe again.'],
+        links: [{ href: '/', label: 'Back to the subscribe page' }],
+      }),
+    );
+  });
+}

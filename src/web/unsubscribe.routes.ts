@@ -1,0 +1,65 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { UserError } from '../errors.js';
+import type { Subscriber } from '../subscriptions/subscriber.js';
+import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
+import type { SubscriptionService } from '../subscriptions/subscription.service.js';
+import type { PageRenderer } from './page-renderer.js';
+import { INVALID_LINK, tokenQuery } from './token-query.js';
+
+export interface UnsubscribeRouteOptions {
+  subscriptions: SubscriptionService;
+  links: SubscriberLinks;
+  pages: PageRenderer;
+}
+
+/**
+ * GET shows one button and changes nothing, so a link scanner that follows
+ * every URL in an email unsubscribes no one. POST unsubscribes at once: it is
+ * the RFC 8058 one-click target, which mail clients call with the body
+ * `List-Unsubscribe=One-Click` (urlencoded or multipart), no cookie, and
+ * expect a 200 rather than a redirect.
+ */
+export async function unsubscribeRoutes(app: FastifyInstance, { subscriptions, links, pages }: UnsubscribeRouteOptions): Promise<void> {
+  // Multipart is only read here, and only as a handful of small fields.
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fields: 5, fieldSize: 1024, fieldNameSize: 100, files: 0, parts: 5 },
+  });
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  const page = (reply: FastifyReply, html: string) => reply.type('text/html; charset=utf-8').send(html);
+
+  const subscriberFor = (token: string): Subscriber => {
+    const subscriber = subscriptions.fromToken('unsubscribe', token);
+    if (!subscriber) throw new UserError(INVALID_LINK, 400);
+    return subscriber;
+  };
+
+  typed.get('/unsubscribe', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
+    const subscriber = subscriberFor(request.query.token);
+    if (subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') return page(reply, unsubscribedPage(subscriber));
+    return page(
+      reply,
+      pages.render('unsubscribe', { email: subscriber.email, token: request.query.token, manageUrl: links.url('manage', subscriber) }),
+    );
+  });
+
+  typed.post('/unsubscribe', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
+    const subscriber = subscriptions.unsubscribe(subscriberFor(request.query.token));
+    return page(reply, unsubscribedPage(subscriber));
+  });
+
+  function unsubscribedPage(subscriber: Subscriber): string {
+    return pages.message({
+      title: 'Unsubscribed',
+      heading: 'You are unsubscribed',
+      paragraphs: [`${subscriber.email} will get no more digests. Changed your mind? One click turns them back on, with the same topics.`],
+      actions:
+        subscriber.status === 'unsubscribed'
+          ? [{ action: `/resubscribe?token=${links.token('manage', subscriber)}`, label: 'Resubscribe', primary: true }]
+          : [],
+      links: [{ href: links.url('manage', subscriber), label: 'Manage or delete my data' }],
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { afterEach } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase, type Db } from '../../src/db/connection.js';
+import { migrate } from '../../src/db/migrate.js';
+import type { MailTransport } from '../../src/mail/mail-transport.js';
+import { ingestPapers } from '../../src/papers/ingest.js';
+import { PaperRepository } from '../../src/papers/paper.repository.js';
+import { readSeedPapers } from '../../src/papers/sources/seed.source.js';
+import { createServices, type Services } from '../../src/services.js';
+import { tempDir } from './store.js';
+
+export const TEST_SECRET = 'test-secret-key-that-is-long-enough-0123456789';
+export const PUBLIC_URL = 'http://paperboy.test';
+
+export interface TestApp {
+  app: ReturnType<typeof buildApp>;
+  db: Db;
+  services: Services;
+  dir: string;
+}
+
+const opened: TestApp[] = [];
+afterEach(async () => {
+  for (const { app, services, db } of opened.splice(0)) {
+    await app.close();
+    await services.close();
+    if (db.open) db.close();
+  }
+});
+
+export interface TestAppOptions {
+  /** Settings on top of the test defaults (a temp database, a fixed key, the outbox). */
+  env?: Record<string, string>;
+  /** Load the seed papers (default true). */
+  seed?: boolean;
+  transport?: MailTransport;
+  clock?: () => Date;
+}
+
+/** The real app over a real SQLite file with the real migrations, closed after the test. */
+export async function testApp({ env = {}, seed = true, transport, clock }: TestAppOptions = {}): Promise<TestApp> {
+  const dir = tempDir();
+  const databasePath = path.join(dir, 'paperboy.db');
+  const db = openDatabase(databasePath);
+  migrate(db);
+  if (seed) ingestPapers(new PaperRepository(db), readSeedPapers());
+  const config = loadConfig({ DATABASE_PATH: databasePath, SECRET_KEY: TEST_SECRET, PUBLIC_URL, LOG_LEVEL: 'silent', ...env });
+  const services = await createServices(db, config, { transport, clock });
+  const app = buildApp({ services });
+  const testApp = { app, db, services, dir };
+  opened.push(testApp);
+  return testApp;
+}

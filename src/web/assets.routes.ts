@@ -3,7 +3,11 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ASSETS_DIR } from './page-renderer.js';
 
-const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 
 /** The pages' stylesheet and script, read once. Kept as files so the CSP can forbid inline script. */
 export function assetsRoutes(app: FastifyInstance, dir: string = ASSETS_DIR): void {

@@ -27,6 +27,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY migrations ./migrations
+COPY templates ./templates
 COPY seeds/papers.json ./seeds/papers.json
 RUN mkdir -p /data && chown node:node /data
 USER node

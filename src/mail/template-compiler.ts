@@ -32,6 +32,11 @@ export async function compileMjml<P>(name: string, dir: string = TEMPLATES_DIR):
     filePath,
     validationLevel: 'strict',
     keepComments: false,
+    // MJML 5 ignores mj-include unless asked; includes stay inside the templates folder.
+    ignoreIncludes: false,
+    includePath: dir,
+    // No web-font import: it would make every open a request to a third party.
+    fonts: {},
   });
   if (result.errors.length > 0) {
     throw new TemplateError(`${name}.mjml: ${result.errors.map((e) => e.formattedMessage).join('; ')}`);

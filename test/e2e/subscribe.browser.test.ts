@@ -116,4 +116,35 @@ describe.skipIf(!browserAvailable())('a visitor in a real browser', () => {
     expect(db.prepare('SELECT count(*) AS n FROM subscribers').get()).toEqual({ n: 0 });
     await context.close();
   });
+
+  it('finds the confirmation in /dev/outbox when no SMTP relay is set, and confirms from it', { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const { app, db } = await testApp({ env: { PUBLIC_URL: base } });
+    await app.listen({ port, host: '127.0.0.1' });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await page.getByLabel('Email address', { exact: true }).fill('grace@example.com');
+    await page.getByLabel('Topics', { exact: true }).fill('LoRA');
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Check your inbox');
+
+    await page.goto(`${base}/dev/outbox`);
+    await expect.poll(async () => {
+      await page.reload();
+      return page.getByRole('link', { name: 'Confirm your paperboy subscription' }).count();
+    }).toBe(1);
+    await page.getByRole('link', { name: 'Confirm your paperboy subscription' }).click();
+    await shoot(page, '8-outbox-message');
+    // The button inside the sandboxed email opens a new window, as it would from a mail client.
+    const [opened] = await Promise.all([
+      context.waitForEvent('page'),
+      page.frameLocator('iframe.email-frame').getByRole('link', { name: 'Confirm my subscription' }).click(),
+    ]);
+    await opened.waitForURL(/\/confirm\?token=/);
+    await expect(opened.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('You are subscribed');
+    expect(db.prepare('SELECT status FROM subscribers').get()).toEqual({ status: 'active' });
+    await context.close();
+  });
 });

@@ -28,6 +28,10 @@ describe('EmailRenderer', () => {
     expect(subject).toBe('Confirm your paperboy subscription');
     expect(html).toMatch(/^<!doctype html>/i);
     expect(html).toContain('One click and your paper digest starts: daily at 08:00 (UTC).');
+    // The shared partials (masthead, colours) are included, not silently dropped.
+    expect(html).toMatch(/>\s*paperboy\s*</);
+    expect(html).toContain('background:#1a56db');
+    expect(html).not.toContain('fonts.googleapis.com');
     expect(html).toContain('href="https://paperboy.example/confirm?token&#x3D;1.1.abc"');
     expect(text).toContain('Confirm by opening this link:\nhttps://paperboy.example/confirm?token=1.1.abc');
     expect(text).toContain('  - "mixture of experts" -video');

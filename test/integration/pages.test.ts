@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { testApp } from '../helpers/app.js';
+import { FORM, form } from '../helpers/http.js';
+import { recordingTransport, settle } from '../helpers/mail.js';
+
+const HOSTILE = '<script>alert(1)</script> "quoted" \'single\' & <img src=x onerror=alert(2)>';
+
+describe('pages', () => {
+  it('serve the subscribe form with security headers and a strict script policy', async () => {
+    const { app } = await testApp();
+    const res = await app.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("script-src-attr 'none'");
+    expect(csp).toContain("form-action 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    // No inline script: the page's only script is a file the policy allows.
+    expect(res.body).not.toMatch(/<script>(?!<)/);
+    expect(res.body).toContain('<script src="/assets/subscribe.js" defer></script>');
+    expect(res.body).toMatch(/<label for="email">Email address<\/label>/);
+    expect(res.body).toMatch(/<input id="website" name="website" type="text" tabindex="-1" autocomplete="off">/);
+  });
+
+  it('upgrade insecure requests and send HSTS only behind an https public URL', async () => {
+    const { app } = await testApp({ env: { PUBLIC_URL: 'https://papers.example.com' } });
+    const res = await app.inject({ method: 'GET', url: '/' });
+    expect(String(res.headers['content-security-policy'])).toContain('upgrade-insecure-requests');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+  });
+
+  it('serve the stylesheet and script the pages use', async () => {
+    const { app } = await testApp();
+    const css = await app.inject({ method: 'GET', url: '/assets/style.css' });
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+    const js = await app.inject({ method: 'GET', url: '/assets/subscribe.js' });
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(js.body).toContain('textContent');
+    expect(js.body).not.toMatch(/\.innerHTML\s*=/);
+  });
+
+  it('escape what a person typed on every page that shows it', async () => {
+    const mail = recordingTransport();
+    const { app, services, db } = await testApp({ transport: mail.transport });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'ada@example.com', topics: [HOSTILE, 'LoRA'] }),
+    });
+    expect(res.statusCode).toBe(202);
+    await settle();
+    const subscriber = services.subscribers.findByEmail('ada@example.com')!;
+    expect(subscriber.topics[0]!.text).toBe(HOSTILE);
+    // The confirmation email escapes it too.
+    expect(String(mail.sent[0]!.html)).not.toContain('<script>alert');
+    expect(String(mail.sent[0]!.html)).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+
+    const confirmed = await app.inject({ method: 'GET', url: `/confirm?token=${services.links.token('confirm', subscriber)}` });
+    const preferences = await app.inject({ method: 'GET', url: `/preferences?token=${services.links.token('manage', subscriber)}` });
+    const invalid = await app.inject({ method: 'POST', url: '/subscribe', headers: FORM, payload: form({ email: HOSTILE, topics: HOSTILE }) });
+    for (const page of [confirmed, preferences, invalid]) {
+      expect(page.body).not.toContain('<script>alert');
+      expect(page.body).not.toContain('<img src=x');
+      expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &#x27;single&#x27; &amp; &lt;img');
+    }
+    expect(db.prepare('SELECT count(*) AS n FROM subscribers').get()).toEqual({ n: 1 });
+  });
+
+  it('answer an unknown page with an HTML 404 for browsers and JSON for programs', async () => {
+    const { app } = await testApp();
+    const page = await app.inject({ method: 'GET', url: '/<b>nope</b>', headers: { accept: 'text/html' } });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('There is nothing at GET /');
+    expect(page.body).not.toContain('<b>nope');
+    const json = await app.inject({ method: 'GET', url: '/nope', headers: { accept: 'application/json' } });
+    expect(json.json()).toMatchObject({ statusCode: 404 });
+  });
+});

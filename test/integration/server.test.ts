@@ -33,6 +33,20 @@ describe('the server process', () => {
       expect(papers).toHaveLength(3);
       expect(papers[0]!.title).toMatch(/test-time adaptation/i);
 
+      // With the embedded defaults a visitor can subscribe and read the confirmation in the outbox.
+      expect(server.stdout()).toContain('SMTP_URL is not set: emails go to the outbox');
+      expect(server.stdout()).toContain('SECRET_KEY is not set: made a random key');
+      const form = await fetch(`${url}/`);
+      expect(form.status).toBe(200);
+      expect(await form.text()).toContain('<form method="post" action="/subscribe"');
+      const subscribed = await fetch(`${url}/subscribe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'email=ada%40example.com&topics=LoRA',
+      });
+      expect(subscribed.status).toBe(200);
+      await expect.poll(async () => (await (await fetch(`${url}/dev/outbox`)).text()).includes('Confirm your paperboy subscription')).toBe(true);
+
       const stopped = waitForLine(server.child, /"msg":"stopped"/);
       server.child.kill('SIGTERM');
       await stopped;

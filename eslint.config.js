@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   {
+    // The pages' own script runs in browsers, without a build step.
+    files: ['templates/assets/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'script' },
+  },
+  {
     files: ['src/config.ts', 'test/**', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
   },

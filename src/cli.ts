@@ -1,23 +1,22 @@
 import { ConfigError, loadConfig } from './config.js';
 import { type Command, type CommandContext, EXIT, UsageError } from './cli/command.js';
-import { ingestCommand } from './cli/ingest.command.js';
-import { matchCommand } from './cli/match.command.js';
-import { migrateCommand } from './cli/migrate.command.js';
 import { UserError } from './errors.js';
 
 const USAGE = `Usage: paperboy <command> [options]
 
 Commands:
   migrate                                   apply database migrations
-  ingest --source seed [--file F]           store papers from a source
+  ingest --source seed|hf|arxiv [--date YYYY-MM-DD] [--file F]
+                                            store papers from a source
   match <topic>... [--json] [--limit N]     the ranked papers the topics match
 
 Settings come from environment variables; see the README.`;
 
-const COMMANDS: Record<string, Command> = {
-  migrate: migrateCommand,
-  ingest: ingestCommand,
-  match: matchCommand,
+/** Each command is loaded when it runs, so a quick command never pays for another's imports (MJML, say). */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  migrate: async () => (await import('./cli/migrate.command.js')).migrateCommand,
+  ingest: async () => (await import('./cli/ingest.command.js')).ingestCommand,
+  match: async () => (await import('./cli/match.command.js')).matchCommand,
 };
 
 /** Runs one command and returns its exit code: 0 done, 1 failed, 2 bad usage or input. */
@@ -27,12 +26,14 @@ export async function runCli(argv: string[], io: Omit<CommandContext, 'config'>)
     io.stdout.write(`${USAGE}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  // hasOwn: "constructor" or "toString" must not find Object's own functions.
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     io.stderr.write(`paperboy: unknown command "${name}"\n${USAGE}\n`);
     return EXIT.usage;
   }
   try {
+    const command = await load();
     return await command(args, { ...io, config: loadConfig() });
   } catch (err) {
     const oneLine = (message: string) => message.replace(/\s*\n\s*/g, '; ');

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { startIngestJobs } from './papers/ingest.scheduler.js';
 import { createServices } from './services.js';
 import { openStore } from './store.js';
 
@@ -33,10 +34,15 @@ async function main(): Promise<void> {
     logger.info({ outbox: `${config.publicUrl}/dev/outbox` }, 'SMTP_URL is not set: emails go to the outbox');
   }
 
+  const ingestJobs = startIngestJobs({ config, repo: services.papers, logger: logger.child({ component: 'ingest' }) });
+  logger.info({ hf: config.ingestSchedule.hf ?? 'off', arxiv: config.ingestSchedule.arxiv ?? 'off' }, 'ingest schedule (UTC)');
+
   const app = buildApp({ services, logger });
-  // Two phases: the listener stops taking requests first, then emails still in
-  // flight finish before the SMTP pool and the database close.
+  // Two phases: the listener stops taking requests and the ingest jobs stop
+  // (a run in flight is aborted; its current page is not stored), then emails
+  // still in flight finish before the SMTP pool and the database close.
   app.addHook('onClose', async () => {
+    await ingestJobs.stop();
     await services.close();
     store.db.close();
   });

@@ -1,28 +1,35 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ingestPapers, type IngestResult } from '../papers/ingest.js';
-import type { PaperInput } from '../papers/paper.js';
+import type { Config } from '../config.js';
+import { describeCounts, runIngest } from '../papers/ingest-run.js';
 import { PaperRepository } from '../papers/paper.repository.js';
-import { readSeedPapers } from '../papers/sources/seed.source.js';
+import { ARXIV_LOOKBACK_MS, ARXIV_SPACING_MS, arxivFeed, arxivFileFeed } from '../papers/sources/arxiv.source.js';
+import { createHttpClient, type RetryEvent } from '../papers/sources/fetch-retry.js';
+import { hfDailyFeed, hfFileFeed } from '../papers/sources/hf-daily.source.js';
+import { createPacer } from '../papers/sources/pacer.js';
+import { seedFeed } from '../papers/sources/seed.source.js';
+import type { PaperFeed } from '../papers/sources/source.js';
 import { openStore } from '../store.js';
 import { type Command, EXIT, UsageError } from './command.js';
-import { createProgress } from './progress.js';
+import { createProgress, type Progress } from './progress.js';
 
-const SOURCES = ['seed'] as const;
+const SOURCES = ['seed', 'hf', 'arxiv'] as const;
+type SourceName = (typeof SOURCES)[number];
 
-/** Papers are stored a batch at a time: each batch is one transaction and one step of the bar. */
-const BATCH = 25;
-
-function readSource(source: string, file: string | undefined): PaperInput[] {
-  switch (source) {
-    case 'seed':
-      return file ? readSeedPapers(path.resolve(file)) : readSeedPapers();
-    default:
-      throw new UsageError(`unknown source "${source}"; choose one of: ${SOURCES.join(', ')}`);
-  }
+interface IngestArgs {
+  source: SourceName;
+  file: string | undefined;
+  date: string | undefined;
 }
 
-export const ingestCommand: Command = async (args, { config, stdout, stderr }) => {
+/** A real UTC calendar day written YYYY-MM-DD: 2024-02-30 is refused, not rolled over. */
+function checkDate(value: string): string {
+  const real = /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  if (!real) throw new UsageError(`--date must be a real day written YYYY-MM-DD, such as 2024-10-25 (got "${value}")`);
+  return value;
+}
+
+function readArgs(args: string[]): IngestArgs {
   const { values, positionals } = parseArgs({
     args,
     options: { source: { type: 'string' }, file: { type: 'string' }, date: { type: 'string' } },
@@ -30,29 +37,58 @@ export const ingestCommand: Command = async (args, { config, stdout, stderr }) =
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.source) throw new UsageError(`ingest needs --source (${SOURCES.join(', ')})`);
-  if (values.date !== undefined && values.source === 'seed') {
+  const source = values.source as SourceName;
+  if (!SOURCES.includes(source)) throw new UsageError(`unknown source "${values.source}"; choose one of: ${SOURCES.join(', ')}`);
+  if (values.date !== undefined && source === 'seed') {
     throw new UsageError('--date does not apply to the seed source: the seed page is a fixed snapshot');
   }
+  if (values.date !== undefined && values.file !== undefined) {
+    throw new UsageError('--date and --file do not go together: a saved response is already one day');
+  }
+  return { source, file: values.file, date: values.date === undefined ? undefined : checkDate(values.date) };
+}
 
-  const papers = readSource(values.source, values.file);
+/** The feed to read; a saved file is read (and its errors reported) before anything is stored. */
+function openFeed({ source, file, date }: IngestArgs, config: Config, onRetry: (event: RetryEvent) => void): PaperFeed {
+  const saved = file === undefined ? undefined : path.resolve(file);
+  const http = () => createHttpClient({ timeoutMs: config.sourceTimeoutMs, onRetry });
+  switch (source) {
+    case 'seed':
+      return saved ? seedFeed(saved) : seedFeed();
+    case 'hf':
+      if (saved) return hfFileFeed(saved, config.hfBaseUrl);
+      return hfDailyFeed({ baseUrl: config.hfBaseUrl, date: date ?? new Date().toISOString().slice(0, 10), http: http() });
+    case 'arxiv':
+      if (saved) return arxivFileFeed(saved);
+      return arxivFeed({
+        baseUrl: config.arxivBaseUrl,
+        categories: config.arxivCategories,
+        http: http(),
+        pacer: createPacer(ARXIV_SPACING_MS),
+        ...(date ? { date } : { since: new Date(Date.now() - ARXIV_LOOKBACK_MS) }),
+      });
+  }
+}
+
+export const ingestCommand: Command = async (args, { config, stdout, stderr }) => {
+  const options = readArgs(args);
+  let progress: Progress | undefined;
+  const feed = openFeed(options, config, ({ attempt, attempts, delayMs, reason }) =>
+    progress?.note(`${reason}; retrying in ${(delayMs / 1000).toFixed(1)} s (try ${attempt + 1} of ${attempts})`),
+  );
+
   const { db } = openStore(config.databasePath, { seedIfEmpty: false });
   try {
-    const repo = new PaperRepository(db);
-    const total: IngestResult = { added: 0, updated: 0, unchanged: 0, rejected: [] };
-    const progress = createProgress(`ingest ${values.source}`, papers.length, stderr);
-    for (let i = 0; i < papers.length; i += BATCH) {
-      const batch = papers.slice(i, i + BATCH);
-      const result = ingestPapers(repo, batch);
-      total.added += result.added;
-      total.updated += result.updated;
-      total.unchanged += result.unchanged;
-      total.rejected.push(...result.rejected);
-      progress.advance(batch.length);
+    progress = createProgress(`ingest ${options.source}`, feed.total, stderr);
+    const bar = progress;
+    const result = await runIngest(new PaperRepository(db), feed.pages, { onPage: (entries) => bar.advance(entries) });
+    bar.finish(describeCounts(result));
+    for (const { id, reason } of result.rejected) stderr.write(`rejected ${id}: ${reason}\n`);
+    if (result.failure) {
+      stderr.write(`paperboy ingest: ${options.source} failed: ${result.failure.message.replace(/\s*\n\s*/g, '; ')}\n`);
+      return EXIT.failed;
     }
-    const summary = `${total.added} added, ${total.updated} updated, ${total.unchanged} unchanged, ${total.rejected.length} rejected`;
-    progress.finish(summary);
-    for (const { id, reason } of total.rejected) stderr.write(`rejected ${id}: ${reason}\n`);
-    stdout.write(`${values.source}: ${summary}\n`);
+    stdout.write(`${options.source}: ${describeCounts(result)}\n`);
     return EXIT.ok;
   } finally {
     db.close();

@@ -1,5 +1,5 @@
 import type { Db } from '../db/connection.js';
-import type { Paper, PaperInput } from './paper.js';
+import type { Paper, PaperInput, PaperSource } from './paper.js';
 
 interface PaperRow {
   seq: number;
@@ -58,29 +58,41 @@ function toPaper(row: PaperRow): StoredPaper {
 }
 
 /**
+ * How much a source's word counts when two disagree. Hugging Face's title is
+ * the clean one and its page carries the votes and discussion, so it leads;
+ * arXiv is the record of the paper itself; the seed page is a snapshot.
+ */
+const PRECEDENCE: Record<PaperSource, number> = { seed: 0, arxiv: 1, hf: 2 };
+
+/**
  * What a new sighting of a paper changes. A source that does not know a
- * field (null, or an empty list) never erases what another source said;
- * the first source and the first ingest time are kept.
+ * field (null, or an empty list) never erases what another source said. A
+ * source ranked at least as high as the stored one updates what it knows
+ * (upvotes, links, text); a lower one only fills gaps, so arXiv re-ingesting
+ * a paper Hugging Face gave never replaces its page link or title. The stored
+ * source is the highest that has seen the paper; the first ingest time is kept.
  */
 function merge(old: StoredPaper, next: PaperInput): PaperInput {
-  const list = (fresh: string[], kept: string[]) => (fresh.length > 0 ? fresh : kept);
+  const leads = PRECEDENCE[next.source] >= PRECEDENCE[old.source];
+  const [first, second] = leads ? ([next, old] as const) : ([old, next] as const);
+  const list = (key: 'authors' | 'keywords' | 'categories') => (first[key].length > 0 ? first[key] : second[key]);
   return {
     id: old.id,
-    source: old.source,
-    title: next.title || old.title,
-    abstract: next.abstract || old.abstract,
-    authors: list(next.authors, old.authors),
-    keywords: list(next.keywords, old.keywords),
-    categories: list(next.categories, old.categories),
-    publishedAt: next.publishedAt ?? old.publishedAt,
-    upvotes: next.upvotes ?? old.upvotes,
-    pageUrl: next.pageUrl ?? old.pageUrl,
-    pdfUrl: next.pdfUrl ?? old.pdfUrl,
-    codeUrl: next.codeUrl ?? old.codeUrl,
-    projectUrl: next.projectUrl ?? old.projectUrl,
-    thumbnailUrl: next.thumbnailUrl ?? old.thumbnailUrl,
-    aiSummary: next.aiSummary ?? old.aiSummary,
-    // Once withdrawn, a paper stays withdrawn.
+    source: leads ? next.source : old.source,
+    title: first.title || second.title,
+    abstract: first.abstract || second.abstract,
+    authors: list('authors'),
+    keywords: list('keywords'),
+    categories: list('categories'),
+    publishedAt: first.publishedAt ?? second.publishedAt,
+    upvotes: first.upvotes ?? second.upvotes,
+    pageUrl: first.pageUrl ?? second.pageUrl,
+    pdfUrl: first.pdfUrl ?? second.pdfUrl,
+    codeUrl: first.codeUrl ?? second.codeUrl,
+    projectUrl: first.projectUrl ?? second.projectUrl,
+    thumbnailUrl: first.thumbnailUrl ?? second.thumbnailUrl,
+    aiSummary: first.aiSummary ?? second.aiSummary,
+    // Once withdrawn, a paper stays withdrawn, whichever source said so.
     withdrawnAt: old.withdrawnAt ?? next.withdrawnAt,
   };
 }
@@ -124,7 +136,7 @@ export class PaperRepository {
       VALUES (@id, @source, @title, @abstract, @authors, @keywords, @categories, @published_at, @now,
         @now, @upvotes, @page_url, @pdf_url, @code_url, @project_url, @thumbnail_url, @ai_summary, @withdrawn_at)`);
     this.updateRow = db.prepare<[Params & { now: string }]>(`
-      UPDATE papers SET title = @title, abstract = @abstract, authors = @authors, keywords = @keywords,
+      UPDATE papers SET source = @source, title = @title, abstract = @abstract, authors = @authors, keywords = @keywords,
         categories = @categories, published_at = @published_at, upvotes = @upvotes, page_url = @page_url,
         pdf_url = @pdf_url, code_url = @code_url, project_url = @project_url, thumbnail_url = @thumbnail_url,
         ai_summary = @ai_summary, withdrawn_at = @withdrawn_at, updated_at = @now

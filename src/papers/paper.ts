@@ -1,4 +1,7 @@
-/** Where a paper came from. A paper seen by several sources keeps the first one. */
+/**
+ * Where a paper came from. A paper seen by several sources keeps the one
+ * whose word counts most (hf, then arxiv, then seed; see `merge`).
+ */
 export type PaperSource = 'seed' | 'hf' | 'arxiv';
 
 /**

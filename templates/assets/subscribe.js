@@ -13,7 +13,7 @@
     var zone = '';
     try {
       zone = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
-    } catch (e) {
+    } catch {
       zone = '';
     }
     if (zone && zone !== 'UTC') {

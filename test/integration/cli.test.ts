@@ -132,5 +132,9 @@ describe('paperboy', () => {
     const unknown = await paperboy(['frobnicate'], dbEnv());
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+    // Names every object has are not commands either.
+    const inherited = await paperboy(['constructor'], dbEnv());
+    expect(inherited.code).toBe(2);
+    expect(inherited.stderr).toMatch(/unknown command "constructor"/);
   });
 });

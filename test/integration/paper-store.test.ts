@@ -57,6 +57,35 @@ describe('paper store', () => {
     expect(repo.findById('2410.00002')).toMatchObject({ source: 'hf', upvotes: 30, codeUrl: 'https://github.com/a/b', authors: ['A B'] });
   });
 
+  it('lets a higher-ranked source (hf over arxiv) take over links and title, and a lower one only fill gaps', () => {
+    const { db } = tempDb();
+    const repo = new PaperRepository(db);
+    const fromArxiv = paper({
+      id: '2410.00011',
+      source: 'arxiv',
+      title: 'Title As arXiv Has It',
+      upvotes: null,
+      categories: ['cs.CL'],
+      pageUrl: 'https://arxiv.org/abs/2410.00011',
+    });
+    const fromHf = paper({
+      id: '2410.00011',
+      source: 'hf',
+      title: 'Title As HF Has It',
+      upvotes: 12,
+      categories: [],
+      pageUrl: 'https://huggingface.co/papers/2410.00011',
+    });
+    ingestPapers(repo, [fromArxiv], DAY1);
+    expect(ingestPapers(repo, [fromHf], DAY2)).toMatchObject({ updated: 1 });
+    const expected = { source: 'hf', title: 'Title As HF Has It', upvotes: 12, categories: ['cs.CL'], pageUrl: 'https://huggingface.co/papers/2410.00011' };
+    expect(repo.findById('2410.00011')).toMatchObject(expected);
+
+    // arXiv again: nothing it says outranks what HF said.
+    expect(ingestPapers(repo, [fromArxiv], DAY2)).toMatchObject({ unchanged: 1 });
+    expect(repo.findById('2410.00011')).toMatchObject(expected);
+  });
+
   it('keeps the full-text index in step with inserts and text updates', () => {
     const { db } = tempDb();
     const repo = new PaperRepository(db);

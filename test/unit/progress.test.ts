@@ -24,4 +24,26 @@ describe('createProgress', () => {
     progress.finish('done');
     expect(out.writes).toEqual(['ingest: 100 to do\n', 'ingest: 25/100\n', 'ingest: 50/100\n', 'ingest: 75/100\n', 'ingest: done\n']);
   });
+
+  it('counts up when the total is unknown: in place on a terminal, a line per step elsewhere', () => {
+    const tty = stream(true);
+    const bar = createProgress('ingest hf', null, tty);
+    bar.advance(50);
+    bar.advance(12);
+    expect(tty.writes).toEqual(['\ringest hf: 0 done', '\ringest hf: 50 done', '\ringest hf: 62 done']);
+
+    const log = stream(false);
+    const lines = createProgress('ingest hf', null, log);
+    lines.advance(50);
+    lines.finish('62 added');
+    expect(log.writes).toEqual(['ingest hf: started\n', 'ingest hf: 50 done\n', 'ingest hf: 62 added\n']);
+  });
+
+  it('prints a note on a line of its own and redraws the bar under it', () => {
+    const out = stream(true);
+    const progress = createProgress('ingest', 4, out);
+    progress.advance(1);
+    progress.note('HTTP 503; retrying in 1.0 s');
+    expect(out.writes.slice(-2)).toEqual(['\r\x1b[2Kingest: HTTP 503; retrying in 1.0 s\n', expect.stringMatching(/^\ringest \[#+-+\] 1\/4$/)]);
+  });
 });

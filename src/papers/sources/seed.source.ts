@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { UserError } from '../../errors.js';
 import type { PaperInput } from '../paper.js';
 import { seedPaperToInput } from './seed-page.js';
+import { type PaperFeed, pagesInHand } from './source.js';
 
 /** `seeds/papers.json`, generated from the seed page by `seeds/generate.ts`. */
 export const SEED_FILE = fileURLToPath(new URL('../../../seeds/papers.json', import.meta.url));
@@ -32,4 +33,14 @@ export function readSeedPapers(file: string = SEED_FILE): PaperInput[] {
     throw new UserError(`${file} is not a seed file: at ${issue?.path.join('.') || 'the top'}: ${issue?.message}`);
   }
   return parsed.data.map(seedPaperToInput);
+}
+
+/** Seed papers go in a batch at a time: each batch is one transaction and one step of the progress bar. */
+const SEED_BATCH = 25;
+
+export function seedFeed(file: string = SEED_FILE): PaperFeed {
+  const papers = readSeedPapers(file);
+  const batches = [];
+  for (let i = 0; i < papers.length; i += SEED_BATCH) batches.push({ papers: papers.slice(i, i + SEED_BATCH), rejected: [] });
+  return pagesInHand('seed', batches);
 }

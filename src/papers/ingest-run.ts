@@ -1,0 +1,57 @@
+import { ingestPapers, type IngestResult } from './ingest.js';
+import type { PaperRepository } from './paper.repository.js';
+import type { SourcePage } from './sources/source.js';
+
+export interface IngestRunResult extends IngestResult {
+  /** Pages stored, each whole. */
+  pages: number;
+  /** Why the run stopped early; null when the source was read to its end. */
+  failure: Error | null;
+}
+
+export interface IngestRunOptions {
+  /** After each stored page, with how many entries it held: progress bars and logs. */
+  onPage?: (entries: number, result: IngestRunResult) => void;
+  now?: () => Date;
+}
+
+/**
+ * Reads a source page by page and stores each page in its own transaction.
+ *
+ * What "a failed run leaves the store as it was" means here: a page is
+ * stored whole or not at all, so a run that fails on its first page changes
+ * nothing, and one that fails later keeps the pages before the failure,
+ * each complete, and nothing of the failing one. Those earlier pages are
+ * true, whole records, and re-running is idempotent (a paper is merged, never
+ * duplicated), so throwing them away would only delay fresh upvotes until
+ * the next run.
+ *
+ * A failure is returned, not thrown, so the counts of what was stored
+ * before it are still reported.
+ */
+export async function runIngest(
+  repo: PaperRepository,
+  pages: AsyncIterable<SourcePage>,
+  { onPage, now = () => new Date() }: IngestRunOptions = {},
+): Promise<IngestRunResult> {
+  const result: IngestRunResult = { added: 0, updated: 0, unchanged: 0, rejected: [], pages: 0, failure: null };
+  try {
+    for await (const page of pages) {
+      const stored = ingestPapers(repo, page.papers, now());
+      result.added += stored.added;
+      result.updated += stored.updated;
+      result.unchanged += stored.unchanged;
+      result.rejected.push(...page.rejected, ...stored.rejected);
+      result.pages += 1;
+      onPage?.(page.papers.length + page.rejected.length, result);
+    }
+  } catch (err) {
+    result.failure = err instanceof Error ? err : new Error(String(err));
+  }
+  return result;
+}
+
+/** "4 added, 0 updated, 0 unchanged, 0 rejected": the CLI's last line and the log's summary. */
+export function describeCounts(result: IngestResult): string {
+  return `${result.added} added, ${result.updated} updated, ${result.unchanged} unchanged, ${result.rejected.length} rejected`;
+}

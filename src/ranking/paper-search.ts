@@ -34,7 +34,11 @@ export interface SearchOptions {
   now?: Date;
 }
 
-const round = (value: number) => Math.round(value * 10_000) / 10_000;
+/**
+ * Four significant digits: a paper from last year still scores above zero
+ * (freshness halves weekly), so its score must not print as 0.
+ */
+const round = (value: number) => Number(value.toPrecision(4));
 
 /** Topics in, ranked papers out: what the CLI's `match` and the form's live preview show. */
 export class PaperSearch {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { testApp } from '../helpers/app.js';
+import { paper, storePapers } from '../helpers/store.js';
 
 const apps: Array<ReturnType<typeof buildApp>> = [];
 afterEach(async () => {
@@ -66,6 +67,13 @@ describe('GET /api/matches', () => {
     const tooMany = await matches(app, { topics: 'learning', limit: '51' });
     expect(tooMany.statusCode).toBe(400);
     expect(tooMany.json()).toMatchObject({ statusCode: 400, message: 'limit must be a whole number from 1 to 50', field: 'limit' });
+  });
+
+  it('never shows an old match with a score of 0', async () => {
+    const { app, db } = await testApp({ seed: false });
+    storePapers(db, [paper({ title: 'Contrastive loss at scale', publishedAt: '2024-10-22T00:00:00Z', upvotes: 64 })]);
+    const [match] = (await matches(app, { topics: 'contrastive loss' })).json() as Array<{ score: number }>;
+    expect(match!.score).toBeGreaterThan(0);
   });
 
   it('returns an empty list when nothing matches', async () => {

@@ -45,6 +45,7 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
         token,
         csrf: csrf(reply, token),
         saved,
+        resubscribe: subscriber.status === 'unsubscribed',
         unsubscribeUrl: subscriber.status === 'active' || subscriber.status === 'pending' ? links.url('unsubscribe', subscriber) : null,
       }),
     );

@@ -198,6 +198,17 @@ describe('preferences', () => {
     expect(snapshot()).toBe(before);
   });
 
+  it('offers an unsubscribed subscriber one button to come back', async () => {
+    const { app, path, db, status } = await appWithSubscriber();
+    db.prepare("UPDATE subscribers SET status = 'unsubscribed'").run();
+    const page = await app.inject({ method: 'GET', url: path('manage') });
+    expect(page.body).toContain('You are unsubscribed: no digests are sent.');
+    const action = /<form method="post" action="(\/resubscribe\?token[^"]+)"/.exec(page.body)?.[1]?.replace(/&#x3D;/g, '=');
+    expect(action).toBeDefined();
+    expect((await app.inject({ method: 'POST', url: action! })).statusCode).toBe(200);
+    expect(status()).toBe('active');
+  });
+
   it('deletes the subscriber and every row about them', async () => {
     const { app, path, csrf, cookie, db } = await openPreferences();
     const res = await app.inject({ method: 'POST', url: path('manage').replace('/preferences', '/preferences/delete'), headers: { ...FORM, cookie }, payload: form({ _csrf: csrf }) });

@@ -4,6 +4,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { migrate } from '../../src/db/migrate.js';
+import type { Logger } from '../../src/logger.js';
 import type { MailTransport } from '../../src/mail/mail-transport.js';
 import { ingestPapers } from '../../src/papers/ingest.js';
 import { PaperRepository } from '../../src/papers/paper.repository.js';
@@ -37,17 +38,18 @@ export interface TestAppOptions {
   seed?: boolean;
   transport?: MailTransport;
   clock?: () => Date;
+  logger?: Logger;
 }
 
 /** The real app over a real SQLite file with the real migrations, closed after the test. */
-export async function testApp({ env = {}, seed = true, transport, clock }: TestAppOptions = {}): Promise<TestApp> {
+export async function testApp({ env = {}, seed = true, transport, clock, logger }: TestAppOptions = {}): Promise<TestApp> {
   const dir = tempDir();
   const databasePath = path.join(dir, 'paperboy.db');
   const db = openDatabase(databasePath);
   migrate(db);
   if (seed) ingestPapers(new PaperRepository(db), readSeedPapers());
   const config = loadConfig({ DATABASE_PATH: databasePath, SECRET_KEY: TEST_SECRET, PUBLIC_URL, LOG_LEVEL: 'silent', ...env });
-  const services = await createServices(db, config, { transport, clock });
+  const services = await createServices(db, config, { transport, clock, logger });
   const app = buildApp({ services });
   const testApp = { app, db, services, dir };
   opened.push(testApp);

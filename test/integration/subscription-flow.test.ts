@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { testApp } from '../helpers/app.js';
 import { FORM, cookiesFrom, form, freePort, hiddenField, unescapeHtml } from '../helpers/http.js';
@@ -159,6 +160,20 @@ describe('subscribe, confirm, manage and unsubscribe over real HTTP and SMTP', (
     await sink.waitFor(1);
     await fetch(`${base}/subscribe`, { method: 'POST', headers: FORM, body: form({ ...subscribeForm, topics: 'diffusion' }) });
     expect(topics('ada@example.com')).toEqual(['diffusion']);
+  });
+
+  it('answers the same when the relay is down, logs why, and lets the visitor try again at once', async () => {
+    const errors: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => errors.push(line) });
+    const { app, db } = await testApp({ env: { SMTP_URL: `smtp://127.0.0.1:${await freePort()}` }, logger });
+    const res = await app.inject({ method: 'POST', url: '/subscribe', headers: FORM, payload: form(subscribeForm) });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Check your inbox');
+    await expect.poll(() => errors.length, { timeout: 15_000 }).toBe(1);
+    expect(JSON.parse(errors[0]!)).toMatchObject({ msg: 'could not send email', template: 'confirm' });
+    expect(errors[0]).toMatch(/ECONNREFUSED/);
+    // The pending row is kept, and the throttle is lifted so a second try sends at once.
+    expect(db.prepare('SELECT status, last_notice_at FROM subscribers').get()).toEqual({ status: 'pending', last_notice_at: null });
   });
 
   it('takes JSON as well as forms', async () => {

@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startIngestJobs } from './papers/ingest.scheduler.js';
 import { createServices } from './services.js';
+import { requestSerializer } from './web/request-log.js';
 import { openStore } from './store.js';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({ level: config.logLevel, serializers: { req: requestSerializer } });
   const store = openStore(config.databasePath, { seedIfEmpty: true });
   logger.info({ database: config.databasePath, schemaVersion: store.migration.version, applied: store.migration.applied }, 'database ready');
   if (store.seeded) {

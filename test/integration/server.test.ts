@@ -47,6 +47,12 @@ describe('the server process', () => {
       expect(subscribed.status).toBe(200);
       await expect.poll(async () => (await (await fetch(`${url}/dev/outbox`)).text()).includes('Confirm your paperboy subscription')).toBe(true);
 
+      // Request logs never hold a link's signature.
+      const signature = 'Q'.repeat(43);
+      expect((await fetch(`${url}/unsubscribe?token=1.1.${signature}`)).status).toBe(400);
+      await expect.poll(() => server.stdout().includes('"url":"/unsubscribe?token=1.1.…"')).toBe(true);
+      expect(server.stdout()).not.toContain(signature);
+
       const stopped = waitForLine(server.child, /"msg":"stopped"/);
       server.child.kill('SIGTERM');
       await stopped;

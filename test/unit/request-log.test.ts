@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import { redactTokens } from '../../src/web/request-log.js';
+
+describe('redactTokens', () => {
+  it('keeps the subscriber id and drops the signature of every token in a URL', () => {
+    const mac = 'BILcKwY12oi2x-e2tOcLxfVJa0Lb-41zIuG1aPUJpoQ';
+    expect(redactTokens(`/unsubscribe?token=12.1.${mac}`)).toBe('/unsubscribe?token=12.1.…');
+    expect(redactTokens(`/confirm/resend?x=1&token=3.2.${mac}&y=2`)).toBe('/confirm/resend?x=1&token=3.2.…&y=2');
+    expect(redactTokens(`/preferences?token=garbage${mac}`)).toBe('/preferences?token=…');
+    expect(redactTokens('/api/matches?topics=lora')).toBe('/api/matches?topics=lora');
+    expect(redactTokens('/confirm?token=%E0%A4%A')).toBe('/confirm?token=…');
+  });
+});

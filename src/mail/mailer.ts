@@ -37,10 +37,6 @@ export class Mailer {
     this.domain = /@([^<>@\s]+)>?$/.exec(from)?.[1] ?? 'localhost';
   }
 
-  get kind(): MailTransport['kind'] {
-    return this.transport.kind;
-  }
-
   /** A new Message-ID on the sender's domain. */
   messageId(local: string = randomUUID()): string {
     return `<${local}@${this.domain}>`;

@@ -11,7 +11,6 @@ export interface OutboxEntry {
 }
 
 export interface OutboxMessage extends OutboxEntry {
-  from: string;
   messageId: string | null;
   headers: Array<[string, string]>;
   html: string | null;
@@ -43,7 +42,8 @@ export class Outbox {
   /** The newest messages first. */
   async list(limit = 200): Promise<OutboxEntry[]> {
     const files = this.files().slice(0, limit);
-    return Promise.all(files.map(async (file) => summary(file, await simpleParser(fs.readFileSync(path.join(this.dir, file))))));
+    // The list needs the headers only; parsing whole digests would decode every body.
+    return Promise.all(files.map(async (file) => summary(file, await simpleParser(headerBlock(fs.readFileSync(path.join(this.dir, file)))))));
   }
 
   /** One message, or null when the name is not an outbox file. */
@@ -59,7 +59,6 @@ export class Outbox {
     const mail = await simpleParser(raw);
     return {
       ...summary(file, mail),
-      from: mail.from?.text ?? '',
       messageId: mail.messageId ?? null,
       headers: mail.headerLines.map(({ line }) => {
         const colon = line.indexOf(':');
@@ -86,4 +85,10 @@ type Parsed = Awaited<ReturnType<typeof simpleParser>>;
 function summary(file: string, mail: Parsed): OutboxEntry {
   const to = Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : (mail.to?.text ?? '');
   return { file, date: mail.date?.toISOString() ?? null, to, subject: mail.subject ?? '' };
+}
+
+/** The header section of a raw message, up to and including the blank line after it. */
+function headerBlock(raw: Buffer): Buffer {
+  const end = raw.indexOf('\r\n\r\n');
+  return end === -1 ? raw : raw.subarray(0, end + 4);
 }

@@ -1,14 +1,13 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { describeSchedule } from '../subscriptions/subscriber.js';
 import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { emailSchema } from '../subscriptions/subscription.schema.js';
 import { CONFIRM_TTL_DAYS, type SubscriptionService } from '../subscriptions/subscription.service.js';
-import { UserError } from '../errors.js';
-import type { PageRenderer } from './page-renderer.js';
+import { type PageRenderer, sendPage } from './page-renderer.js';
 import { rateLimitConfig } from './subscribe.routes.js';
-import { INVALID_LINK, tokenQuery } from './token-query.js';
+import { INVALID_LINK, subscriberFromLink, tokenQuery } from './token-query.js';
 
 export interface ConfirmRouteOptions {
   subscriptions: SubscriptionService;
@@ -21,14 +20,13 @@ const resendQuery = z.object({ token: z.string().max(200).optional() });
 
 export function confirmRoutes(app: FastifyInstance, { subscriptions, links, pages, rateLimit }: ConfirmRouteOptions): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  const page = (reply: FastifyReply, html: string) => reply.type('text/html; charset=utf-8').send(html);
   const newLinkForm = { action: '/confirm/resend', label: 'Email me a new link' };
 
   typed.get('/confirm', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
     const outcome = subscriptions.confirm(request.query.token);
     switch (outcome.kind) {
       case 'invalid':
-        return page(
+        return sendPage(
           reply.code(400),
           pages.message({
             title: 'Link not valid',
@@ -38,7 +36,7 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, links, page
           }),
         );
       case 'expired':
-        return page(
+        return sendPage(
           reply.code(410),
           pages.message({
             title: 'Link expired',
@@ -48,7 +46,7 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, links, page
           }),
         );
       case 'inactive':
-        return page(
+        return sendPage(
           reply.code(409),
           pages.message({
             title: 'Subscription not active',
@@ -59,7 +57,7 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, links, page
         );
       default: {
         const { subscriber } = outcome;
-        return page(
+        return sendPage(
           reply,
           pages.message({
             title: 'Subscribed',
@@ -82,13 +80,11 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, links, page
     { schema: { querystring: resendQuery }, config: { page: true, ...rateLimitConfig(rateLimit) } },
     async (request, reply) => {
       if (request.query.token !== undefined) {
-        const subscriber = subscriptions.fromToken('confirm', request.query.token);
-        if (!subscriber) throw new UserError(INVALID_LINK, 400);
-        subscriptions.resendConfirmation(subscriber);
+        subscriptions.resendConfirmation(subscriberFromLink(subscriptions, 'confirm', request.query.token));
       } else {
         const email = emailSchema.safeParse((request.body as Record<string, unknown> | null)?.email);
         if (!email.success) {
-          return page(
+          return sendPage(
             reply.code(400),
             pages.message({
               title: 'Check the address',
@@ -100,7 +96,7 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, links, page
         }
         subscriptions.resendByEmail(email.data);
       }
-      return page(
+      return sendPage(
         reply,
         pages.message({
           title: 'Check your inbox',

@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import type { Outbox } from '../mail/outbox.js';
-import type { PageRenderer } from './page-renderer.js';
+import { type PageRenderer, sendPage } from './page-renderer.js';
 
 const params = z.object({ file: z.string().max(100) });
 
@@ -27,7 +27,6 @@ function linkify(text: string): Array<{ text: string; href?: string }> {
 /** `/dev/outbox`: the emails the embedded outbox holds. Registered only when no SMTP relay is set. */
 export function outboxRoutes(app: FastifyInstance, { outbox, pages }: { outbox: Outbox; pages: PageRenderer }): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  const html = (reply: FastifyReply, body: string) => reply.type('text/html; charset=utf-8').send(body);
 
   const read = async (file: string) => {
     const message = await outbox.read(file);
@@ -36,19 +35,19 @@ export function outboxRoutes(app: FastifyInstance, { outbox, pages }: { outbox: 
   };
 
   typed.get('/dev/outbox', { config: { page: true } }, async (_request, reply) => {
-    return html(reply, pages.render('outbox', { dir: outbox.dir, entries: await outbox.list() }));
+    return sendPage(reply, pages.render('outbox', { dir: outbox.dir, entries: await outbox.list() }));
   });
 
   typed.get('/dev/outbox/:file', { schema: { params }, config: { page: true } }, async (request, reply) => {
     const message = await read(request.params.file);
-    return html(reply, pages.render('outbox-message', { ...message, hasHtml: message.html !== null, textParts: linkify(message.text ?? '') }));
+    return sendPage(reply, pages.render('outbox-message', { ...message, hasHtml: message.html !== null, textParts: linkify(message.text ?? '') }));
   });
 
   typed.get('/dev/outbox/:file/html', { schema: { params }, config: { page: true } }, async (request, reply) => {
     const message = await read(request.params.file);
     // <base target="_top">: a click on a link leaves the viewer, as it would leave a mail client.
     const body = (message.html ?? '').replace(/<head([^>]*)>/i, '<head$1><base target="_top">');
-    return html(reply.header('content-security-policy', EMAIL_CSP), body);
+    return sendPage(reply.header('content-security-policy', EMAIL_CSP), body);
   });
 
   typed.get('/dev/outbox/:file/raw', { schema: { params } }, async (request, reply) => {

@@ -1,10 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { FastifyReply } from 'fastify';
 import Handlebars from 'handlebars';
 import { TEMPLATES_DIR } from '../mail/template-compiler.js';
 
 export const PAGES_DIR = path.join(TEMPLATES_DIR, 'pages');
 export const ASSETS_DIR = path.join(TEMPLATES_DIR, 'assets');
+
+/** Sends a rendered page as UTF-8 HTML. */
+export function sendPage(reply: FastifyReply, html: string): FastifyReply {
+  return reply.type('text/html; charset=utf-8').send(html);
+}
 
 /** What the generic message page shows. Every string is escaped when rendered. */
 export interface MessagePage {

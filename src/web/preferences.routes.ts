@@ -1,14 +1,13 @@
 import type {} from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { UserError } from '../errors.js';
 import { describeSchedule, type Subscriber } from '../subscriptions/subscriber.js';
 import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { fieldErrors, preferencesSchema, type FieldErrors } from '../subscriptions/subscription.schema.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
 import { formView, valuesFromBody, valuesFromPreferences, type FormValues } from './form-view.js';
-import type { PageRenderer } from './page-renderer.js';
-import { INVALID_LINK, tokenQuery } from './token-query.js';
+import { type PageRenderer, sendPage } from './page-renderer.js';
+import { subscriberFromLink, tokenQuery } from './token-query.js';
 
 export interface PreferencesRouteOptions {
   subscriptions: SubscriptionService;
@@ -25,18 +24,13 @@ const STATUS_TEXT: Record<Subscriber['status'], string> = {
 
 export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, pages }: PreferencesRouteOptions): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  const page = (reply: FastifyReply, html: string) => reply.type('text/html; charset=utf-8').send(html);
   const csrf = (reply: FastifyReply, token: string) => reply.generateCsrf({ userInfo: token });
 
-  const subscriberFor = (token: string): Subscriber => {
-    const subscriber = subscriptions.fromToken('manage', token);
-    if (!subscriber) throw new UserError(INVALID_LINK, 400);
-    return subscriber;
-  };
+  const subscriberFor = (token: string) => subscriberFromLink(subscriptions, 'manage', token);
 
   const form = (reply: FastifyReply, subscriber: Subscriber, token: string, values: FormValues, errors: FieldErrors | null, saved = false) => {
     const status = subscriber.status === 'active' ? `Your digest comes ${describeSchedule(subscriber)}.` : STATUS_TEXT[subscriber.status];
-    return page(
+    return sendPage(
       reply,
       pages.render('preferences', {
         ...formView(values, errors),
@@ -56,17 +50,18 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
     return form(reply, subscriber, request.query.token, valuesFromPreferences(subscriber), null);
   });
 
-  // The token is checked before the CSRF check, so a bad link says "bad link", not "form expired".
+  // The link is checked before the CSRF check, so a bad link says "bad link", not "form expired".
+  // The subscriber it names is kept for the handler, so the token is verified once.
+  const linked = new WeakMap<FastifyRequest, Subscriber>();
   const checkToken = async (request: FastifyRequest) => {
-    const { token } = request.query as { token?: unknown };
-    if (typeof token !== 'string' || !subscriptions.fromToken('manage', token)) throw new UserError(INVALID_LINK, 400);
+    linked.set(request, subscriberFor((request.query as { token: string }).token));
   };
 
   typed.post(
     '/preferences',
     { schema: { querystring: tokenQuery }, config: { page: true }, preHandler: [checkToken, app.csrfProtection] },
     async (request, reply) => {
-      const subscriber = subscriberFor(request.query.token);
+      const subscriber = linked.get(request)!;
       const parsed = preferencesSchema.safeParse(request.body ?? {});
       if (!parsed.success) {
         return form(reply.code(400), subscriber, request.query.token, valuesFromBody(request.body), fieldErrors(parsed.error));
@@ -80,8 +75,8 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
     '/preferences/delete',
     { schema: { querystring: tokenQuery }, config: { page: true }, preHandler: [checkToken, app.csrfProtection] },
     async (request, reply) => {
-      subscriptions.erase(subscriberFor(request.query.token));
-      return page(
+      subscriptions.erase(linked.get(request)!);
+      return sendPage(
         reply,
         pages.message({
           title: 'Data deleted',
@@ -97,7 +92,7 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
   typed.post('/resubscribe', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
     const subscriber = subscriptions.resubscribe(subscriberFor(request.query.token));
     const active = subscriber.status === 'active';
-    return page(
+    return sendPage(
       reply,
       pages.message({
         title: active ? 'Subscribed again' : 'Check your inbox',

@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UserError } from '../errors.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
 import { fieldErrors, subscribeSchema } from '../subscriptions/subscription.schema.js';
 import { DEFAULT_VALUES, formView, valuesFromBody } from './form-view.js';
-import type { PageRenderer } from './page-renderer.js';
+import { type PageRenderer, sendPage } from './page-renderer.js';
 
 export interface SubscribeRouteOptions {
   subscriptions: SubscriptionService;
@@ -30,10 +30,9 @@ export function rateLimitConfig(max: number) {
 }
 
 export function subscribeRoutes(app: FastifyInstance, { subscriptions, pages, rateLimit }: SubscribeRouteOptions): void {
-  const page = (reply: FastifyReply, html: string) => reply.type('text/html; charset=utf-8').send(html);
 
   app.get('/', { config: { page: true } }, async (_request, reply) => {
-    return page(reply, pages.render('subscribe', formView(DEFAULT_VALUES, null)));
+    return sendPage(reply, pages.render('subscribe', formView(DEFAULT_VALUES, null)));
   });
 
   app.post('/subscribe', { config: { page: true, ...rateLimitConfig(rateLimit) } }, async (request, reply) => {
@@ -46,11 +45,11 @@ export function subscribeRoutes(app: FastifyInstance, { subscriptions, pages, ra
       if (isJson(request)) {
         return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'Some fields need a change.', fields: errors });
       }
-      return page(reply.code(400), pages.render('subscribe', formView(valuesFromBody(request.body), errors)));
+      return sendPage(reply.code(400), pages.render('subscribe', formView(valuesFromBody(request.body), errors)));
     }
     subscriptions.subscribe(parsed.data);
     if (isJson(request)) return reply.code(202).send({ status: 'accepted', message: ACCEPTED_MESSAGE });
-    return page(
+    return sendPage(
       reply,
       pages.message({
         title: 'Check your inbox',

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { UserError } from '../errors.js';
+import type { Subscriber } from '../subscriptions/subscriber.js';
+import type { SubscriptionService } from '../subscriptions/subscription.service.js';
+import type { TokenPurpose } from '../subscriptions/tokens.js';
 
 export const INVALID_LINK =
   'This link is not valid: it may be incomplete, or it was replaced by a newer one. Open the link from your latest email again, without changing it.';
@@ -11,3 +15,10 @@ export const tokenQuery = z.object({
     .string({ error: (issue) => (issue.input === undefined ? MISSING_TOKEN : INVALID_LINK) })
     .max(200, { error: INVALID_LINK }),
 });
+
+/** The subscriber a link's token names, or a 400 page saying the link is not valid. */
+export function subscriberFromLink(subscriptions: SubscriptionService, purpose: TokenPurpose, token: string): Subscriber {
+  const subscriber = subscriptions.fromToken(purpose, token);
+  if (!subscriber) throw new UserError(INVALID_LINK, 400);
+  return subscriber;
+}

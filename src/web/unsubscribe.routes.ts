@@ -1,12 +1,11 @@
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { UserError } from '../errors.js';
 import type { Subscriber } from '../subscriptions/subscriber.js';
 import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
-import type { PageRenderer } from './page-renderer.js';
-import { INVALID_LINK, tokenQuery } from './token-query.js';
+import { type PageRenderer, sendPage } from './page-renderer.js';
+import { subscriberFromLink, tokenQuery } from './token-query.js';
 
 export interface UnsubscribeRouteOptions {
   subscriptions: SubscriptionService;
@@ -28,18 +27,13 @@ export async function unsubscribeRoutes(app: FastifyInstance, { subscriptions, l
     limits: { fields: 5, fieldSize: 1024, fieldNameSize: 100, files: 0, parts: 5 },
   });
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  const page = (reply: FastifyReply, html: string) => reply.type('text/html; charset=utf-8').send(html);
 
-  const subscriberFor = (token: string): Subscriber => {
-    const subscriber = subscriptions.fromToken('unsubscribe', token);
-    if (!subscriber) throw new UserError(INVALID_LINK, 400);
-    return subscriber;
-  };
+  const subscriberFor = (token: string) => subscriberFromLink(subscriptions, 'unsubscribe', token);
 
   typed.get('/unsubscribe', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
     const subscriber = subscriberFor(request.query.token);
-    if (subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') return page(reply, unsubscribedPage(subscriber));
-    return page(
+    if (subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') return sendPage(reply, unsubscribedPage(subscriber));
+    return sendPage(
       reply,
       pages.render('unsubscribe', { email: subscriber.email, token: request.query.token, manageUrl: links.url('manage', subscriber) }),
     );
@@ -47,7 +41,7 @@ export async function unsubscribeRoutes(app: FastifyInstance, { subscriptions, l
 
   typed.post('/unsubscribe', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
     const subscriber = subscriptions.unsubscribe(subscriberFor(request.query.token));
-    return page(reply, unsubscribedPage(subscriber));
+    return sendPage(reply, unsubscribedPage(subscriber));
   });
 
   function unsubscribedPage(subscriber: Subscriber): string {

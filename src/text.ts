@@ -16,3 +16,18 @@ const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\ufeff]/gu;
 export function normalizeText(text: string): string {
   return text.normalize('NFKC').replace(BIDI_CONTROLS, '');
 }
+
+/**
+ * The URL if it is http(s), else null: a `javascript:` or `data:` link from a
+ * source must never become an href. Ingest applies it to what it stores, and
+ * the digest again to what it shows, in case a row came in another way.
+ */
+export function httpUrl(value: string | null): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(value.trim());
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,3 +1,4 @@
+import type { DigestEmailProps } from './digest-email.js';
 import { TEMPLATES_DIR, compileMjml, compileText, type Fill } from './template-compiler.js';
 
 /** A rendered email, ready for the mailer. */
@@ -18,6 +19,7 @@ interface SubscriptionSummary {
 export interface EmailProps {
   confirm: SubscriptionSummary & { confirmUrl: string; expiresInDays: number };
   'already-subscribed': SubscriptionSummary & { manageUrl: string; unsubscribeUrl: string };
+  digest: DigestEmailProps;
 }
 
 export type EmailName = keyof EmailProps;
@@ -25,6 +27,8 @@ export type EmailName = keyof EmailProps;
 const SUBJECTS: { [K in EmailName]: (props: EmailProps[K]) => string } = {
   confirm: () => 'Confirm your paperboy subscription',
   'already-subscribed': () => 'You are already subscribed to paperboy',
+  // Worded (and made safe for a header) by the digest view, which knows the papers.
+  digest: (props) => props.subject,
 };
 
 type Compiled = { [K in EmailName]: { html: Fill<EmailProps[K]>; text: Fill<EmailProps[K]> } };

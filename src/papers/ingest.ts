@@ -1,4 +1,4 @@
-import { normalizeText } from '../text.js';
+import { httpUrl, normalizeText } from '../text.js';
 import type { PaperInput } from './paper.js';
 import type { PaperRepository, UpsertOutcome } from './paper.repository.js';
 
@@ -30,17 +30,6 @@ function line(text: string, max: number): string {
 
 function paragraphs(text: string, max: number): string {
   return clip(normalizeText(text).replace(/\r\n?/g, '\n').replace(CONTROLS, ' ').trim(), max);
-}
-
-/** Only http(s) links are kept: a `javascript:` link from a source must never become an href. */
-function httpUrl(value: string | null): string | null {
-  if (!value) return null;
-  try {
-    const url = new URL(value.trim());
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
-  } catch {
-    return null;
-  }
 }
 
 function isoTime(value: string | null): string | null {

@@ -1,0 +1,75 @@
+/**
+ * What the digest template needs, already worded and cut to size. The
+ * template only places these values; every choice (which link, how long an
+ * abstract, what is highlighted) is made in TypeScript, where it is tested.
+ *
+ * Email templates are strict, so every field is always present: "nothing to
+ * show" is `null` or an empty list, never a missing key.
+ */
+
+/**
+ * A run of text that is or is not a matched term. The template wraps hits in
+ * a highlight but still escapes every run, so no markup is ever built from
+ * paper text.
+ */
+export interface TextSegment {
+  text: string;
+  hit: boolean;
+}
+
+/** A link under a paper ("Paper", "PDF", "Code"); `url` is always http(s). */
+export interface DigestLink {
+  label: string;
+  url: string;
+}
+
+export interface DigestPaperView {
+  /** 1-based position, for the numbered plain-text list. */
+  number: number;
+  title: string;
+  /** The paper's page; only ever an http(s) URL. */
+  url: string | null;
+  /** "Ada Lovelace, Alan Turing, Grace Hopper et al." */
+  authors: string | null;
+  /** "▲ 123 upvotes" */
+  upvotes: string | null;
+  /** The shortened abstract; empty when the paper has none. */
+  abstract: TextSegment[];
+  /** The subscriber's best-matching topic, as they typed it. */
+  topic: string;
+  /** The paper's words that matched that topic. */
+  terms: string[];
+  /** "+2 more topics" when other topics matched too. */
+  otherTopics: string | null;
+  /** The paper page, PDF and code, those that exist, each once. */
+  links: DigestLink[];
+}
+
+export interface DigestTopicCount {
+  topic: string;
+  /** How many papers in this email the topic matched. */
+  papers: number;
+}
+
+export interface DigestEmailProps {
+  /** One line, bounded, free of control characters. */
+  subject: string;
+  /** The line a mail client shows after the subject. */
+  preheader: string;
+  /** "Daily digest · Friday 27 November 2026" */
+  kicker: string;
+  /** "5 new papers on your topics" */
+  heading: string;
+  /** The topics this email covers, most papers first. */
+  topics: DigestTopicCount[];
+  papers: DigestPaperView[];
+  /** Papers that matched but did not fit; `url` is null in the web view itself. */
+  more: { label: string; url: string | null } | null;
+  email: string;
+  /** "daily at 08:00 (Europe/Paris)" */
+  schedule: string;
+  manageUrl: string;
+  unsubscribeUrl: string;
+  /** Null when rendering the web view itself. */
+  viewUrl: string | null;
+}

@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { digestEmailProps, shorten, type DigestEntry, type DigestViewInput } from '../../src/digest/digest-view.js';
+import { highlight } from '../../src/digest/term-highlight.js';
+import type { PaperInput } from '../../src/papers/paper.js';
+import type { StoredPaper } from '../../src/papers/paper.repository.js';
+import { paper } from '../helpers/papers.js';
+
+let seq = 0;
+function stored(overrides: Partial<PaperInput> = {}): StoredPaper {
+  seq += 1;
+  return { ...paper(overrides), seq, ingestedAt: '2026-11-26T06:00:00.000Z', updatedAt: '2026-11-26T06:00:00.000Z' };
+}
+
+function entry(topics: string[], overrides: Partial<PaperInput> = {}, terms: string[] = []): DigestEntry {
+  return { paper: stored(overrides), topics, terms };
+}
+
+function input(entries: DigestEntry[], changes: Partial<DigestViewInput> = {}): DigestViewInput {
+  return {
+    email: 'ada@example.com',
+    schedule: 'daily at 08:00 (Europe/Paris)',
+    frequency: 'daily',
+    localDate: '2026-11-27',
+    entries,
+    more: 0,
+    links: { manage: 'https://paperboy.example/m', unsubscribe: 'https://paperboy.example/u', view: 'https://paperboy.example/v' },
+    ...changes,
+  };
+}
+
+const view = (entries: DigestEntry[], changes: Partial<DigestViewInput> = {}) => digestEmailProps(input(entries, changes));
+const only = (overrides: Partial<PaperInput>, terms: string[] = []) => view([entry(['LoRA'], overrides, terms)]).papers[0]!;
+const hits = (segments: Array<{ text: string; hit: boolean }>) => segments.filter((s) => s.hit).map((s) => s.text);
+
+describe('the digest subject', () => {
+  it('names the count and the topics that matched the most papers', () => {
+    const subject = view([
+      entry(['diffusion']),
+      entry(['LoRA', 'diffusion']),
+      entry(['test-time adaptation']),
+      entry(['LoRA']),
+      entry(['mixture of experts']),
+      entry(['test-time adaptation']),
+    ]).subject;
+    // Three topics matched two papers each; the tie goes to the topic of the better-ranked paper.
+    expect(subject).toBe('6 new papers on diffusion, LoRA and 2 more topics');
+  });
+
+  it('says "1 new paper" for one, and joins two topics with "and"', () => {
+    expect(view([entry(['LoRA'])]).subject).toBe('1 new paper on LoRA');
+    expect(view([entry(['LoRA']), entry(['diffusion'])]).subject).toBe('2 new papers on LoRA and diffusion');
+    expect(view([entry(['LoRA']), entry(['diffusion']), entry(['quantization'])]).subject).toBe(
+      '3 new papers on LoRA, diffusion and 1 more topic',
+    );
+  });
+
+  it('stays short, cutting a long topic at a word boundary', () => {
+    const long = `${'very long words about sparse attention '.repeat(5)}`.trim();
+    const subject = view([entry([long]), entry([`${long} again`])]).subject;
+    expect(subject.length).toBeLessThanOrEqual(100);
+    expect(subject).toMatch(/^2 new papers on very long words about sparse attention .*… and 1 more topic$/);
+    // Cut after a whole word: what precedes "…" is a prefix of the topic that ends a word in it.
+    const kept = /on (.*)… and/.exec(subject)![1]!;
+    expect(long.startsWith(kept)).toBe(true);
+    expect(long[kept.length]).toBe(' ');
+  });
+
+  it.each([
+    ['CR LF', 'LoRA\r\nBcc: eve@example.com', '1 new paper on LoRA Bcc: eve@example.com'],
+    ['a Unicode line separator', 'diffusion\u2028X-Evil: 1', '1 new paper on diffusion X-Evil: 1'],
+    ['NUL and escape codes', 'tab\there\u0000nul\u001b[31m', '1 new paper on tab here nul [31m'],
+    ['a bidi override', 'bidi\u202eevil', '1 new paper on bidievil'],
+  ])('never holds a line break or other control character (%s)', (_label, topic, expected) => {
+    const { subject, preheader } = view([entry([topic], { title: `A title\r\n${topic}` })]);
+    expect(subject).toBe(expected);
+    expect(subject).not.toMatch(/[\p{Cc}\u2028\u2029\u202e]/u);
+    expect(preheader).not.toMatch(/[\p{Cc}\u2028\u2029\u202e]/u);
+  });
+});
+
+describe('a paper in the digest', () => {
+  it('shortens a long author list with "et al."', () => {
+    expect(only({ authors: ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra'] }).authors).toBe(
+      'Ada Lovelace, Alan Turing, Grace Hopper et al.',
+    );
+    expect(only({ authors: ['Ada Lovelace', 'Alan Turing', 'Grace Hopper'] }).authors).toBe('Ada Lovelace, Alan Turing, Grace Hopper');
+    expect(only({ authors: [] }).authors).toBeNull();
+  });
+
+  it('shows upvotes only when known, in words', () => {
+    expect(only({ upvotes: null }).upvotes).toBeNull();
+    expect(only({ upvotes: 1 }).upvotes).toBe('▲ 1 upvote');
+    expect(only({ upvotes: 1234 }).upvotes).toBe('▲ 1,234 upvotes');
+    expect(only({ upvotes: 0 }).upvotes).toBe('▲ 0 upvotes');
+  });
+
+  it('shortens the abstract at a word boundary and collapses its whitespace', () => {
+    const abstract = `We study\n\nlow-rank   adapters. ${'Adapters are small and cheap to train on one GPU. '.repeat(12)}`;
+    const text = only({ abstract }).abstract.map((s) => s.text).join('');
+    expect(text.length).toBeLessThanOrEqual(280);
+    expect(text.startsWith('We study low-rank adapters. Adapters are')).toBe(true);
+    expect(text.endsWith('…')).toBe(true);
+    const flat = abstract.replace(/\s+/g, ' ');
+    const kept = text.slice(0, -1);
+    expect(flat.startsWith(kept)).toBe(true);
+    expect(flat[kept.length]).toMatch(/[\s.]/);
+    expect(only({ abstract: 'Short and sweet.' }).abstract).toEqual([{ text: 'Short and sweet.', hit: false }]);
+  });
+
+  it('says which topic matched, with the matched terms, and how many others did', () => {
+    const [p] = view([entry(['LoRA', 'adapters', 'fine-tuning'], {}, ['lora', 'low-rank'])]).papers;
+    expect(p!.topic).toBe('LoRA');
+    expect(p!.terms).toEqual(['lora', 'low-rank']);
+    expect(p!.otherTopics).toBe('+2 more topics');
+    expect(view([entry(['LoRA'])]).papers[0]!.otherTopics).toBeNull();
+  });
+
+  it('links the title to the paper page, else the project page, else arXiv, else nowhere', () => {
+    expect(only({ id: '2410.17243', pageUrl: 'https://huggingface.co/papers/2410.17243', projectUrl: 'https://p.example/' }).url).toBe(
+      'https://huggingface.co/papers/2410.17243',
+    );
+    expect(only({ id: '2410.17243', projectUrl: 'https://p.example/' }).url).toBe('https://p.example/');
+    expect(only({ id: '2410.17243' }).url).toBe('https://arxiv.org/abs/2410.17243');
+    expect(only({ id: 'seed-fdcf8dc07f3c' }).url).toBeNull();
+  });
+
+  it('drops every link that is not http or https', () => {
+    const p = only({
+      id: 'seed-1',
+      pageUrl: 'javascript:alert(1)',
+      projectUrl: 'https://project.example/',
+      pdfUrl: 'data:text/html,<script>alert(1)</script>',
+      codeUrl: ' JAVASCRIPT:alert(1)',
+    });
+    expect(p.url).toBe('https://project.example/');
+    expect(p.links).toEqual([{ label: 'Paper', url: 'https://project.example/' }]);
+    expect(only({ id: 'seed-2', pageUrl: 'vbscript:x', projectUrl: 'ftp://x.example/' }).url).toBeNull();
+  });
+
+  it('lists the paper, PDF and code links that exist, each once', () => {
+    const p = only({
+      id: '2410.17243',
+      pageUrl: 'https://huggingface.co/papers/2410.17243',
+      pdfUrl: 'https://arxiv.org/pdf/2410.17243',
+      codeUrl: 'https://github.com/a/b',
+    });
+    expect(p.links.map((l) => l.label)).toEqual(['Paper', 'PDF', 'Code']);
+    expect(only({ id: 'seed-3', projectUrl: 'https://github.com/a/b', codeUrl: 'https://github.com/a/b' }).links).toEqual([
+      { label: 'Paper', url: 'https://github.com/a/b' },
+    ]);
+  });
+});
+
+describe('highlighting matched terms', () => {
+  it('marks whole words in any case, never part of another word', () => {
+    const segments = highlight('LoRA beats exploration; lora-based models and LORA. Floral, explorative.', ['lora']);
+    expect(hits(segments)).toEqual(['LoRA', 'lora', 'LORA']);
+    expect(segments.map((s) => s.text).join('')).toBe('LoRA beats exploration; lora-based models and LORA. Floral, explorative.');
+  });
+
+  it('understands words outside ASCII', () => {
+    expect(hits(highlight('Un Éclair, des éclairs et un xéclair.', ['éclair']))).toEqual(['Éclair']);
+    expect(hits(highlight('Обучение с подкреплением и переобучение', ['обучение']))).toEqual(['Обучение']);
+  });
+
+  it('joins neighbouring terms into one highlight and finds hyphenated terms spelt either way', () => {
+    expect(hits(highlight('Test-time adaptation (TTA) adapts at test time.', ['test-time', 'adaptation']))).toEqual([
+      'Test-time adaptation',
+      'test time',
+    ]);
+  });
+
+  it('lights up little words only inside a matched phrase', () => {
+    const segments = highlight('A mixture of experts is one of many ideas of note.', ['mixture', 'of', 'experts']);
+    expect(hits(segments)).toEqual(['mixture of experts']);
+  });
+
+  it('treats terms as text, not patterns', () => {
+    expect(hits(highlight('C++ and c.+ and (a|b)', ['c.+', '(a|b)']))).toEqual(['c.+', '(a|b)']);
+    expect(highlight('Nothing here.', [])).toEqual([{ text: 'Nothing here.', hit: false }]);
+  });
+
+  it('highlights the terms inside the shortened abstract', () => {
+    const p = only({ abstract: 'We adapt LoRA to exploration tasks; LoRA wins.' }, ['lora']);
+    expect(hits(p.abstract)).toEqual(['LoRA', 'LoRA']);
+  });
+});
+
+describe('shorten', () => {
+  it('never splits a character made of two UTF-16 units', () => {
+    const cut = shorten('🧪'.repeat(20), 10);
+    expect(Array.from(cut)).toHaveLength(10);
+    expect(cut).toBe(`${'🧪'.repeat(9)}…`);
+  });
+});
+
+describe('the rest of the digest', () => {
+  it('links to the papers that did not fit, or only counts them in the web view', () => {
+    expect(view([entry(['LoRA'])], { more: 12 }).more).toEqual({ label: 'and 12 more matching papers →', url: 'https://paperboy.example/v' });
+    expect(view([entry(['LoRA'])], { more: 1 }).more?.label).toBe('and 1 more matching paper →');
+    const web = view([entry(['LoRA'])], { more: 12, links: { manage: 'm', unsubscribe: 'u', view: null } });
+    expect(web.more).toEqual({ label: '12 more papers matched your topics', url: null });
+    expect(web.viewUrl).toBeNull();
+    expect(view([entry(['LoRA'])]).more).toBeNull();
+  });
+
+  it('dates the digest in words and says how often it comes', () => {
+    expect(view([entry(['LoRA'])]).kicker).toBe('Daily digest · Friday 27 November 2026');
+    expect(view([entry(['LoRA'])], { frequency: 'weekly', localDate: '2026-11-30' }).kicker).toBe('Weekly digest · Monday 30 November 2026');
+  });
+
+  it('counts the papers per topic for the overview, most first', () => {
+    const { topics, heading } = view([entry(['LoRA']), entry(['diffusion', 'LoRA']), entry(['diffusion'])]);
+    expect(heading).toBe('3 new papers on your topics');
+    expect(topics).toEqual([
+      { topic: 'LoRA', papers: 2 },
+      { topic: 'diffusion', papers: 2 },
+    ]);
+  });
+});

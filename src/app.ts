@@ -8,6 +8,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Services } from './services.js';
 import { assetsRoutes } from './web/assets.routes.js';
 import { confirmRoutes } from './web/confirm.routes.js';
+import { digestsRoutes } from './web/digests.routes.js';
 import { registerErrorHandler } from './web/error-handler.js';
 import { healthRoutes } from './web/health.routes.js';
 import { matchesRoutes } from './web/matches.routes.js';
@@ -70,6 +71,7 @@ export function buildApp({ services, logger }: AppOptions) {
     subscribeRoutes(routes, { subscriptions, pages, rateLimit: limit });
     confirmRoutes(routes, { subscriptions, links, pages, rateLimit: limit });
     preferencesRoutes(routes, { subscriptions, links, pages });
+    digestsRoutes(routes, { subscriptions, digests: services.digests });
     await routes.register(unsubscribeRoutes, { subscriptions, links, pages });
     if (services.outbox) outboxRoutes(routes, { outbox: services.outbox, pages });
   });

@@ -9,6 +9,9 @@ Commands:
   ingest --source seed|hf|arxiv [--date YYYY-MM-DD] [--file F]
                                             store papers from a source
   match <topic>... [--json] [--limit N]     the ranked papers the topics match
+  digest [--now ISO-8601] [--dry-run]       one digest run, as if the time were --now
+  preview --email E [--out F.html] [--now ISO-8601]
+                                            the digest that subscriber would get now
 
 Settings come from environment variables; see the README.`;
 
@@ -17,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./cli/migrate.command.js')).migrateCommand,
   ingest: async () => (await import('./cli/ingest.command.js')).ingestCommand,
   match: async () => (await import('./cli/match.command.js')).matchCommand,
+  digest: async () => (await import('./cli/digest.command.js')).digestCommand,
+  preview: async () => (await import('./cli/preview.command.js')).previewCommand,
 };
 
 /** Runs one command and returns its exit code: 0 done, 1 failed, 2 bad usage or input. */

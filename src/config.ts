@@ -52,7 +52,9 @@ const schema = z
       })
       .default('Paperboy <paperboy@localhost>'),
     SECRET_KEY: z.string().min(32, { error: 'must be at least 32 characters; generate one with `openssl rand -hex 32`' }).optional(),
-    DIGEST_MAX_PAPERS: integer(1, 100).default(10),
+    DIGEST_MAX_PAPERS: integer(1, 50).default(10),
+    DIGEST_SCHEDULE: schedule('*/5 * * * *').default('*/5 * * * *'),
+    SMTP_POOL_SIZE: integer(1, 50).default(5),
     HF_BASE_URL: httpUrl('HF_BASE_URL').default('https://huggingface.co'),
     ARXIV_BASE_URL: httpUrl('ARXIV_BASE_URL').default('https://export.arxiv.org'),
     DKIM_DOMAIN: z
@@ -105,6 +107,10 @@ export interface Config {
   mailFrom: string;
   secretKey: string | null;
   digestMaxPapers: number;
+  /** Cron expression (UTC) for the digest tick; null when digests are only sent by `paperboy digest`. */
+  digestSchedule: string | null;
+  /** Parallel SMTP connections, and so digests in flight at once. */
+  smtpPoolSize: number;
   hfBaseUrl: string;
   arxivBaseUrl: string;
   dkim: { domain: string; selector: string; privateKey: string } | null;
@@ -162,6 +168,8 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: e.MAIL_FROM,
     secretKey: e.SECRET_KEY ?? null,
     digestMaxPapers: e.DIGEST_MAX_PAPERS,
+    digestSchedule: e.DIGEST_SCHEDULE,
+    smtpPoolSize: e.SMTP_POOL_SIZE,
     hfBaseUrl: e.HF_BASE_URL,
     arxivBaseUrl: e.ARXIV_BASE_URL,
     dkim:

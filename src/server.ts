@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { startDigestJob } from './digest/digest.scheduler.js';
 import { startIngestJobs } from './papers/ingest.scheduler.js';
 import { createServices } from './services.js';
 import { requestSerializer } from './web/request-log.js';
@@ -38,12 +39,16 @@ async function main(): Promise<void> {
   const ingestJobs = startIngestJobs({ config, repo: services.papers, logger: logger.child({ component: 'ingest' }) });
   logger.info({ hf: config.ingestSchedule.hf ?? 'off', arxiv: config.ingestSchedule.arxiv ?? 'off' }, 'ingest schedule (UTC)');
 
+  const digestJob = startDigestJob({ schedule: config.digestSchedule, digests: services.digests, logger: logger.child({ component: 'digest' }) });
+  logger.info({ schedule: config.digestSchedule ?? 'off' }, 'digest schedule (UTC); each subscriber gets theirs at their own local hour');
+
   const app = buildApp({ services, logger });
-  // Two phases: the listener stops taking requests and the ingest jobs stop
-  // (a run in flight is aborted; its current page is not stored), then emails
-  // still in flight finish before the SMTP pool and the database close.
+  // Two phases: the listener stops taking requests, the ingest jobs stop (a
+  // run in flight is aborted; its current page is not stored) and the digest
+  // run stops claiming; then emails still in flight finish before the SMTP
+  // pool and the database close.
   app.addHook('onClose', async () => {
-    await ingestJobs.stop();
+    await Promise.all([ingestJobs.stop(), digestJob.stop()]);
     await services.close();
     store.db.close();
   });

@@ -1,6 +1,13 @@
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
+import { DeliveryRepository } from './digest/delivery.repository.js';
+import { DigestComposer } from './digest/digest-composer.js';
+import { DigestPlanner } from './digest/digest-planner.js';
+import { DigestSender } from './digest/digest-sender.js';
+import { DigestService } from './digest/digest.service.js';
+import { runnerName } from './digest/runner.js';
 import { silentLogger, type Logger } from './logger.js';
 import { EmailRenderer } from './mail/email-templates.js';
 import { outboxTransport, smtpTransport, type MailTransport } from './mail/mail-transport.js';
@@ -28,6 +35,8 @@ export interface ServiceOptions {
   /** Replaces the transport `SMTP_URL` chooses; for tests that need a fault no real server makes. */
   transport?: MailTransport;
   clock?: () => Date;
+  /** How this process signs its ledger claims; tests give two runners in one process different names. */
+  runnerName?: string;
 }
 
 /**
@@ -42,11 +51,41 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const links = new SubscriberLinks(config.publicUrl, tokens);
   const outbox = config.smtpUrl ? null : new Outbox(path.join(config.dataDir, 'outbox'));
   const transport =
-    options.transport ?? (config.smtpUrl ? smtpTransport(config.smtpUrl, config.dkim) : outboxTransport(outbox!, config.dkim));
+    options.transport ??
+    (config.smtpUrl
+      ? smtpTransport(config.smtpUrl, config.dkim, { maxConnections: config.smtpPoolSize })
+      : outboxTransport(outbox!, config.dkim));
   const mailer = new Mailer(transport, config.mailFrom);
   const emails = await EmailRenderer.load();
   const subscribers = new SubscriberRepository(db);
   const subscriptions = new SubscriptionService({ repo: subscribers, tokens, links, emails, mailer, logger, clock: options.clock });
+
+  const deliveries = new DeliveryRepository(db);
+  const owner = options.runnerName ?? runnerName();
+  const composer = new DigestComposer({ papers: paperServices.papers, matcher: paperServices.matcher, emails, links, publicUrl: config.publicUrl });
+  const planner = new DigestPlanner({
+    deliveries,
+    maxPapers: config.digestMaxPapers,
+    // Derived, not random: every attempt at a subscriber's digest for a key
+    // carries the same Message-ID, so a resend after a crash is recognisably
+    // the same message. The secret keeps two installs' ids apart.
+    messageId: (subscriberId, digestKey) =>
+      mailer.messageId(
+        `digest.${digestKey}.${subscriberId}.${createHmac('sha256', secret.key).update(`digest/${subscriberId}/${digestKey}`).digest('base64url').slice(0, 12)}`,
+      ),
+  });
+  const sender = new DigestSender({ deliveries, subscribers, composer, mailer, logger, owner, concurrency: config.smtpPoolSize });
+  const digests = new DigestService({
+    subscribers,
+    deliveries,
+    papers: paperServices.papers,
+    matcher: paperServices.matcher,
+    planner,
+    sender,
+    composer,
+    logger,
+    owner,
+  });
 
   return {
     ...paperServices,
@@ -59,8 +98,11 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     emails,
     subscribers,
     subscriptions,
+    deliveries,
+    digests,
     /** Lets emails in flight finish, then closes the SMTP pool. The caller closes the database. */
     async close(): Promise<void> {
+      await digests.stop();
       await subscriptions.drain();
       await mailer.close();
     },

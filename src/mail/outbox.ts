@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { simpleParser } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 
 export interface OutboxEntry {
   file: string;
@@ -42,6 +42,7 @@ export class Outbox {
   /** The newest messages first. */
   async list(limit = 200): Promise<OutboxEntry[]> {
     const files = this.files().slice(0, limit);
+    const simpleParser = await parser();
     // The list needs the headers only; parsing whole digests would decode every body.
     return Promise.all(files.map(async (file) => summary(file, await simpleParser(headerBlock(fs.readFileSync(path.join(this.dir, file)))))));
   }
@@ -56,7 +57,7 @@ export class Outbox {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
-    const mail = await simpleParser(raw);
+    const mail = await (await parser())(raw);
     return {
       ...summary(file, mail),
       messageId: mail.messageId ?? null,
@@ -80,7 +81,16 @@ export class Outbox {
   }
 }
 
-type Parsed = Awaited<ReturnType<typeof simpleParser>>;
+type Parsed = ParsedMail;
+
+/**
+ * mailparser is loaded when the outbox is first read: it takes about 0.2 s to
+ * load, and every process that only writes to the outbox (the CLI's digest
+ * runs, say) would pay that for nothing.
+ */
+async function parser() {
+  return (await import('mailparser')).simpleParser;
+}
 
 function summary(file: string, mail: Parsed): OutboxEntry {
   const to = Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : (mail.to?.text ?? '');

@@ -1,5 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config.js';
+import { cronLogger } from '../logger.js';
 import { describeCounts, runIngest } from './ingest-run.js';
 import type { PaperRepository } from './paper.repository.js';
 import { ARXIV_LOOKBACK_MS, ARXIV_SPACING_MS, arxivFeed } from './sources/arxiv.source.js';
@@ -119,13 +120,9 @@ export function startIngestJobs({ config, repo, logger, clock = () => new Date()
   for (const name of ['hf', 'arxiv'] as const) {
     const expression = config.ingestSchedule[name];
     if (expression === null) continue;
-    const cronLogger = {
-      info: (message: string) => logger.info({ job: name }, message),
-      warn: (message: string) => logger.warn({ job: name }, message),
-      error: (message: string | Error) => logger.error({ job: name }, String(message)),
-      debug: () => undefined,
-    };
-    tasks.push(cron.schedule(expression, () => run(name), { name: `ingest-${name}`, timezone: 'UTC', noOverlap: true, logger: cronLogger }));
+    tasks.push(
+      cron.schedule(expression, () => run(name), { name: `ingest-${name}`, timezone: 'UTC', noOverlap: true, logger: cronLogger(logger, name) }),
+    );
   }
 
   return {

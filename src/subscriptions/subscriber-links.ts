@@ -1,7 +1,9 @@
 import type { Subscriber } from './subscriber.js';
 import type { TokenPurpose, TokenSigner } from './tokens.js';
 
-const PATHS: Record<TokenPurpose, string> = { confirm: '/confirm', manage: '/preferences', unsubscribe: '/unsubscribe' };
+export type PagePurpose = Exclude<TokenPurpose, 'view'>;
+
+const PATHS: Record<PagePurpose, string> = { confirm: '/confirm', manage: '/preferences', unsubscribe: '/unsubscribe' };
 
 /** The absolute links in emails and pages, each carrying a token for its one purpose. */
 export class SubscriberLinks {
@@ -14,7 +16,12 @@ export class SubscriberLinks {
     return this.tokens.sign(purpose, { subscriberId: subscriber.id, tokenVersion: subscriber.tokenVersion });
   }
 
-  url(purpose: TokenPurpose, subscriber: Pick<Subscriber, 'id' | 'tokenVersion'>): string {
+  url(purpose: PagePurpose, subscriber: Pick<Subscriber, 'id' | 'tokenVersion'>): string {
     return `${this.publicUrl}${PATHS[purpose]}?token=${this.token(purpose, subscriber)}`;
+  }
+
+  /** One digest in the browser ("view in browser"). */
+  digestUrl(subscriber: Pick<Subscriber, 'id' | 'tokenVersion'>, deliveryId: number): string {
+    return `${this.publicUrl}/digests/${deliveryId}?token=${this.token('view', subscriber)}`;
   }
 }

@@ -48,6 +48,9 @@ const schedule = (prefs: Preferences) => ({
   timezone: prefs.timezone,
 });
 
+/** What a digest run reads about each active subscriber to find who is due. */
+export type ActiveSubscriber = Pick<Subscriber, 'id' | 'frequency' | 'weekday' | 'sendHour' | 'timezone'>;
+
 /** Subscribers and their topics. Every write that touches both runs in one transaction. */
 export class SubscriberRepository {
   private readonly byId;
@@ -60,6 +63,8 @@ export class SubscriberRepository {
   private readonly setStatusRow;
   private readonly setNoticeRow;
   private readonly deleteRow;
+  private readonly activeAfter;
+  private readonly topicsOfMany;
 
   constructor(private readonly db: Db) {
     this.byId = db.prepare<[number], SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE id = ?`);
@@ -88,6 +93,31 @@ export class SubscriberRepository {
     this.setNoticeRow = db.prepare<[{ id: number; notice: string | null; confirm: string | null }]>(`
       UPDATE subscribers SET last_notice_at = @notice, confirm_sent_at = coalesce(@confirm, confirm_sent_at) WHERE id = @id`);
     this.deleteRow = db.prepare<[number]>('DELETE FROM subscribers WHERE id = ?');
+    // Keyset paging: each batch starts after the last id seen, so a run never
+    // holds every subscriber at once and never skips or repeats one as rows change.
+    this.activeAfter = db.prepare<[number, number], ActiveSubscriber>(`
+      SELECT id, frequency, weekday, send_hour AS sendHour, timezone FROM subscribers
+      WHERE status = 'active' AND id > ? ORDER BY id LIMIT ?`);
+    this.topicsOfMany = db.prepare<[string], SubscriberTopic & { subscriber_id: number }>(`
+      SELECT subscriber_id, text, key FROM subscriber_topics
+      WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY subscriber_id, position`);
+  }
+
+  /** The next `limit` active subscribers after `afterId`, by id. */
+  nextActive(afterId: number, limit: number): ActiveSubscriber[] {
+    return this.activeAfter.all(afterId, limit);
+  }
+
+  /** The topics of many subscribers in one query, in each one's own order. */
+  topicsFor(ids: readonly number[]): Map<number, SubscriberTopic[]> {
+    const topics = new Map<number, SubscriberTopic[]>();
+    if (ids.length === 0) return topics;
+    for (const { subscriber_id: id, text, key } of this.topicsOfMany.iterate(JSON.stringify(ids))) {
+      let list = topics.get(id);
+      if (!list) topics.set(id, (list = []));
+      list.push({ text, key });
+    }
+    return topics;
   }
 
   findById(id: number): Subscriber | null {

@@ -1,7 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** What a link may do. A token made for one purpose never works for another. */
-export type TokenPurpose = 'confirm' | 'manage' | 'unsubscribe';
+/**
+ * What a link may do. A token made for one purpose never works for another:
+ * a forwarded digest's "view in browser" link (view) cannot change anyone's
+ * preferences (manage).
+ */
+export type TokenPurpose = 'confirm' | 'manage' | 'unsubscribe' | 'view';
 
 export interface TokenClaims {
   subscriberId: number;

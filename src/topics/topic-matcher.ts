@@ -11,6 +11,11 @@ export interface TopicMatch {
 export interface MatchOptions {
   /** Only papers first stored at or after this ISO time. */
   ingestedSince?: string;
+  /**
+   * Only papers up to this row number. A digest run fixes it before matching,
+   * so a paper stored mid-run is left wholly to the next digest.
+   */
+  maxSeq?: number;
   /** Keep the most relevant N matches; ranking then orders them. */
   limit?: number;
 }
@@ -32,22 +37,20 @@ const MARKED = /\u0001([^\u0002]*)\u0002/g;
  * only from `Topic.query`, which the grammar builds from quoted words.
  */
 export class TopicMatcher {
-  private readonly matchAll;
-  private readonly matchSince;
+  private readonly matchStatement;
   private readonly highlights;
   /** How many full-text queries ran; lets callers prove matching is shared. */
   queries = 0;
 
   constructor(db: Db) {
-    const select = `
+    // The full-text MATCH drives the query; the other conditions only filter its hits.
+    this.matchStatement = db.prepare<[{ query: string; limit: number; since: string | null; maxSeq: number | null }], TopicMatch>(`
       SELECT papers_fts.rowid AS seq, -bm25(papers_fts, ${WEIGHTS}) AS relevance
       FROM papers_fts JOIN papers ON papers.seq = papers_fts.rowid
-      WHERE papers_fts MATCH @query AND papers.withdrawn_at IS NULL`;
-    const order = 'ORDER BY relevance DESC, seq DESC LIMIT @limit';
-    this.matchAll = db.prepare<[{ query: string; limit: number }], TopicMatch>(`${select} ${order}`);
-    this.matchSince = db.prepare<[{ query: string; limit: number; since: string }], TopicMatch>(
-      `${select} AND papers.ingested_at >= @since ${order}`,
-    );
+      WHERE papers_fts MATCH @query AND papers.withdrawn_at IS NULL
+        AND (@since IS NULL OR papers.ingested_at >= @since)
+        AND (@maxSeq IS NULL OR papers.seq <= @maxSeq)
+      ORDER BY relevance DESC, seq DESC LIMIT @limit`);
     // Matched words come from FTS5's own highlighter, so they are exactly the
     // stemmed, whole-token hits the match used. The CAST matters: a JS number
     // binds as REAL, and FTS5 then ignores the rowid filter and returns every
@@ -63,10 +66,12 @@ export class TopicMatcher {
   /** Papers the topic matches, most relevant first. */
   match(topic: Topic, options: MatchOptions = {}): TopicMatch[] {
     this.queries += 1;
-    const limit = options.limit ?? -1;
-    return options.ingestedSince === undefined
-      ? this.matchAll.all({ query: topic.query, limit })
-      : this.matchSince.all({ query: topic.query, limit, since: options.ingestedSince });
+    return this.matchStatement.all({
+      query: topic.query,
+      limit: options.limit ?? -1,
+      since: options.ingestedSince ?? null,
+      maxSeq: options.maxSeq ?? null,
+    });
   }
 
   /**

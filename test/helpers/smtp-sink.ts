@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { afterEach } from 'vitest';
@@ -9,13 +9,20 @@ export interface ReceivedMail {
   parsed: ParsedMail;
 }
 
-/** Decides how the server answers one message; return an Error with `responseCode` to refuse it. */
-export type DataHook = (mail: { envelopeTo: string[]; raw: Buffer; index: number }) => Error | null;
+/**
+ * Decides how the server answers one message once its DATA is in: null
+ * accepts it; an Error with `responseCode` refuses it; 'drop' hangs up
+ * without answering (the client cannot know whether it was taken); 'hang'
+ * never answers at all.
+ */
+export type DataHook = (mail: { envelopeTo: string[]; raw: Buffer; index: number }) => Error | 'drop' | 'hang' | null;
 
 export interface SmtpSink {
   url: string;
   port: number;
   received: ReceivedMail[];
+  /** Every message whose DATA arrived whole, whatever the answer was. */
+  seen: Array<{ envelopeTo: string[]; raw: Buffer }>;
   /** Resolves when `count` messages have arrived, or rejects after `timeoutMs`. */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
@@ -29,6 +36,7 @@ afterEach(async () => {
 /** A real SMTP server (the `smtp-server` package) on 127.0.0.1, in this process, closed after the test. */
 export async function startSmtpSink({ onData }: { onData?: DataHook } = {}): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
+  const seen: SmtpSink['seen'] = [];
   const waiters: Array<() => void> = [];
   let index = 0;
   const server = new SMTPServer({
@@ -43,8 +51,16 @@ export async function startSmtpSink({ onData }: { onData?: DataHook } = {}): Pro
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
         const envelopeTo = session.envelope.rcptTo.map((rcpt) => rcpt.address);
-        const refusal = onData?.({ envelopeTo, raw, index: index++ }) ?? null;
-        if (refusal) return callback(refusal);
+        seen.push({ envelopeTo, raw });
+        const answer = onData?.({ envelopeTo, raw, index: index++ }) ?? null;
+        if (answer === 'hang') return;
+        if (answer === 'drop') {
+          // smtp-server keeps its connections in a Set; the session id is the connection's id.
+          const connections = (server as unknown as { connections: Set<{ id: string; _socket: Socket }> }).connections;
+          for (const connection of connections) if (connection.id === session.id) connection._socket.destroy();
+          return;
+        }
+        if (answer) return callback(answer);
         simpleParser(raw).then((parsed) => {
           received.push({ envelopeTo, raw, parsed });
           waiters.splice(0).forEach((wake) => wake());
@@ -60,6 +76,7 @@ export async function startSmtpSink({ onData }: { onData?: DataHook } = {}): Pro
     url: `smtp://127.0.0.1:${port}`,
     port,
     received,
+    seen,
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < count) {

@@ -22,7 +22,7 @@ describe('GET /healthz', () => {
     const { app } = await seededApp();
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok', schemaVersion: 2, papers: 84 });
+    expect(res.json()).toEqual({ status: 'ok', schemaVersion: 3, papers: 84 });
   });
 
   it('answers 503 when the database is gone', async () => {

@@ -26,7 +26,7 @@ describe('the server process', () => {
 
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: 'ok', schemaVersion: 2, papers: 84 });
+      expect(await health.json()).toEqual({ status: 'ok', schemaVersion: 3, papers: 84 });
 
       const matches = await fetch(`${url}/api/matches?topics=${encodeURIComponent('test-time adaptation')}&limit=3`);
       const papers = (await matches.json()) as Array<{ title: string }>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TokenSigner, type TokenPurpose } from '../../src/subscriptions/tokens.js';
+import { TokenSigner } from '../../src/subscriptions/tokens.js';
+import type { PagePurpose } from '../../src/subscriptions/subscriber-links.js';
 import { testApp } from '../helpers/app.js';
 import { FORM, cookiesFrom, form, hiddenField } from '../helpers/http.js';
 import { recordingTransport, settle } from '../helpers/mail.js';
@@ -15,13 +16,13 @@ async function appWithSubscriber(status: 'pending' | 'active' = 'active', clock?
   if (status === 'active') subscribers.transition(subscriber.id, ['pending'], 'active', now);
   subscriber = subscribers.findById(subscriber.id)!;
   const snapshot = () => JSON.stringify(opened.db.prepare('SELECT * FROM subscribers').all()) + JSON.stringify(opened.db.prepare('SELECT * FROM subscriber_topics').all());
-  const path = (purpose: TokenPurpose) => links.url(purpose, subscriber).replace(/^https?:\/\/[^/]+/, '');
+  const path = (purpose: PagePurpose) => links.url(purpose, subscriber).replace(/^https?:\/\/[^/]+/, '');
   const status_ = () => (opened.db.prepare('SELECT status FROM subscribers WHERE id = ?').get(subscriber.id) as { status: string } | undefined)?.status;
   return { ...opened, subscriber, snapshot, path, status: status_, sent: mail.sent };
 }
 
 describe('links with a bad token get a 400 page and change nothing', () => {
-  const routes: Array<[string, string, TokenPurpose]> = [
+  const routes: Array<[string, string, PagePurpose]> = [
     ['GET', '/confirm', 'confirm'],
     ['GET', '/preferences', 'manage'],
     ['POST', '/preferences', 'manage'],
@@ -30,7 +31,7 @@ describe('links with a bad token get a 400 page and change nothing', () => {
     ['GET', '/unsubscribe', 'unsubscribe'],
     ['POST', '/unsubscribe', 'unsubscribe'],
   ];
-  const other = (purpose: TokenPurpose): TokenPurpose => (purpose === 'manage' ? 'unsubscribe' : 'manage');
+  const other = (purpose: PagePurpose): PagePurpose => (purpose === 'manage' ? 'unsubscribe' : 'manage');
   const rotated = new TokenSigner(Buffer.from('a-different-key-from-before-the-rotation-0123'));
 
   it.each(routes)('%s %s', async (method, route, purpose) => {

@@ -1,0 +1,55 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createServices, type Services } from '../services.js';
+import { openStore } from '../store.js';
+
+/**
+ * Warnings and errors from the services, as one line each on stderr (through
+ * `note`, so a progress bar stays intact). Routine info stays quiet: the
+ * command prints its own summary.
+ */
+export function cliLogger(note: (line: string) => void): Logger {
+  const write = (level: string) => (fields: unknown, message?: string) => {
+    const text = typeof fields === 'string' ? fields : (message ?? '');
+    const detail = typeof fields === 'object' && fields !== null ? describe(fields as Record<string, unknown>) : '';
+    note(`${level}: ${text}${detail ? ` (${detail})` : ''}`);
+  };
+  return { info() {}, debug() {}, warn: write('warning'), error: write('error') } as unknown as Logger;
+}
+
+function describe(fields: Record<string, unknown>): string {
+  return Object.entries(fields)
+    .map(([key, value]) => `${key}: ${value instanceof Error ? value.message : typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join(', ');
+}
+
+/** Opens the store and every service for a command, and closes both (letting sends finish) when it is done. */
+export async function withServices<T>(
+  config: Config,
+  logger: Logger,
+  work: (services: Services) => Promise<T>,
+): Promise<T> {
+  const { db } = openStore(config.databasePath, { seedIfEmpty: false });
+  try {
+    const services = await createServices(db, config, { logger });
+    try {
+      return await work(services);
+    } finally {
+      await services.close();
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** `--now`: an ISO-8601 time with its zone, so "08:00" can never be read in the machine's own zone by mistake. */
+export function parseNow(value: string | undefined, usage: (message: string) => Error): Date {
+  if (value === undefined) return new Date();
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+  const date = new Date(value);
+  if (!iso.test(value) || Number.isNaN(date.getTime())) {
+    throw usage(`--now must be an ISO-8601 time with a zone, such as 2026-11-27T08:00:00Z (got "${value}")`);
+  }
+  return date;
+}
+

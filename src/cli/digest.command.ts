@@ -1,0 +1,37 @@
+import { parseArgs } from 'node:util';
+import { type Command, EXIT, UsageError } from './command.js';
+import { cliLogger, parseNow, withServices } from './digest-services.js';
+import { createProgress, type Progress } from './progress.js';
+
+/** `paperboy digest [--now ISO] [--dry-run]`: one scheduler tick, as if the time were --now. */
+export const digestCommand: Command = async (args, { config, stdout, stderr }) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { now: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const now = parseNow(values.now, (message) => new UsageError(message));
+  const dryRun = values['dry-run'];
+
+  let progress: Progress | undefined;
+  const logger = cliLogger((line) => (progress ? progress.note(line) : stderr.write(`${line}\n`)));
+  const summary = await withServices(config, logger, (services) =>
+    services.digests.run({
+      now,
+      dryRun,
+      onReady: (ready) => {
+        if (!dryRun) progress = createProgress('digest', ready, stderr);
+      },
+      onDelivered: () => progress?.advance(),
+      onDryRun: ({ email, digestKey, papers, matched }) =>
+        stdout.write(`would send ${email} the ${digestKey} digest: ${papers} of ${matched} matching papers\n`),
+    }),
+  );
+  const line =
+    `${summary.due} due, ${summary.sent} sent, ${summary.skipped} skipped (nothing new), ${summary.retried} retried, ` +
+    `${summary.bounced} bounced, ${summary.failed} failed in ${summary.seconds} s`;
+  progress?.finish(line);
+  stdout.write(`digest${dryRun ? ' (dry run, nothing sent)' : ''} at ${now.toISOString()}: ${line}\n`);
+  return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+};

@@ -1,0 +1,262 @@
+import type { Db } from '../db/connection.js';
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'bounced';
+
+/** What a digest holds, frozen when it is planned. */
+export interface DigestContent {
+  /** The subscriber's topics (as typed) when the digest was planned. */
+  topics: string[];
+  /** Ranked best first: a paper's row number, then the indexes in `topics` of the topics that matched it, best first. */
+  papers: Array<[seq: number, ...topics: number[]]>;
+}
+
+/** A digest the planner decided on, before it is written to the ledger. */
+export interface PlannedDelivery {
+  subscriberId: number;
+  digestKey: string;
+  messageId: string;
+  content: DigestContent;
+  /** How many of `content.papers` the email shows. */
+  shown: number;
+  /** Every paper that matched, including those `content` leaves out. */
+  matched: number;
+  watermark: number;
+}
+
+export interface Delivery extends PlannedDelivery {
+  id: number;
+  status: DeliveryStatus;
+  plannedAt: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  sentAt: string | null;
+}
+
+interface DeliveryRow {
+  id: number;
+  subscriber_id: number;
+  digest_key: string;
+  status: DeliveryStatus;
+  message_id: string;
+  content: string;
+  shown: number;
+  matched: number;
+  watermark: number;
+  planned_at: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  sent_at: string | null;
+}
+
+const COLUMNS = `id, subscriber_id, digest_key, status, message_id, content, shown, matched, watermark, planned_at,
+  attempts, next_attempt_at, last_error, sent_at`;
+
+function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    subscriberId: row.subscriber_id,
+    digestKey: row.digest_key,
+    status: row.status,
+    messageId: row.message_id,
+    content: JSON.parse(row.content) as DigestContent,
+    shown: row.shown,
+    matched: row.matched,
+    watermark: row.watermark,
+    plannedAt: row.planned_at,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    sentAt: row.sent_at,
+  };
+}
+
+/** Where a subscriber stands in the ledger for one digest key. */
+export interface LedgerState {
+  /** A delivery for this key exists, whatever its status. */
+  planned: boolean;
+  /** The latest digest's watermark (a gave-up one aside), or null before the first. */
+  watermark: number | null;
+}
+
+/** A claimed row's owner and when it claimed it, for telling abandoned claims from live ones. */
+export interface Claim {
+  owner: string;
+  claimedAt: string;
+}
+
+/**
+ * The delivery ledger and the sent-papers ledger. Every status change is a
+ * conditional UPDATE on the status it expects (and, for a claimed row, on
+ * its owner), so two runners can never both act on one row.
+ */
+export class DeliveryRepository {
+  private readonly state;
+  private readonly sentRows;
+  private readonly insertRow;
+  private readonly claimsHeld;
+  private readonly releaseOwner;
+  private readonly claimRows;
+  private readonly unclaimRows;
+  private readonly finishRow;
+  private readonly retryRow;
+  private readonly insertSent;
+  private readonly byIdFor;
+  private readonly readyCount;
+  private readonly latestPapersMax;
+
+  constructor(private readonly db: Db) {
+    // The UNIQUE (subscriber_id, digest_key) index answers the first; the
+    // (subscriber_id, watermark) index the second, without reading history.
+    this.state = db.prepare<[{ id: number; key: string }], { planned: number; watermark: number | null }>(`
+      SELECT EXISTS (SELECT 1 FROM deliveries WHERE subscriber_id = @id AND digest_key = @key) AS planned,
+             (SELECT watermark FROM deliveries WHERE subscriber_id = @id AND status <> 'failed'
+              ORDER BY watermark DESC LIMIT 1) AS watermark`);
+    this.sentRows = db.prepare<[string, number], { subscriber_id: number; paper_seq: number }>(`
+      SELECT subscriber_id, paper_seq FROM sent_papers
+      WHERE subscriber_id IN (SELECT value FROM json_each(?)) AND paper_seq >= ?`);
+    // DO NOTHING: a row for the key already exists (another runner planned it), and that one stands.
+    this.insertRow = db.prepare<[Record<string, string | number>]>(`
+      INSERT INTO deliveries (subscriber_id, digest_key, status, message_id, content, shown, matched, watermark,
+        planned_at, next_attempt_at, updated_at)
+      VALUES (@subscriber_id, @digest_key, @status, @message_id, @content, @shown, @matched, @watermark,
+        @now, CASE WHEN @status = 'pending' THEN @now END, @now)
+      ON CONFLICT (subscriber_id, digest_key) DO NOTHING`);
+    this.claimsHeld = db.prepare<[], Claim>(`
+      SELECT claimed_by AS owner, min(claimed_at) AS claimedAt FROM deliveries WHERE status = 'sending' GROUP BY claimed_by`);
+    this.releaseOwner = db.prepare<[{ owner: string; now: string }]>(`
+      UPDATE deliveries SET status = 'pending', claimed_by = NULL, next_attempt_at = @now, updated_at = @now
+      WHERE status = 'sending' AND claimed_by = @owner`);
+    // One statement picks and claims, so the pick and the claim cannot be split by another writer.
+    this.claimRows = db.prepare<[{ owner: string; now: string; limit: number }], DeliveryRow>(`
+      UPDATE deliveries SET status = 'sending', claimed_by = @owner, claimed_at = @now, attempts = attempts + 1, updated_at = @now
+      WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= @now
+                   ORDER BY next_attempt_at, id LIMIT @limit)
+        AND status = 'pending'
+      RETURNING ${COLUMNS}`);
+    // A claim that never reached the relay is handed back as if it had not been made.
+    this.unclaimRows = db.prepare<[{ owner: string; ids: string; now: string }]>(`
+      UPDATE deliveries SET status = 'pending', claimed_by = NULL, attempts = attempts - 1, updated_at = @now
+      WHERE status = 'sending' AND claimed_by = @owner AND id IN (SELECT value FROM json_each(@ids))`);
+    this.finishRow = db.prepare<[{ id: number; owner: string; status: DeliveryStatus; error: string | null; now: string }]>(`
+      UPDATE deliveries SET status = @status, last_error = @error, next_attempt_at = NULL, claimed_by = NULL, updated_at = @now,
+        sent_at = CASE WHEN @status = 'sent' THEN @now END
+      WHERE id = @id AND status = 'sending' AND claimed_by = @owner`);
+    this.retryRow = db.prepare<[{ id: number; owner: string; error: string; next: string; now: string }]>(`
+      UPDATE deliveries SET status = 'pending', last_error = @error, next_attempt_at = @next, claimed_by = NULL, updated_at = @now
+      WHERE id = @id AND status = 'sending' AND claimed_by = @owner`);
+    this.insertSent = db.prepare<[number, number, number]>(
+      'INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_seq, delivery_id) VALUES (?, ?, ?)',
+    );
+    this.byIdFor = db.prepare<[number, number], DeliveryRow>(`SELECT ${COLUMNS} FROM deliveries WHERE id = ? AND subscriber_id = ?`);
+    this.readyCount = db.prepare<[string], { n: number }>(
+      `SELECT count(*) AS n FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
+    );
+    this.latestPapersMax = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM papers');
+  }
+
+  /** The highest paper row number now: what a run's planning may see. */
+  paperWatermark(): number {
+    return this.latestPapersMax.get()?.seq ?? 0;
+  }
+
+  ledgerState(subscriberId: number, digestKey: string): LedgerState {
+    const row = this.state.get({ id: subscriberId, key: digestKey })!;
+    return { planned: row.planned === 1, watermark: row.watermark };
+  }
+
+  /** The papers at or above `minSeq` each subscriber has been sent, by subscriber. */
+  sentPapers(subscriberIds: readonly number[], minSeq: number): Map<number, Set<number>> {
+    const sent = new Map<number, Set<number>>();
+    if (subscriberIds.length === 0) return sent;
+    for (const row of this.sentRows.iterate(JSON.stringify(subscriberIds), minSeq)) {
+      let set = sent.get(row.subscriber_id);
+      if (!set) sent.set(row.subscriber_id, (set = new Set()));
+      set.add(row.paper_seq);
+    }
+    return sent;
+  }
+
+  /**
+   * Writes planned digests in one transaction: pending when there is
+   * something to send, skipped (the key is done, nothing is sent) when not.
+   * Returns how many were new; a key someone else planned first is left as is.
+   */
+  insertPlans(plans: readonly PlannedDelivery[], now: string): number {
+    return this.db.transaction(() => {
+      let inserted = 0;
+      for (const plan of plans) {
+        inserted += this.insertRow.run({
+          subscriber_id: plan.subscriberId,
+          digest_key: plan.digestKey,
+          status: plan.shown > 0 ? 'pending' : 'skipped',
+          message_id: plan.messageId,
+          content: JSON.stringify(plan.content),
+          shown: plan.shown,
+          matched: plan.matched,
+          watermark: plan.watermark,
+          now,
+        }).changes;
+      }
+      return inserted;
+    })();
+  }
+
+  /** Who holds rows in `sending`, and since when. */
+  claims(): Claim[] {
+    return this.claimsHeld.all();
+  }
+
+  /** Hands every row an abandoned owner holds back to the queue, due now. Returns how many. */
+  releaseAbandoned(owner: string, now: string): number {
+    return this.releaseOwner.run({ owner, now }).changes;
+  }
+
+  /** Claims up to `limit` rows due by `now` for `owner`; each claim counts as an attempt. */
+  claim(owner: string, now: string, limit: number): Delivery[] {
+    return this.claimRows.all({ owner, now, limit }).map(toDelivery);
+  }
+
+  /** Returns claimed rows that were never handed to the relay (a run stopping early). */
+  unclaim(owner: string, ids: readonly number[], now: string): void {
+    if (ids.length > 0) this.unclaimRows.run({ owner, ids: JSON.stringify(ids), now });
+  }
+
+  /** Marks a delivery sent and records its papers as sent, in one transaction. */
+  markSent(delivery: Delivery, owner: string, now: string): boolean {
+    return this.db.transaction(() => {
+      const changed = this.finishRow.run({ id: delivery.id, owner, status: 'sent', error: null, now }).changes > 0;
+      if (changed) {
+        for (const [seq] of delivery.content.papers.slice(0, delivery.shown)) this.insertSent.run(delivery.subscriberId, seq, delivery.id);
+      }
+      return changed;
+    })();
+  }
+
+  /** Ends a claimed delivery without sending it: skipped, failed or bounced. */
+  finish(id: number, owner: string, status: 'skipped' | 'failed' | 'bounced', error: string, now: string): boolean {
+    return this.finishRow.run({ id, owner, status, error, now }).changes > 0;
+  }
+
+  /** Puts a claimed delivery back in the queue for another attempt at `next`. */
+  retry(id: number, owner: string, error: string, next: string, now: string): boolean {
+    return this.retryRow.run({ id, owner, error, next, now }).changes > 0;
+  }
+
+  /** A subscriber's own delivery; another subscriber's id finds nothing. */
+  findForSubscriber(id: number, subscriberId: number): Delivery | null {
+    const row = this.byIdFor.get(id, subscriberId);
+    return row ? toDelivery(row) : null;
+  }
+
+  /** Deliveries waiting for an attempt that is due by `now`. */
+  countReady(now: string): number {
+    return this.readyCount.get(now)?.n ?? 0;
+  }
+
+  /** Runs `work` in one transaction, for changes that span this ledger and another table. */
+  atomically<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+}

@@ -1,0 +1,137 @@
+import type { EmailRenderer, RenderedEmail } from '../mail/email-templates.js';
+import type { OutgoingEmail } from '../mail/mailer.js';
+import type { PaperRepository, StoredPaper } from '../papers/paper.repository.js';
+import { describeSchedule, type Subscriber } from '../subscriptions/subscriber.js';
+import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
+import { parseTopic, type Topic } from '../topics/topic-grammar.js';
+import type { TopicMatcher } from '../topics/topic-matcher.js';
+import type { Delivery, DigestContent } from './delivery.repository.js';
+import { digestEmailProps, type DigestEntry } from './digest-view.js';
+import { localTime } from './local-time.js';
+
+export interface ComposerDeps {
+  papers: PaperRepository;
+  matcher: TopicMatcher;
+  emails: EmailRenderer;
+  links: SubscriberLinks;
+  publicUrl: string;
+}
+
+/** A delivery, or a preview, to render: the ledger row's content and where it is viewed. */
+export interface DigestDraft {
+  /** The subscriber's local date of the digest, YYYY-MM-DD. */
+  localDate: string;
+  content: DigestContent;
+  /** How many of the content's papers the email shows. */
+  shown: number;
+  /** Every paper that matched. */
+  matched: number;
+  /** The ledger row, which the web view links to; null for a preview never written. */
+  deliveryId: number | null;
+}
+
+/** Matched words are cached per topic and paper; a run meets the same pairs for many subscribers. */
+const MAX_CACHED_TERMS = 100_000;
+
+/**
+ * Turns planned digests into emails: loads the papers, works out which of
+ * their words matched, and fills the compiled template. Used for sending, the
+ * web view and the CLI preview, so all three show the same digest.
+ */
+export class DigestComposer {
+  private readonly listId: string;
+  private readonly terms = new Map<string, string[]>();
+  private readonly topics = new Map<string, Topic | null>();
+
+  constructor(private readonly deps: ComposerDeps) {
+    this.listId = `paperboy digest <digest.${new URL(deps.publicUrl).hostname}>`;
+  }
+
+  /** The email for a delivery, with the headers a bulk sender owes its readers (RFC 2369, 2919, 8058). */
+  email(subscriber: Subscriber, delivery: Delivery): OutgoingEmail {
+    const unsubscribe = this.deps.links.url('unsubscribe', subscriber);
+    return {
+      to: subscriber.email,
+      messageId: delivery.messageId,
+      ...this.render(subscriber, draftOf(delivery, subscriber.timezone), 'email'),
+      headers: {
+        'List-Unsubscribe': `<${unsubscribe}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        'List-Id': this.listId,
+      },
+    };
+  }
+
+  /**
+   * Renders a digest. `email` shows the first `shown` papers and links to the
+   * rest; `web` (the view in the browser) shows every paper the digest kept.
+   */
+  render(subscriber: Subscriber, draft: DigestDraft, as: 'email' | 'web'): RenderedEmail {
+    const kept = as === 'email' ? draft.content.papers.slice(0, draft.shown) : draft.content.papers;
+    const papers = new Map(this.deps.papers.findBySeqs(kept.map(([seq]) => seq)).map((paper) => [paper.seq, paper] as const));
+    const entries: DigestEntry[] = [];
+    for (const [seq, ...topicIndexes] of kept) {
+      const paper = papers.get(seq);
+      if (!paper) continue;
+      const topics = topicIndexes.map((index) => draft.content.topics[index]).filter((text): text is string => text !== undefined);
+      entries.push({ paper, topics, terms: topics.length > 0 ? this.matchedTerms(topics[0]!, paper) : [] });
+    }
+    const { links } = this.deps;
+    const view = draft.deliveryId === null ? null : links.digestUrl(subscriber, draft.deliveryId);
+    return this.deps.emails.render(
+      'digest',
+      digestEmailProps({
+        email: subscriber.email,
+        schedule: describeSchedule(subscriber),
+        frequency: subscriber.frequency,
+        localDate: draft.localDate,
+        entries,
+        more: Math.max(0, draft.matched - entries.length),
+        links: { manage: links.url('manage', subscriber), unsubscribe: links.url('unsubscribe', subscriber), view: as === 'web' ? null : view },
+      }),
+    );
+  }
+
+  /** Forgets cached matched words, which go stale when papers change; each run starts afresh. */
+  reset(): void {
+    this.terms.clear();
+    this.topics.clear();
+  }
+
+  private matchedTerms(topicText: string, paper: StoredPaper): string[] {
+    const cacheKey = `${paper.seq}\u0000${topicText}`;
+    let terms = this.terms.get(cacheKey);
+    if (terms) return terms;
+    const topic = this.topic(topicText);
+    terms = topic ? this.deps.matcher.matchedTerms(topic, paper.seq) : [];
+    if (this.terms.size >= MAX_CACHED_TERMS) this.terms.clear();
+    this.terms.set(cacheKey, terms);
+    return terms;
+  }
+
+  /** A stored topic that no longer parses (the grammar changed) shows without highlights rather than failing the email. */
+  private topic(text: string): Topic | null {
+    let topic = this.topics.get(text);
+    if (topic === undefined) {
+      topic = parseOrNull(text);
+      this.topics.set(text, topic);
+    }
+    return topic;
+  }
+}
+
+function parseOrNull(text: string): Topic | null {
+  try {
+    return parseTopic(text);
+  } catch {
+    return null;
+  }
+}
+
+/** A stored delivery as a draft. A daily key is the local date; a weekly one (2026-W48) takes the day it was planned. */
+export function draftOf(delivery: Delivery, timeZone: string): DigestDraft {
+  const localDate = /^\d{4}-\d{2}-\d{2}$/.test(delivery.digestKey)
+    ? delivery.digestKey
+    : localTime(new Date(delivery.plannedAt), timeZone).date;
+  return { localDate, content: delivery.content, shown: delivery.shown, matched: delivery.matched, deliveryId: delivery.id };
+}

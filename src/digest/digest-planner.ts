@@ -1,0 +1,156 @@
+import type { Logger } from '../logger.js';
+import type { PaperRepository, StoredPaper } from '../papers/paper.repository.js';
+import { rankPapers, type TopicMatches } from '../ranking/rank.js';
+import type { ActiveSubscriber } from '../subscriptions/subscriber.repository.js';
+import type { SubscriberTopic } from '../subscriptions/subscriber.js';
+import { parseTopic, type Topic } from '../topics/topic-grammar.js';
+import type { TopicMatch, TopicMatcher } from '../topics/topic-matcher.js';
+import type { DeliveryRepository, PlannedDelivery } from './delivery.repository.js';
+
+/** A first digest looks back this far; later ones start where the previous one ended. */
+export const FIRST_DIGEST_DAYS = 7;
+/** However long a subscriber was away, a digest never reaches further back than this. */
+export const MAX_WINDOW_DAYS = 14;
+/** Papers a delivery keeps for its web view beyond what the email shows. */
+export const KEPT_PAPERS = 50;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The part of a run every subscriber shares: the papers it may use and each
+ * distinct topic's matches, computed once. Matching cost therefore grows
+ * with the number of distinct topics, not with subscribers.
+ */
+export class RunMatches {
+  /** The highest paper row the run may use; papers stored during the run wait for the next digest. */
+  readonly watermark: number;
+  private readonly since: string;
+  private readonly byKey = new Map<string, { topic: Topic; matches: TopicMatch[] } | null>();
+  private readonly papers = new Map<number, StoredPaper>();
+
+  constructor(
+    private readonly matcher: TopicMatcher,
+    private readonly paperRepo: PaperRepository,
+    private readonly logger: Logger,
+    readonly now: Date,
+    watermark: number,
+  ) {
+    this.watermark = watermark;
+    this.since = new Date(now.getTime() - MAX_WINDOW_DAYS * DAY_MS).toISOString();
+  }
+
+  /** How many distinct topics were matched so far. */
+  get topicCount(): number {
+    return this.byKey.size;
+  }
+
+  /** The topic's matches in the run's window, or null when the stored topic no longer parses. */
+  forTopic({ text, key }: SubscriberTopic): { topic: Topic; matches: TopicMatch[] } | null {
+    if (!this.byKey.has(key)) {
+      let entry: { topic: Topic; matches: TopicMatch[] } | null = null;
+      try {
+        const topic = parseTopic(text);
+        entry = { topic, matches: this.matcher.match(topic, { ingestedSince: this.since, maxSeq: this.watermark }) };
+        this.load(entry.matches);
+      } catch (err) {
+        // Topics are checked when saved; one that fails now (a grammar change) is skipped, never fatal to the run.
+        this.logger.warn({ topic: key, err: (err as Error).message }, 'a stored topic no longer parses; leaving it out of this run');
+      }
+      this.byKey.set(key, entry);
+    }
+    return this.byKey.get(key)!;
+  }
+
+  paper(seq: number): StoredPaper | undefined {
+    return this.papers.get(seq);
+  }
+
+  get paperMap(): ReadonlyMap<number, StoredPaper> {
+    return this.papers;
+  }
+
+  private load(matches: readonly TopicMatch[]): void {
+    const missing = matches.map((match) => match.seq).filter((seq) => !this.papers.has(seq));
+    for (const paper of this.paperRepo.findBySeqs(missing)) this.papers.set(paper.seq, paper);
+  }
+}
+
+export interface PlannerDeps {
+  deliveries: DeliveryRepository;
+  /** The most papers one email shows (DIGEST_MAX_PAPERS). */
+  maxPapers: number;
+  /** The Message-ID a subscriber's digest for a key carries, on every attempt. */
+  messageId(subscriberId: number, digestKey: string): string;
+}
+
+/** A subscriber whose send time has passed, and the digest they are due. */
+export interface DueSubscriber {
+  subscriber: ActiveSubscriber;
+  digestKey: string;
+}
+
+/**
+ * Decides what each due subscriber gets: the papers that arrived since their
+ * previous digest, matching any of their topics, never sent to them before,
+ * ranked and cut to size.
+ */
+export class DigestPlanner {
+  constructor(private readonly deps: PlannerDeps) {}
+
+  /**
+   * Plans a batch. Subscribers who already have a delivery for the key are
+   * left out (unless previewing); one with nothing to read gets a plan with no papers, which the
+   * ledger records as skipped.
+   */
+  plan(
+    due: readonly DueSubscriber[],
+    topicsOf: ReadonlyMap<number, SubscriberTopic[]>,
+    run: RunMatches,
+    { preview = false }: { preview?: boolean } = {},
+  ): PlannedDelivery[] {
+    const { deliveries } = this.deps;
+    const open = due
+      .map((entry) => ({ ...entry, state: deliveries.ledgerState(entry.subscriber.id, entry.digestKey) }))
+      // A preview shows the next digest even when this key's is already planned or sent.
+      .filter(({ state }) => preview || !state.planned);
+    if (open.length === 0) return [];
+
+    const firstSince = new Date(run.now.getTime() - FIRST_DIGEST_DAYS * DAY_MS).toISOString();
+    const lowest = Math.min(...open.map(({ state }) => (state.watermark ?? 0) + 1));
+    const sent = deliveries.sentPapers(open.map(({ subscriber }) => subscriber.id), lowest);
+
+    return open.map(({ subscriber, digestKey, state }) => {
+      const topics = topicsOf.get(subscriber.id) ?? [];
+      const alreadySent = sent.get(subscriber.id);
+      // A paper is new to this subscriber if it came after their previous
+      // digest (or, before their first, within the first-digest window).
+      const isNew =
+        state.watermark === null
+          ? (seq: number) => (run.paper(seq)?.ingestedAt ?? '') >= firstSince
+          : (seq: number) => seq > state.watermark!;
+      const perTopic: TopicMatches[] = [];
+      // Shared topics are shared objects: this maps each back to the line this subscriber wrote.
+      const lineOf = new Map<Topic, number>();
+      topics.forEach((line, index) => {
+        const shared = run.forTopic(line);
+        if (!shared) return;
+        lineOf.set(shared.topic, index);
+        perTopic.push({ topic: shared.topic, matches: shared.matches.filter(({ seq }) => isNew(seq) && !alreadySent?.has(seq)) });
+      });
+      const ranked = rankPapers(perTopic, run.paperMap, run.now);
+      const kept = ranked.slice(0, KEPT_PAPERS);
+      return {
+        subscriberId: subscriber.id,
+        digestKey,
+        messageId: this.deps.messageId(subscriber.id, digestKey),
+        content: {
+          topics: topics.map((topic) => topic.text),
+          papers: kept.map(({ paper, topics: matched }) => [paper.seq, ...matched.map((topic) => lineOf.get(topic)!)]),
+        },
+        shown: Math.min(this.deps.maxPapers, kept.length),
+        matched: ranked.length,
+        watermark: run.watermark,
+      };
+    });
+  }
+}

@@ -1,0 +1,143 @@
+import type { Logger } from '../logger.js';
+import type { Mailer } from '../mail/mailer.js';
+import { classifySendError, type SendFailure } from '../mail/send-errors.js';
+import type { SubscriberRepository } from '../subscriptions/subscriber.repository.js';
+import type { Delivery, DeliveryRepository } from './delivery.repository.js';
+import type { DigestComposer } from './digest-composer.js';
+
+/**
+ * Retries after a transient failure wait 1, 2, 4 … minutes, never more than
+ * an hour, and a digest is given up after 8 attempts (about three hours),
+ * while it is still the day's news.
+ */
+export const RETRY = { baseMs: 60_000, capMs: 60 * 60_000, maxAttempts: 8 } as const;
+
+/**
+ * After this many connection failures in a row with no success between, the
+ * relay is taken to be down: the run stops claiming and leaves the rest for
+ * the next run, rather than spend an attempt of every digest on it.
+ */
+const RELAY_DOWN_AFTER = 5;
+
+export function retryDelayMs(attempts: number): number {
+  return Math.min(RETRY.capMs, RETRY.baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+export interface SendCounts {
+  sent: number;
+  /** Transient failures put back in the queue for a later attempt. */
+  retried: number;
+  failed: number;
+  bounced: number;
+  /** Claimed digests of subscribers who left after they were planned. */
+  cancelled: number;
+}
+
+export interface SenderDeps {
+  deliveries: DeliveryRepository;
+  subscribers: SubscriberRepository;
+  composer: DigestComposer;
+  mailer: Mailer;
+  logger: Logger;
+  /** This runner's name in the ledger's claims. */
+  owner: string;
+  /** Messages in flight at once; matches the SMTP pool's connections. */
+  concurrency: number;
+}
+
+/**
+ * Hands planned digests to the relay. Each row is claimed (a conditional
+ * UPDATE) before its hand-off and finished after it, so a crash leaves it in
+ * `sending`, to be retried with the same Message-ID.
+ */
+export class DigestSender {
+  private stopping = false;
+
+  constructor(private readonly deps: SenderDeps) {}
+
+  /** Stops claiming; sends in flight finish, claimed rows not yet started go back to the queue. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  async sendDue(now: Date, onDone: (delivery: Delivery) => void = () => {}): Promise<SendCounts> {
+    const { deliveries, owner, concurrency } = this.deps;
+    const counts: SendCounts = { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0 };
+    const at = now.toISOString();
+    let connectionFailures = 0;
+    let relayDown = false;
+
+    while (!this.stopping && !relayDown) {
+      const batch = deliveries.claim(owner, at, concurrency * 4);
+      if (batch.length === 0) break;
+      let next = 0;
+      const worker = async () => {
+        while (next < batch.length && !this.stopping && !relayDown) {
+          const delivery = batch[next++]!;
+          const failure = await this.deliver(delivery, now, counts);
+          connectionFailures = failure?.connection ? connectionFailures + 1 : 0;
+          if (connectionFailures >= RELAY_DOWN_AFTER) relayDown = true;
+          onDone(delivery);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+      deliveries.unclaim(owner, batch.slice(next).map((delivery) => delivery.id), at);
+    }
+    if (relayDown) {
+      this.deps.logger.error({ failures: connectionFailures }, 'the SMTP relay is unreachable; the remaining digests wait for the next run');
+    }
+    return counts;
+  }
+
+  /** One hand-off; returns the failure, if any, so the loop can tell a dead relay. */
+  private async deliver(delivery: Delivery, now: Date, counts: SendCounts): Promise<SendFailure | null> {
+    const { deliveries, subscribers, composer, mailer, logger, owner } = this.deps;
+    const at = now.toISOString();
+    const subscriber = subscribers.findById(delivery.subscriberId);
+    if (!subscriber || subscriber.status !== 'active') {
+      deliveries.finish(delivery.id, owner, 'skipped', `not sent: the subscriber is ${subscriber?.status ?? 'deleted'}`, at);
+      counts.cancelled += 1;
+      return null;
+    }
+    const log = { subscriber: subscriber.id, delivery: delivery.id, digest: delivery.digestKey, attempt: delivery.attempts };
+    let email;
+    try {
+      email = composer.email(subscriber, delivery);
+    } catch (err) {
+      // A digest that cannot be rendered now never will be; retrying would only repeat the error.
+      deliveries.finish(delivery.id, owner, 'failed', `could not render: ${(err as Error).message}`, at);
+      counts.failed += 1;
+      logger.error({ ...log, err }, 'digest could not be rendered');
+      return null;
+    }
+    let failure: SendFailure;
+    try {
+      const sent = await mailer.send(email, now);
+      deliveries.markSent(delivery, owner, at);
+      counts.sent += 1;
+      logger.debug({ ...log, messageId: sent.messageId, response: sent.response }, 'digest sent');
+      return null;
+    } catch (err) {
+      failure = classifySendError(err);
+    }
+
+    if (failure.kind === 'bounce') {
+      deliveries.atomically(() => {
+        deliveries.finish(delivery.id, owner, 'bounced', failure.message, at);
+        subscribers.transition(subscriber.id, ['active'], 'bounced', at);
+      });
+      counts.bounced += 1;
+      logger.warn({ ...log, code: failure.responseCode, reply: failure.message }, 'the relay refused the address for good; no more mail goes to it');
+    } else if (failure.kind === 'invalid' || delivery.attempts >= RETRY.maxAttempts) {
+      deliveries.finish(delivery.id, owner, 'failed', failure.message, at);
+      counts.failed += 1;
+      logger.error({ ...log, reply: failure.message }, 'digest failed for good');
+    } else {
+      const next = new Date(now.getTime() + retryDelayMs(delivery.attempts)).toISOString();
+      deliveries.retry(delivery.id, owner, failure.message, next, at);
+      counts.retried += 1;
+      logger.warn({ ...log, code: failure.responseCode, reply: failure.message, next }, 'digest not accepted; will retry');
+    }
+    return failure;
+  }
+}

@@ -1,0 +1,216 @@
+import type { Logger } from '../logger.js';
+import type { RenderedEmail } from '../mail/email-templates.js';
+import type { PaperRepository } from '../papers/paper.repository.js';
+import type { Subscriber } from '../subscriptions/subscriber.js';
+import type { SubscriberRepository } from '../subscriptions/subscriber.repository.js';
+import type { TopicMatcher } from '../topics/topic-matcher.js';
+import type { DeliveryRepository, PlannedDelivery } from './delivery.repository.js';
+import { type DigestComposer, draftOf } from './digest-composer.js';
+import { type DigestPlanner, type DueSubscriber, RunMatches } from './digest-planner.js';
+import type { DigestSender, SendCounts } from './digest-sender.js';
+import { digestKey, localTime, type LocalTime } from './local-time.js';
+import { isAbandoned } from './runner.js';
+
+/** Subscribers read per batch: enough to share work, small enough to keep memory flat. */
+export const SUBSCRIBER_BATCH = 500;
+
+export interface RunSummary extends SendCounts {
+  /** Subscribers whose digest came due in this run. */
+  due: number;
+  /** Due digests with something to send. */
+  planned: number;
+  /** Due digests with nothing new that matched: recorded, not sent. */
+  skipped: number;
+  /** Claims taken back from a runner that died mid-send. */
+  recovered: number;
+  /** Distinct topics matched. */
+  topics: number;
+  seconds: number;
+}
+
+/** A digest a dry run would send. */
+export interface DryRunEntry {
+  email: string;
+  digestKey: string;
+  papers: number;
+  matched: number;
+}
+
+export interface RunOptions {
+  now: Date;
+  /** Work out what is due and what it would hold; write and send nothing. */
+  dryRun?: boolean;
+  /** Called once planning is done, with how many digests are ready to send (retries included). */
+  onReady?: (ready: number) => void;
+  onDelivered?: () => void;
+  onDryRun?: (entry: DryRunEntry) => void;
+}
+
+export interface DigestServiceDeps {
+  subscribers: SubscriberRepository;
+  deliveries: DeliveryRepository;
+  papers: PaperRepository;
+  matcher: TopicMatcher;
+  planner: DigestPlanner;
+  sender: DigestSender;
+  composer: DigestComposer;
+  logger: Logger;
+  owner: string;
+}
+
+/** What `paperboy preview` shows: the digest a subscriber would get now. */
+export interface Preview {
+  subscriber: Subscriber;
+  digestKey: string;
+  /** Null when nothing new matches: no email would be sent. */
+  email: RenderedEmail | null;
+  papers: number;
+  matched: number;
+}
+
+/**
+ * One scheduler tick: take back abandoned claims, plan a digest for every
+ * subscriber whose local send time has passed and who has none for the
+ * current key, then send what is due, retries included.
+ */
+export class DigestService {
+  private running: Promise<RunSummary> | null = null;
+
+  constructor(private readonly deps: DigestServiceDeps) {}
+
+  /** Runs a tick; a call while one is running waits for that one instead of starting a second. */
+  run(options: RunOptions): Promise<RunSummary> {
+    if (this.running) return this.running;
+    this.running = this.tick(options).finally(() => (this.running = null));
+    return this.running;
+  }
+
+  /** Stops claiming: sends in flight finish, and the run ends early. */
+  async stop(): Promise<void> {
+    this.deps.sender.stop();
+    await this.running?.catch(() => undefined);
+  }
+
+  /** The digest a subscriber would get if it were due now, without writing anything. */
+  preview(email: string, now: Date): Preview | null {
+    const subscriber = this.deps.subscribers.findByEmail(email);
+    if (!subscriber) return null;
+    const local = localTime(now, subscriber.timezone);
+    const key = subscriber.frequency === 'daily' ? local.date : local.isoWeek;
+    const run = this.newRun(now);
+    const [plan] = this.deps.planner.plan([{ subscriber, digestKey: key }], new Map([[subscriber.id, subscriber.topics]]), run, { preview: true });
+    this.deps.composer.reset();
+    const papers = plan?.shown ?? 0;
+    const rendered =
+      plan && papers > 0
+        ? this.deps.composer.render(subscriber, { localDate: local.date, content: plan.content, shown: plan.shown, matched: plan.matched, deliveryId: null }, 'email')
+        : null;
+    return { subscriber, digestKey: key, email: rendered, papers, matched: plan?.matched ?? 0 };
+  }
+
+  /** The web view of a subscriber's own digest, with every paper it kept; null for anyone else's. */
+  view(subscriber: Subscriber, deliveryId: number): RenderedEmail | null {
+    const delivery = this.deps.deliveries.findForSubscriber(deliveryId, subscriber.id);
+    if (!delivery || delivery.content.papers.length === 0) return null;
+    return this.deps.composer.render(subscriber, draftOf(delivery, subscriber.timezone), 'web');
+  }
+
+  private newRun(now: Date): RunMatches {
+    const { matcher, papers, logger, deliveries } = this.deps;
+    return new RunMatches(matcher, papers, logger, now, deliveries.paperWatermark());
+  }
+
+  private async tick(options: RunOptions): Promise<RunSummary> {
+    const { deliveries, sender, composer, logger } = this.deps;
+    const started = performance.now();
+    const { now, dryRun = false } = options;
+    const at = now.toISOString();
+    composer.reset();
+
+    const recovered = dryRun ? 0 : this.recover(now);
+    const run = this.newRun(now);
+    let due = 0;
+    let planned = 0;
+    for (const plans of this.plans(run)) {
+      due += plans.length;
+      planned += plans.filter((plan) => plan.shown > 0).length;
+      if (dryRun) this.report(plans, options);
+      else deliveries.insertPlans(plans, at);
+    }
+
+    const ready = deliveries.countReady(at);
+    options.onReady?.(dryRun ? planned + ready : ready);
+    const counts: SendCounts = dryRun
+      ? { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0 }
+      : await sender.sendDue(now, () => options.onDelivered?.());
+
+    const summary: RunSummary = {
+      due,
+      planned,
+      skipped: due - planned,
+      ...counts,
+      recovered,
+      topics: run.topicCount,
+      seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+    };
+    logger.info(
+      { ...summary, dryRun, now: at },
+      `digest run${dryRun ? ' (dry run)' : ''}: ${summary.due} due, ${summary.sent} sent, ${summary.skipped} skipped, ` +
+        `${summary.retried} retried, ${summary.bounced} bounced in ${summary.seconds} s`,
+    );
+    return summary;
+  }
+
+  /** Plans in keyset batches of subscribers; yields each batch's plans. */
+  private *plans(run: RunMatches): Generator<PlannedDelivery[]> {
+    const { subscribers, planner, logger } = this.deps;
+    const clocks = new Map<string, LocalTime | null>();
+    const clock = (timeZone: string) => {
+      if (!clocks.has(timeZone)) {
+        try {
+          clocks.set(timeZone, localTime(run.now, timeZone));
+        } catch (err) {
+          // Zones are checked when saved; one the runtime no longer knows skips its subscribers, not the run.
+          logger.error({ timeZone, err: (err as Error).message }, 'unknown time zone; its subscribers are skipped');
+          clocks.set(timeZone, null);
+        }
+      }
+      return clocks.get(timeZone)!;
+    };
+
+    for (let after = 0; ; ) {
+      const batch = subscribers.nextActive(after, SUBSCRIBER_BATCH);
+      if (batch.length === 0) return;
+      after = batch[batch.length - 1]!.id;
+      const due: DueSubscriber[] = [];
+      for (const subscriber of batch) {
+        const local = clock(subscriber.timezone);
+        const key = local && digestKey(subscriber, local);
+        if (key) due.push({ subscriber, digestKey: key });
+      }
+      if (due.length === 0) continue;
+      yield planner.plan(due, subscribers.topicsFor(due.map(({ subscriber }) => subscriber.id)), run);
+    }
+  }
+
+  private recover(now: Date): number {
+    const { deliveries, logger, owner } = this.deps;
+    let recovered = 0;
+    for (const claim of deliveries.claims()) {
+      if (!isAbandoned(claim, owner, now)) continue;
+      const released = deliveries.releaseAbandoned(claim.owner, now.toISOString());
+      recovered += released;
+      logger.warn({ owner: claim.owner, since: claim.claimedAt, rows: released }, 'took back digests a stopped runner had claimed; they will be sent with the same Message-ID');
+    }
+    return recovered;
+  }
+
+  private report(plans: readonly PlannedDelivery[], options: RunOptions): void {
+    if (!options.onDryRun) return;
+    for (const plan of plans) {
+      if (plan.shown === 0) continue;
+      const subscriber = this.deps.subscribers.findById(plan.subscriberId);
+      if (subscriber) options.onDryRun({ email: subscriber.email, digestKey: plan.digestKey, papers: plan.shown, matched: plan.matched });
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import type { Schedule } from '../subscriptions/subscriber.js';
+
+/** An instant as a wall clock in one time zone shows it. */
+export interface LocalTime {
+  /** YYYY-MM-DD */
+  date: string;
+  /** 0–23 */
+  hour: number;
+  /** 0 = Sunday … 6 = Saturday */
+  weekday: number;
+  /** The ISO-8601 week of `date`, such as 2026-W48. */
+  isoWeek: string;
+}
+
+const WEEKDAY_NUMBERS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+const DAY_MS = 86_400_000;
+
+// Building a formatter costs far more than using one; a run meets each zone many times.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      hourCycle: 'h23',
+      weekday: 'short',
+    });
+    formatters.set(timeZone, format);
+  }
+  return format;
+}
+
+/** The ISO week of a calendar day: weeks start on Monday, and week 1 holds the year's first Thursday. */
+export function isoWeek(date: string): string {
+  const day = new Date(`${date}T00:00:00Z`);
+  const mondayBased = (day.getUTCDay() + 6) % 7;
+  const thursday = new Date(day.getTime() + (3 - mondayBased) * DAY_MS);
+  const year = thursday.getUTCFullYear();
+  const week = 1 + Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * DAY_MS));
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+/**
+ * The wall clock in `timeZone` at `instant`. The zone's own rules (from the
+ * ICU data in Node) decide, so daylight-saving changes are handled where they
+ * happen rather than by offset arithmetic here.
+ */
+export function localTime(instant: Date, timeZone: string): LocalTime {
+  const parts: Record<string, string> = {};
+  for (const { type, value } of formatter(timeZone).formatToParts(instant)) parts[type] = value;
+  const date = `${parts.year}-${parts.month}-${parts.day}`;
+  return { date, hour: Number(parts.hour), weekday: WEEKDAY_NUMBERS[parts.weekday!]!, isoWeek: isoWeek(date) };
+}
+
+/**
+ * The digest a subscriber is due for at this local time, or null when none
+ * is due yet. "Due" means the send hour has passed on the local day, not
+ * that it is that hour now: a run after downtime still sends the same day,
+ * and on a spring-forward day a 02:00 send (an hour that never happens) goes
+ * out at 03:00. The key names the day (daily) or the ISO week (weekly), and
+ * the ledger holds one delivery per key, so the repeated hour of a
+ * fall-back day cannot send twice.
+ */
+export function digestKey(schedule: Pick<Schedule, 'frequency' | 'weekday' | 'sendHour'>, local: LocalTime): string | null {
+  if (local.hour < schedule.sendHour) return null;
+  if (schedule.frequency === 'daily') return local.date;
+  return local.weekday === schedule.weekday ? local.isoWeek : null;
+}

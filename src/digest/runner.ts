@@ -1,0 +1,38 @@
+import os from 'node:os';
+import type { Claim } from './delivery.repository.js';
+
+/**
+ * A runner holding `sending` rows longer than this is taken to be stuck or
+ * gone. One hand-off takes seconds (SMTP timeouts are 10–30 s), so this only
+ * matters for a runner on another machine, whose process this one cannot see.
+ */
+export const CLAIM_LEASE_MS = 30 * 60_000;
+
+/** How this process signs its claims: host and process id, so a restart on the same host can see the old one is dead. */
+export function runnerName(): string {
+  return `${os.hostname()}/${process.pid}`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether rows a claimant holds in `sending` were abandoned: its process died
+ * (killed, crashed, the machine restarted), or it held them past the lease.
+ * This runner's own claims count as abandoned when it asks, because it only
+ * asks before it starts claiming.
+ */
+export function isAbandoned(claim: Claim, self: string, now: Date): boolean {
+  if (claim.owner === self) return true;
+  if (now.getTime() - Date.parse(claim.claimedAt) > CLAIM_LEASE_MS) return true;
+  const [host, pid] = claim.owner.split('/');
+  const selfHost = self.split('/')[0];
+  return host === selfHost && /^\d+$/.test(pid ?? '') && !processAlive(Number(pid));
+}

@@ -42,14 +42,28 @@ export async function withServices<T>(
   }
 }
 
-/** `--now`: an ISO-8601 time with its zone, so "08:00" can never be read in the machine's own zone by mistake. */
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * `--now`: an ISO-8601 time with its zone, so "08:00" can never be read in
+ * the machine's own zone by mistake. A day that does not exist (30 February)
+ * is refused rather than rolled over into March.
+ */
 export function parseNow(value: string | undefined, usage: (message: string) => Error): Date {
   if (value === undefined) return new Date();
-  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
-  const date = new Date(value);
-  if (!iso.test(value) || Number.isNaN(date.getTime())) {
-    throw usage(`--now must be an ISO-8601 time with a zone, such as 2026-11-27T08:00:00Z (got "${value}")`);
-  }
-  return date;
+  const parts = ISO_TIME.exec(value)?.slice(1).map((part) => Number(part ?? 0));
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = parts ?? [];
+  const real =
+    parts !== undefined &&
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= new Date(Date.UTC(year!, month!, 0)).getUTCDate() &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second! <= 59 &&
+    offsetHours! <= 14 &&
+    offsetMinutes! <= 59;
+  if (!real) throw usage(`--now must be an ISO-8601 time with a zone, such as 2026-11-27T08:00:00Z (got "${value}")`);
+  return new Date(value);
 }
-

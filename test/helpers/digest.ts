@@ -1,4 +1,6 @@
+import type { Db } from '../../src/db/connection.js';
 import type { PaperInput } from '../../src/papers/paper.js';
+import { SubscriberRepository } from '../../src/subscriptions/subscriber.repository.js';
 import type { Frequency, Subscriber } from '../../src/subscriptions/subscriber.js';
 import { parseTopic } from '../../src/topics/topic-grammar.js';
 import { testApp, type TestAppOptions } from './app.js';
@@ -27,6 +29,22 @@ export interface DeliveryRow {
   last_error: string | null;
 }
 
+/** An active subscriber written straight to the store, as if they had confirmed. */
+export function addSubscriber(db: Db, spec: SubscriberSpec): Subscriber {
+  const subscribers = new SubscriberRepository(db);
+  const frequency = spec.frequency ?? 'daily';
+  const prefs = {
+    topics: spec.topics.map((text) => ({ text, key: parseTopic(text).key })),
+    frequency,
+    weekday: frequency === 'weekly' ? (spec.weekday ?? 1) : null,
+    sendHour: spec.sendHour ?? 8,
+    timezone: spec.timezone ?? 'UTC',
+  };
+  const created = subscribers.insertPending(spec.email, prefs, '2026-01-01T00:00:00.000Z');
+  subscribers.transition(created.id, ['pending'], 'active', '2026-01-01T00:00:00.000Z');
+  return subscribers.findById(created.id)!;
+}
+
 /**
  * The real app and services over a real SQLite file, sending through a real
  * SMTP server on 127.0.0.1: the digest pipeline as it runs in production,
@@ -37,25 +55,10 @@ export async function digestWorld({ onData, env = {}, ...options }: TestAppOptio
   const opened = await testApp({ seed: false, env: { SMTP_URL: sink.url, ...env }, ...options });
   const { services, db } = opened;
 
-  /** An active subscriber, as if they had confirmed. */
-  function subscribe(spec: SubscriberSpec): Subscriber {
-    const frequency = spec.frequency ?? 'daily';
-    const prefs = {
-      topics: spec.topics.map((text) => ({ text, key: parseTopic(text).key })),
-      frequency,
-      weekday: frequency === 'weekly' ? (spec.weekday ?? 1) : null,
-      sendHour: spec.sendHour ?? 8,
-      timezone: spec.timezone ?? 'UTC',
-    };
-    const created = services.subscribers.insertPending(spec.email, prefs, '2026-01-01T00:00:00.000Z');
-    services.subscribers.transition(created.id, ['pending'], 'active', '2026-01-01T00:00:00.000Z');
-    return services.subscribers.findById(created.id)!;
-  }
-
   return {
     ...opened,
     sink,
-    subscribe,
+    subscribe: (spec: SubscriberSpec) => addSubscriber(db, spec),
     /** Stores papers as an ingest at `at` would. */
     addPapers: (papers: PaperInput[], at: string) => storePapers(db, papers, new Date(at)),
     /** One digest run (a scheduler tick) at `at`. */

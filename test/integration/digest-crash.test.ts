@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { SubscriberRepository } from '../../src/subscriptions/subscriber.repository.js';
-import { parseTopic } from '../../src/topics/topic-grammar.js';
 import { TEST_SECRET } from '../helpers/app.js';
+import { addSubscriber } from '../helpers/digest.js';
 import { paper } from '../helpers/papers.js';
 import { cleanEnv, paperboy, ROOT } from '../helpers/run.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
@@ -24,15 +23,7 @@ async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
 describe('a digest run killed between claim and send', () => {
   it('is finished by the next run, each subscriber getting exactly one Message-ID', async () => {
     const { db, file } = tempDb();
-    const subscribers = new SubscriberRepository(db);
-    for (let i = 0; i < READERS; i += 1) {
-      const created = subscribers.insertPending(
-        `reader${i}@example.com`,
-        { topics: [{ text: 'zebrafish', key: parseTopic('zebrafish').key }], frequency: 'daily', weekday: null, sendHour: 8, timezone: 'UTC' },
-        '2026-11-01T00:00:00Z',
-      );
-      subscribers.transition(created.id, ['pending'], 'active', '2026-11-01T00:00:00Z');
-    }
+    for (let i = 0; i < READERS; i += 1) addSubscriber(db, { email: `reader${i}@example.com`, topics: ['zebrafish'] });
     storePapers(db, [paper({ title: 'Zebrafish' })], new Date('2026-11-26T10:00:00Z'));
     const env = { DATABASE_PATH: file, SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'silent' };
 

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TEST_SECRET } from '../helpers/app.js';
+import { addSubscriber } from '../helpers/digest.js';
+import { paper } from '../helpers/papers.js';
+import { paperboy } from '../helpers/run.js';
+import { startSmtpSink } from '../helpers/smtp-sink.js';
+import { storePapers, tempDb, tempDir } from '../helpers/store.js';
+
+const NOW = '2026-11-27T08:00:00Z';
+
+function store() {
+  const { db, file } = tempDb();
+  addSubscriber(db, { email: 'ada@example.com', topics: ['zebrafish'] });
+  addSubscriber(db, { email: 'bob@example.com', topics: ['quokka'] });
+  storePapers(db, [paper({ title: 'Zebrafish fins regrow' })], new Date('2026-11-26T10:00:00Z'));
+  const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return { db, count, env: { DATABASE_PATH: file, SECRET_KEY: TEST_SECRET, PUBLIC_URL: 'https://paperboy.example.org' } };
+}
+
+describe('paperboy digest', () => {
+  it('runs one tick as if the time were --now, and a second tick sends nothing', async () => {
+    const { env, count } = store();
+    const sink = await startSmtpSink();
+
+    const early = await paperboy(['digest', '--now', '2026-11-27T08:59:00+01:00'], { ...env, SMTP_URL: sink.url });
+    expect(early.code, early.stderr).toBe(0);
+    expect(early.stdout).toContain('0 due, 0 sent');
+
+    const run = await paperboy(['digest', '--now', NOW], { ...env, SMTP_URL: sink.url });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toMatch(
+      /^digest at 2026-11-27T08:00:00\.000Z: 2 due, 1 sent, 1 skipped \(nothing new\), 0 retried, 0 bounced, 0 failed in [\d.]+ s$/,
+    );
+    // Not a terminal here: the progress shows as plain log lines.
+    expect(run.stderr).toContain('digest: 1 to do');
+    expect(sink.received.map((mail) => mail.envelopeTo)).toEqual([['ada@example.com']]);
+    expect(sink.received[0]!.parsed.subject).toBe('1 new paper on zebrafish');
+    expect(count('deliveries')).toBe(2);
+
+    const again = await paperboy(['digest', '--now', '2026-11-27T09:00:00Z'], { ...env, SMTP_URL: sink.url });
+    expect(again.stdout).toContain('0 due, 0 sent');
+    expect(sink.received).toHaveLength(1);
+  });
+
+  it('reports with --dry-run what it would send, and writes and sends nothing', async () => {
+    const { env, count } = store();
+    const sink = await startSmtpSink();
+    const run = await paperboy(['digest', '--now', NOW, '--dry-run'], { ...env, SMTP_URL: sink.url });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('would send ada@example.com the 2026-11-27 digest: 1 of 1 matching papers');
+    expect(run.stdout).not.toContain('bob@example.com');
+    expect(run.stdout).toContain('(dry run, nothing sent)');
+    expect(count('deliveries')).toBe(0);
+    expect(sink.seen).toHaveLength(0);
+  });
+
+  it.each([
+    [['--now', '2026-11-27'], /--now must be an ISO-8601 time with a zone/],
+    [['--now', '2026-11-27T08:00:00'], /--now must be an ISO-8601 time with a zone/],
+    [['--now', '2026-02-30T08:00:00Z'], /--now must be an ISO-8601 time with a zone/],
+    [['--now', '2026-11-27T24:00:00+01:00'], /--now must be an ISO-8601 time with a zone/],
+    [['--later'], /Unknown option '--later'/],
+    [['tomorrow'], /unexpected argument "tomorrow"/],
+  ])('refuses %j with one line and exit code 2', async (args, message) => {
+    const { env, count } = store();
+    const run = await paperboy(['digest', ...args], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(count('deliveries')).toBe(0);
+  });
+});
+
+describe('paperboy preview', () => {
+  it('writes the digest a subscriber would get now to a file, sending nothing', async () => {
+    const { env, count } = store();
+    const out = path.join(tempDir(), 'ada.html');
+    const run = await paperboy(['preview', '--email', 'Ada@Example.com', '--out', out, '--now', NOW], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('"1 new paper on zebrafish" (1 of 1 matching papers)');
+    const html = fs.readFileSync(out, 'utf8');
+    expect(html).toContain('Zebrafish fins regrow');
+    expect(html).toContain('https://paperboy.example.org/unsubscribe?token');
+    expect(count('deliveries')).toBe(0);
+  });
+
+  it('prints the HTML without --out, and says so when nothing new matches', async () => {
+    const { env } = store();
+    const html = await paperboy(['preview', '--email', 'ada@example.com', '--now', NOW], env);
+    expect(html.stdout).toMatch(/^<!doctype html>/i);
+    const nothing = await paperboy(['preview', '--email', 'bob@example.com', '--now', NOW], env);
+    expect(nothing.code).toBe(0);
+    expect(nothing.stdout).toContain("Nothing new matches bob@example.com's topics for the 2026-11-27 digest: no email would be sent.");
+  });
+
+  it.each([
+    [['--email', 'nobody@example.com'], /^paperboy preview: no subscriber has the address nobody@example.com$/],
+    [['--email', 'not-an-address'], /preview needs --email with a subscriber's address/],
+    [[], /preview needs --email/],
+  ])('refuses %j with exit code 2', async (args, message) => {
+    const { env } = store();
+    const run = await paperboy(['preview', ...args], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toMatch(message);
+  });
+});

@@ -33,5 +33,6 @@ export const digestCommand: Command = async (args, { config, stdout, stderr }) =
     `${summary.bounced} bounced, ${summary.failed} failed in ${summary.seconds} s`;
   progress?.finish(line);
   stdout.write(`digest${dryRun ? ' (dry run, nothing sent)' : ''} at ${now.toISOString()}: ${line}\n`);
-  return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+  if (summary.relayDown) stderr.write('paperboy digest: the SMTP relay could not be reached; the digests left wait for the next run\n');
+  return summary.failed > 0 || summary.relayDown ? EXIT.failed : EXIT.ok;
 };

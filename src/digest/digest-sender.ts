@@ -31,6 +31,8 @@ export interface SendCounts {
   bounced: number;
   /** Claimed digests of subscribers who left after they were planned. */
   cancelled: number;
+  /** The run stopped early because the relay could not be reached. */
+  relayDown: boolean;
 }
 
 export interface SenderDeps {
@@ -62,9 +64,10 @@ export class DigestSender {
 
   async sendDue(now: Date, onDone: (delivery: Delivery) => void = () => {}): Promise<SendCounts> {
     const { deliveries, owner, concurrency } = this.deps;
-    const counts: SendCounts = { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0 };
+    const counts: SendCounts = { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false };
     const at = now.toISOString();
     let connectionFailures = 0;
+    let handoffs = 0;
     let relayDown = false;
 
     while (!this.stopping && !relayDown) {
@@ -75,7 +78,10 @@ export class DigestSender {
         while (next < batch.length && !this.stopping && !relayDown) {
           const delivery = batch[next++]!;
           const failure = await this.deliver(delivery, now, counts);
-          connectionFailures = failure?.connection ? connectionFailures + 1 : 0;
+          if (failure !== undefined) {
+            handoffs += 1;
+            connectionFailures = failure?.connection ? connectionFailures + 1 : 0;
+          }
           if (connectionFailures >= RELAY_DOWN_AFTER) relayDown = true;
           onDone(delivery);
         }
@@ -83,21 +89,27 @@ export class DigestSender {
       await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
       deliveries.unclaim(owner, batch.slice(next).map((delivery) => delivery.id), at);
     }
-    if (relayDown) {
+    // Also down when every hand-off of a short run failed to connect.
+    counts.relayDown = relayDown || (handoffs > 0 && connectionFailures === handoffs);
+    if (counts.relayDown) {
       this.deps.logger.error({ failures: connectionFailures }, 'the SMTP relay is unreachable; the remaining digests wait for the next run');
     }
     return counts;
   }
 
-  /** One hand-off; returns the failure, if any, so the loop can tell a dead relay. */
-  private async deliver(delivery: Delivery, now: Date, counts: SendCounts): Promise<SendFailure | null> {
+  /**
+   * One delivery. Returns the hand-off's failure (null when the relay took
+   * it), so the loop can tell a dead relay; undefined when nothing was handed
+   * over (the reader left, or the digest could not be rendered).
+   */
+  private async deliver(delivery: Delivery, now: Date, counts: SendCounts): Promise<SendFailure | null | undefined> {
     const { deliveries, subscribers, composer, mailer, logger, owner } = this.deps;
     const at = now.toISOString();
     const subscriber = subscribers.findById(delivery.subscriberId);
     if (!subscriber || subscriber.status !== 'active') {
       deliveries.finish(delivery.id, owner, 'skipped', `not sent: the subscriber is ${subscriber?.status ?? 'deleted'}`, at);
       counts.cancelled += 1;
-      return null;
+      return undefined;
     }
     const log = { subscriber: subscriber.id, delivery: delivery.id, digest: delivery.digestKey, attempt: delivery.attempts };
     let email;
@@ -108,7 +120,7 @@ export class DigestSender {
       deliveries.finish(delivery.id, owner, 'failed', `could not render: ${(err as Error).message}`, at);
       counts.failed += 1;
       logger.error({ ...log, err }, 'digest could not be rendered');
-      return null;
+      return undefined;
     }
     let failure: SendFailure;
     try {

@@ -56,6 +56,15 @@ describe('paperboy digest', () => {
     expect(sink.seen).toHaveLength(0);
   });
 
+  it('exits 1 when the relay cannot be reached, keeping the digests for the next run', async () => {
+    const { env, db } = store();
+    const run = await paperboy(['digest', '--now', NOW], { ...env, SMTP_URL: 'smtp://127.0.0.1:9' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('2 due, 0 sent, 1 skipped (nothing new), 1 retried');
+    expect(run.stderr).toContain('paperboy digest: the SMTP relay could not be reached');
+    expect(db.prepare("SELECT status, attempts FROM deliveries WHERE shown > 0").all()).toEqual([{ status: 'pending', attempts: 1 }]);
+  });
+
   it.each([
     [['--now', '2026-11-27'], /--now must be an ISO-8601 time with a zone/],
     [['--now', '2026-11-27T08:00:00'], /--now must be an ISO-8601 time with a zone/],

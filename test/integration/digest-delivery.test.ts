@@ -85,4 +85,20 @@ describe('each digest goes out exactly once, with only new papers', () => {
     expect(await world.run('2026-11-27T09:00:00Z')).toMatchObject({ sent: 0, cancelled: 1 });
     expect(world.ledger()).toMatchObject([{ status: 'skipped', last_error: 'not sent: the subscriber is unsubscribed' }]);
   });
+
+  it('keeps going past a stored time zone the runtime does not know and a topic that no longer parses', async () => {
+    const world = await digestWorld();
+    const lost = world.subscribe({ email: 'lost@example.com', topics: ['zebrafish'] });
+    const odd = world.subscribe({ email: 'odd@example.com', topics: ['zebrafish', 'fins'] });
+    world.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });
+    // Rows as an older version (or a hand edit) might have left them; the form would refuse both.
+    world.db.prepare("UPDATE subscribers SET timezone = 'Mars/Olympus_Mons' WHERE id = ?").run(lost.id);
+    world.db.prepare("UPDATE subscriber_topics SET text = '-fins' WHERE subscriber_id = ? AND key = 'fins'").run(odd.id);
+    world.addPapers([paper({ title: 'Zebrafish fins' })], '2026-11-26T10:00:00Z');
+
+    expect(await world.run(DAY1)).toMatchObject({ due: 2, sent: 2 });
+    expect(world.inbox('ada@example.com')).toHaveLength(1);
+    expect(titlesIn(world.inbox('odd@example.com')[0]!.parsed.text)).toEqual(['Zebrafish fins']);
+    expect(world.inbox('lost@example.com')).toHaveLength(0);
+  });
 });

@@ -97,15 +97,11 @@ export class DigestService {
     if (!subscriber) return null;
     const local = localTime(now, subscriber.timezone);
     const key = subscriber.frequency === 'daily' ? local.date : local.isoWeek;
-    const run = this.newRun(now);
-    const [plan] = this.deps.planner.plan([{ subscriber, digestKey: key }], new Map([[subscriber.id, subscriber.topics]]), run, { preview: true });
-    this.deps.composer.reset();
-    const papers = plan?.shown ?? 0;
-    const rendered =
-      plan && papers > 0
-        ? this.deps.composer.render(subscriber, { localDate: local.date, content: plan.content, shown: plan.shown, matched: plan.matched, deliveryId: null }, 'email')
-        : null;
-    return { subscriber, digestKey: key, email: rendered, papers, matched: plan?.matched ?? 0 };
+    const topics = new Map([[subscriber.id, subscriber.topics]]);
+    const [plan] = this.deps.planner.plan([{ subscriber, digestKey: key }], topics, this.newRun(now), { preview: true });
+    if (!plan || plan.shown === 0) return { subscriber, digestKey: key, email: null, papers: 0, matched: 0 };
+    const draft = { localDate: local.date, content: plan.content, shown: plan.shown, matched: plan.matched, deliveryId: null };
+    return { subscriber, digestKey: key, email: this.deps.composer.render(subscriber, draft, 'email'), papers: plan.shown, matched: plan.matched };
   }
 
   /** The web view of a subscriber's own digest, with every paper it kept; null for anyone else's. */

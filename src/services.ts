@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
@@ -7,6 +6,7 @@ import { DigestComposer } from './digest/digest-composer.js';
 import { DigestPlanner } from './digest/digest-planner.js';
 import { DigestSender } from './digest/digest-sender.js';
 import { DigestService } from './digest/digest.service.js';
+import { digestMessageIds } from './digest/message-id.js';
 import { runnerName } from './digest/runner.js';
 import { silentLogger, type Logger } from './logger.js';
 import { EmailRenderer } from './mail/email-templates.js';
@@ -66,13 +66,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const planner = new DigestPlanner({
     deliveries,
     maxPapers: config.digestMaxPapers,
-    // Derived, not random: every attempt at a subscriber's digest for a key
-    // carries the same Message-ID, so a resend after a crash is recognisably
-    // the same message. The secret keeps two installs' ids apart.
-    messageId: (subscriberId, digestKey) =>
-      mailer.messageId(
-        `digest.${digestKey}.${subscriberId}.${createHmac('sha256', secret.key).update(`digest/${subscriberId}/${digestKey}`).digest('base64url').slice(0, 12)}`,
-      ),
+    messageId: digestMessageIds(secret.key, mailer),
   });
   const sender = new DigestSender({ deliveries, subscribers, composer, mailer, logger, owner, concurrency: config.smtpPoolSize });
   const digests = new DigestService({

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/connection.js';
+import { createServices } from '../../src/services.js';
 import { digestWorld } from '../helpers/digest.js';
 import { paper } from '../helpers/papers.js';
 
@@ -100,5 +102,27 @@ describe('each digest goes out exactly once, with only new papers', () => {
     expect(world.inbox('ada@example.com')).toHaveLength(1);
     expect(titlesIn(world.inbox('odd@example.com')[0]!.parsed.text)).toEqual(['Zebrafish fins']);
     expect(world.inbox('lost@example.com')).toHaveLength(0);
+  });
+
+  it('never sends one digest twice when two runners (the server and a CLI run) work side by side', async () => {
+    const world = await digestWorld();
+    for (let i = 0; i < 30; i += 1) world.subscribe({ email: `reader${i}@example.com`, topics: ['zebrafish'] });
+    world.addPapers([paper({ title: 'Zebrafish' })], '2026-11-26T10:00:00Z');
+    // A second process's view of the same database: its own connection, its own name in the claims.
+    const db = openDatabase(world.db.name);
+    const other = await createServices(db, world.services.config, { runnerName: 'elsewhere/1' });
+    try {
+      const now = new Date(DAY1);
+      const [mine, theirs] = await Promise.all([world.services.digests.run({ now }), other.digests.run({ now })]);
+      expect(mine.sent + theirs.sent).toBe(30);
+      expect(mine.due + theirs.due).toBe(30);
+    } finally {
+      await other.close();
+      db.close();
+    }
+    const addresses = world.sink.received.map((mail) => mail.envelopeTo.join());
+    expect(addresses).toHaveLength(30);
+    expect(new Set(addresses).size).toBe(30);
+    expect(world.ledger().every((row) => row.status === 'sent' && row.attempts === 1)).toBe(true);
   });
 });

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { digestCommand } from '../../src/cli/digest.command.js';
+import { loadConfig } from '../../src/config.js';
 import { TEST_SECRET } from '../helpers/app.js';
 import { addSubscriber } from '../helpers/digest.js';
 import { paper } from '../helpers/papers.js';
@@ -42,6 +44,20 @@ describe('paperboy digest', () => {
     const again = await paperboy(['digest', '--now', '2026-11-27T09:00:00Z'], { ...env, SMTP_URL: sink.url });
     expect(again.stdout).toContain('0 due, 0 sent');
     expect(sink.received).toHaveLength(1);
+  });
+
+  it('draws a progress bar on a terminal', async () => {
+    const { env } = store();
+    const sink = await startSmtpSink();
+    let terminal = '';
+    const tty = { isTTY: true, columns: 80, write: (text: string) => ((terminal += text), true) } as unknown as NodeJS.WriteStream;
+    let out = '';
+    const stdout = { write: (text: string) => ((out += text), true) } as unknown as NodeJS.WriteStream;
+    const code = await digestCommand(['--now', NOW], { config: loadConfig({ ...env, SMTP_URL: sink.url }), stdout, stderr: tty });
+    expect(code).toBe(0);
+    expect(terminal).toContain('\rdigest [----------------------------------------] 0/1');
+    expect(terminal).toContain('\rdigest [########################################] 1/1');
+    expect(out).toContain('2 due, 1 sent');
   });
 
   it('reports with --dry-run what it would send, and writes and sends nothing', async () => {

@@ -1,21 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS_DIR, browserAvailable, launchBrowser } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { SCREENSHOTS_DIR, browserAvailable, sharedBrowser } from '../helpers/browser.js';
 import { testApp } from '../helpers/app.js';
 import { addSubscriber } from '../helpers/digest.js';
 import { freePort } from '../helpers/http.js';
 import { linkIn, startSmtpSink } from '../helpers/smtp-sink.js';
 
 describe.skipIf(!browserAvailable())('a reader with their digest, in a real browser', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   it('opens the digest in the browser, then unsubscribes from its footer link', { timeout: 60_000 }, async () => {
     const sink = await startSmtpSink();
@@ -29,7 +22,7 @@ describe.skipIf(!browserAvailable())('a reader with their digest, in a real brow
     const [digest] = await sink.waitFor(1);
     expect(digest!.parsed.subject).toMatch(/^3 new papers on test-time adaptation$/);
 
-    const context = await browser.newContext({ viewport: { width: 760, height: 900 } });
+    const context = await browser().newContext({ viewport: { width: 760, height: 900 } });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));

@@ -1,20 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS_DIR, browserAvailable, launchBrowser } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { SCREENSHOTS_DIR, browserAvailable, sharedBrowser } from '../helpers/browser.js';
 import { testApp } from '../helpers/app.js';
 import { freePort } from '../helpers/http.js';
 import { linkIn, startSmtpSink } from '../helpers/smtp-sink.js';
 
 describe.skipIf(!browserAvailable())('a visitor in a real browser', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   async function shoot(page: Page, name: string): Promise<void> {
     fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
@@ -34,7 +28,7 @@ describe.skipIf(!browserAvailable())('a visitor in a real browser', () => {
     const topics = () => (db.prepare('SELECT text FROM subscriber_topics ORDER BY position').all() as Array<{ text: string }>).map((t) => t.text);
 
     // A visitor in Tokyo: the form picks their time zone up from the browser.
-    const context = await browser.newContext({ timezoneId: 'Asia/Tokyo', viewport: { width: 900, height: 900 } });
+    const context = await browser().newContext({ timezoneId: 'Asia/Tokyo', viewport: { width: 900, height: 900 } });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
@@ -102,7 +96,7 @@ describe.skipIf(!browserAvailable())('a visitor in a real browser', () => {
     const port = await freePort();
     const { app, db } = await testApp({ env: { PUBLIC_URL: `http://127.0.0.1:${port}` } });
     await app.listen({ port, host: '127.0.0.1' });
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await browser().newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
     await expect(page.getByLabel('Time zone', { exact: true }).inputValue()).resolves.toBe('UTC');
@@ -122,7 +116,7 @@ describe.skipIf(!browserAvailable())('a visitor in a real browser', () => {
     const base = `http://127.0.0.1:${port}`;
     const { app, db } = await testApp({ env: { PUBLIC_URL: base } });
     await app.listen({ port, host: '127.0.0.1' });
-    const context = await browser.newContext();
+    const context = await browser().newContext();
     const page = await context.newPage();
     await page.goto(`${base}/`);
     await page.getByLabel('Email address', { exact: true }).fill('grace@example.com');

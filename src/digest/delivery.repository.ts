@@ -92,7 +92,7 @@ export interface Claim {
  * its owner), so two runners can never both act on one row.
  */
 export class DeliveryRepository {
-  private readonly state;
+  private readonly states;
   private readonly sentRows;
   private readonly insertRow;
   private readonly claimsHeld;
@@ -104,15 +104,18 @@ export class DeliveryRepository {
   private readonly insertSent;
   private readonly byIdFor;
   private readonly readyCount;
-  private readonly latestPapersMax;
 
   constructor(private readonly db: Db) {
-    // The UNIQUE (subscriber_id, digest_key) index answers the first; the
-    // (subscriber_id, watermark) index the second, without reading history.
-    this.state = db.prepare<[{ id: number; key: string }], { planned: number; watermark: number | null }>(`
-      SELECT EXISTS (SELECT 1 FROM deliveries WHERE subscriber_id = @id AND digest_key = @key) AS planned,
-             (SELECT watermark FROM deliveries WHERE subscriber_id = @id AND status <> 'failed'
-              ORDER BY watermark DESC LIMIT 1) AS watermark`);
+    // One query per batch. For each (id, key) pair, the UNIQUE (subscriber_id,
+    // digest_key) index answers the first column and the (subscriber_id,
+    // watermark) index the second, without reading anyone's history.
+    this.states = db.prepare<[string], { id: number; planned: number; watermark: number | null }>(`
+      SELECT pair.value ->> '$[0]' AS id,
+             EXISTS (SELECT 1 FROM deliveries
+                     WHERE subscriber_id = pair.value ->> '$[0]' AND digest_key = pair.value ->> '$[1]') AS planned,
+             (SELECT watermark FROM deliveries WHERE subscriber_id = pair.value ->> '$[0]' AND status <> 'failed'
+              ORDER BY watermark DESC LIMIT 1) AS watermark
+      FROM json_each(?) AS pair`);
     this.sentRows = db.prepare<[string, number], { subscriber_id: number; paper_seq: number }>(`
       SELECT subscriber_id, paper_seq FROM sent_papers
       WHERE subscriber_id IN (SELECT value FROM json_each(?)) AND paper_seq >= ?`);
@@ -153,17 +156,16 @@ export class DeliveryRepository {
     this.readyCount = db.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
     );
-    this.latestPapersMax = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM papers');
   }
 
-  /** The highest paper row number now: what a run's planning may see. */
-  paperWatermark(): number {
-    return this.latestPapersMax.get()?.seq ?? 0;
-  }
-
-  ledgerState(subscriberId: number, digestKey: string): LedgerState {
-    const row = this.state.get({ id: subscriberId, key: digestKey })!;
-    return { planned: row.planned === 1, watermark: row.watermark };
+  /** Where each subscriber stands for their digest key, by subscriber id. */
+  ledgerStates(due: ReadonlyArray<{ subscriberId: number; digestKey: string }>): Map<number, LedgerState> {
+    const states = new Map<number, LedgerState>();
+    if (due.length === 0) return states;
+    for (const row of this.states.iterate(JSON.stringify(due.map(({ subscriberId, digestKey }) => [subscriberId, digestKey])))) {
+      states.set(row.id, { planned: row.planned === 1, watermark: row.watermark });
+    }
+    return states;
   }
 
   /** The papers at or above `minSeq` each subscriber has been sent, by subscriber. */

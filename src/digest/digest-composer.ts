@@ -53,7 +53,7 @@ export class DigestComposer {
     return {
       to: subscriber.email,
       messageId: delivery.messageId,
-      ...this.render(subscriber, draftOf(delivery, subscriber.timezone), 'email'),
+      ...this.render(subscriber, draftOf(delivery, subscriber.timezone), 'email', unsubscribe),
       headers: {
         'List-Unsubscribe': `<${unsubscribe}>`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
@@ -66,7 +66,12 @@ export class DigestComposer {
    * Renders a digest. `email` shows the first `shown` papers and links to the
    * rest; `web` (the view in the browser) shows every paper the digest kept.
    */
-  render(subscriber: Subscriber, draft: DigestDraft, as: 'email' | 'web'): RenderedEmail {
+  render(
+    subscriber: Subscriber,
+    draft: DigestDraft,
+    as: 'email' | 'web',
+    unsubscribe: string = this.deps.links.url('unsubscribe', subscriber),
+  ): RenderedEmail {
     const kept = as === 'email' ? draft.content.papers.slice(0, draft.shown) : draft.content.papers;
     const papers = new Map(this.deps.papers.findBySeqs(kept.map(([seq]) => seq)).map((paper) => [paper.seq, paper] as const));
     const entries: DigestEntry[] = [];
@@ -77,7 +82,8 @@ export class DigestComposer {
       entries.push({ paper, topics, terms: topics.length > 0 ? this.matchedTerms(topics[0]!, paper) : [] });
     }
     const { links } = this.deps;
-    const view = draft.deliveryId === null ? null : links.digestUrl(subscriber, draft.deliveryId);
+    // The web view is the digest's own page: it does not link to itself.
+    const view = as === 'email' && draft.deliveryId !== null ? links.digestUrl(subscriber, draft.deliveryId) : null;
     return this.deps.emails.render(
       'digest',
       digestEmailProps({
@@ -87,7 +93,7 @@ export class DigestComposer {
         localDate: draft.localDate,
         entries,
         more: Math.max(0, draft.matched - entries.length),
-        links: { manage: links.url('manage', subscriber), unsubscribe: links.url('unsubscribe', subscriber), view: as === 'web' ? null : view },
+        links: { manage: links.url('manage', subscriber), unsubscribe, view },
       }),
     );
   }

@@ -109,8 +109,9 @@ export class DigestPlanner {
     { preview = false }: { preview?: boolean } = {},
   ): PlannedDelivery[] {
     const { deliveries } = this.deps;
+    const states = deliveries.ledgerStates(due.map(({ subscriber, digestKey }) => ({ subscriberId: subscriber.id, digestKey })));
     const open = due
-      .map((entry) => ({ ...entry, state: deliveries.ledgerState(entry.subscriber.id, entry.digestKey) }))
+      .map((entry) => ({ ...entry, state: states.get(entry.subscriber.id)! }))
       // A preview shows the next digest even when this key's is already planned or sent.
       .filter(({ state }) => preview || !state.planned);
     if (open.length === 0) return [];

@@ -112,8 +112,8 @@ export class DigestService {
   }
 
   private newRun(now: Date): RunMatches {
-    const { matcher, papers, logger, deliveries } = this.deps;
-    return new RunMatches(matcher, papers, logger, now, deliveries.paperWatermark());
+    const { matcher, papers, logger } = this.deps;
+    return new RunMatches(matcher, papers, logger, now, papers.maxSeq());
   }
 
   private async tick(options: RunOptions): Promise<RunSummary> {

@@ -126,6 +126,7 @@ export class PaperRepository {
   private readonly insertRow;
   private readonly updateRow;
   private readonly countRows;
+  private readonly maxSeqRow;
 
   constructor(private readonly db: Db) {
     this.byId = db.prepare<[string], PaperRow>(`SELECT ${COLUMNS} FROM papers WHERE id = ?`);
@@ -142,6 +143,7 @@ export class PaperRepository {
         ai_summary = @ai_summary, withdrawn_at = @withdrawn_at, updated_at = @now
       WHERE id = @id`);
     this.countRows = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM papers');
+    this.maxSeqRow = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM papers');
   }
 
   findById(id: string): StoredPaper | null {
@@ -156,6 +158,11 @@ export class PaperRepository {
 
   count(): number {
     return this.countRows.get()?.n ?? 0;
+  }
+
+  /** The highest row number now; every paper stored later gets a higher one. */
+  maxSeq(): number {
+    return this.maxSeqRow.get()?.seq ?? 0;
   }
 
   /** Inserts a new paper, or merges a known one. Call inside a transaction when storing many. */

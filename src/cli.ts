@@ -9,7 +9,8 @@ Commands:
   ingest --source seed|hf|arxiv [--date YYYY-MM-DD] [--file F]
                                             store papers from a source
   match <topic>... [--json] [--limit N]     the ranked papers the topics match
-  digest [--now ISO-8601] [--dry-run]       one digest run, as if the time were --now
+  digest [--now ISO-8601] [--dry-run] [--json]
+                                            one digest run, as if the time were --now
   preview --email E [--out F.html] [--now ISO-8601]
                                             the digest that subscriber would get now
 

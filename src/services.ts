@@ -93,6 +93,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     subscribers,
     subscriptions,
     deliveries,
+    composer,
     digests,
     /** Lets emails in flight finish, then closes the SMTP pool. The caller closes the database. */
     async close(): Promise<void> {

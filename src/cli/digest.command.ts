@@ -3,11 +3,15 @@ import { type Command, EXIT, UsageError } from './command.js';
 import { cliLogger, parseNow, withServices } from './digest-services.js';
 import { createProgress, type Progress } from './progress.js';
 
-/** `paperboy digest [--now ISO] [--dry-run]`: one scheduler tick, as if the time were --now. */
+/**
+ * `paperboy digest [--now ISO] [--dry-run] [--json]`: one scheduler tick, as
+ * if the time were --now. `--json` prints the run's summary as one JSON
+ * object, for scripts and monitoring.
+ */
 export const digestCommand: Command = async (args, { config, stdout, stderr }) => {
   const { values, positionals } = parseArgs({
     args,
-    options: { now: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    options: { now: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
     allowPositionals: true,
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -24,15 +28,17 @@ export const digestCommand: Command = async (args, { config, stdout, stderr }) =
         if (!dryRun) progress = createProgress('digest', ready, stderr);
       },
       onDelivered: () => progress?.advance(),
-      onDryRun: ({ email, digestKey, papers, matched }) =>
-        stdout.write(`would send ${email} the ${digestKey} digest: ${papers} of ${matched} matching papers\n`),
+      onDryRun: ({ email, digestKey, papers, matched }) => {
+        if (!values.json) stdout.write(`would send ${email} the ${digestKey} digest: ${papers} of ${matched} matching papers\n`);
+      },
     }),
   );
   const line =
     `${summary.due} due, ${summary.sent} sent, ${summary.skipped} skipped (nothing new), ${summary.retried} retried, ` +
     `${summary.bounced} bounced, ${summary.failed} failed in ${summary.seconds} s`;
   progress?.finish(line);
-  stdout.write(`digest${dryRun ? ' (dry run, nothing sent)' : ''} at ${now.toISOString()}: ${line}\n`);
+  if (values.json) stdout.write(`${JSON.stringify({ now: now.toISOString(), dryRun, ...summary })}\n`);
+  else stdout.write(`digest${dryRun ? ' (dry run, nothing sent)' : ''} at ${now.toISOString()}: ${line}\n`);
   if (summary.relayDown) stderr.write('paperboy digest: the SMTP relay could not be reached; the digests left wait for the next run\n');
   return summary.failed > 0 || summary.relayDown ? EXIT.failed : EXIT.ok;
 };

@@ -225,14 +225,17 @@ export class DeliveryRepository {
     if (ids.length > 0) this.unclaimRows.run({ owner, ids: JSON.stringify(ids), now });
   }
 
-  /** Marks a delivery sent and records its papers as sent, in one transaction. */
-  markSent(delivery: Delivery, owner: string, now: string): boolean {
-    return this.db.transaction(() => {
-      const changed = this.finishRow.run({ id: delivery.id, owner, status: 'sent', error: null, now }).changes > 0;
-      if (changed) {
+  /**
+   * Marks deliveries sent and records their papers as sent, all in one
+   * transaction: one commit for a batch instead of one per email.
+   */
+  markSent(deliveries: readonly Delivery[], owner: string, now: string): void {
+    if (deliveries.length === 0) return;
+    this.db.transaction(() => {
+      for (const delivery of deliveries) {
+        if (this.finishRow.run({ id: delivery.id, owner, status: 'sent', error: null, now }).changes === 0) continue;
         for (const [seq] of delivery.content.papers.slice(0, delivery.shown)) this.insertSent.run(delivery.subscriberId, seq, delivery.id);
       }
-      return changed;
     })();
   }
 

@@ -1,3 +1,4 @@
+import type { DigestEmailProps, DigestPaperView } from '../mail/digest-email.js';
 import type { EmailRenderer, RenderedEmail } from '../mail/email-templates.js';
 import type { OutgoingEmail } from '../mail/mailer.js';
 import type { PaperRepository, StoredPaper } from '../papers/paper.repository.js';
@@ -6,7 +7,7 @@ import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { parseTopic, type Topic } from '../topics/topic-grammar.js';
 import type { TopicMatcher } from '../topics/topic-matcher.js';
 import type { Delivery, DigestContent } from './delivery.repository.js';
-import { digestEmailProps, type DigestEntry } from './digest-view.js';
+import { digestEmailProps, paperCard, type DigestEntry } from './digest-view.js';
 import { localTime } from './local-time.js';
 
 export interface ComposerDeps {
@@ -30,8 +31,22 @@ export interface DigestDraft {
   deliveryId: number | null;
 }
 
-/** Matched words are cached per topic and paper; a run meets the same pairs for many subscribers. */
-const MAX_CACHED_TERMS = 100_000;
+/**
+ * A run renders the same few thousand papers for many readers, so the
+ * composer keeps papers, matched words and worded paper cards for the run.
+ * Each cache is emptied when full, which bounds memory whatever the run's size.
+ */
+const MAX_CACHED = 20_000;
+
+function remember<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
 
 /**
  * Turns planned digests into emails: loads the papers, works out which of
@@ -40,8 +55,10 @@ const MAX_CACHED_TERMS = 100_000;
  */
 export class DigestComposer {
   private readonly listId: string;
+  private readonly papers = new Map<number, StoredPaper>();
   private readonly terms = new Map<string, string[]>();
   private readonly topics = new Map<string, Topic | null>();
+  private readonly cards = new Map<string, DigestPaperView>();
 
   constructor(private readonly deps: ComposerDeps) {
     this.listId = `paperboy digest <digest.${new URL(deps.publicUrl).hostname}>`;
@@ -72,21 +89,33 @@ export class DigestComposer {
     as: 'email' | 'web',
     unsubscribe: string = this.deps.links.url('unsubscribe', subscriber),
   ): RenderedEmail {
+    return this.deps.emails.render('digest', this.props(subscriber, draft, as, unsubscribe));
+  }
+
+  /** What the digest template is filled with; `render` explains `as`. */
+  props(subscriber: Subscriber, draft: DigestDraft, as: 'email' | 'web', unsubscribe: string): DigestEmailProps {
     const kept = as === 'email' ? draft.content.papers.slice(0, draft.shown) : draft.content.papers;
-    const papers = new Map(this.deps.papers.findBySeqs(kept.map(([seq]) => seq)).map((paper) => [paper.seq, paper] as const));
+    const papers = this.load(kept.map(([seq]) => seq));
     const entries: DigestEntry[] = [];
     for (const [seq, ...topicIndexes] of kept) {
       const paper = papers.get(seq);
       if (!paper) continue;
       const topics = topicIndexes.map((index) => draft.content.topics[index]).filter((text): text is string => text !== undefined);
-      entries.push({ paper, topics, terms: topics.length > 0 ? this.matchedTerms(topics[0]!, paper) : [] });
+      // Worked out only when the paper's card is not cached: it costs a query.
+      const terms = () => (topics.length > 0 ? this.matchedTerms(topics[0]!, paper) : []);
+      entries.push({
+        paper,
+        topics,
+        get terms() {
+          return terms();
+        },
+      });
     }
     const { links } = this.deps;
     // The web view is the digest's own page: it does not link to itself.
     const view = as === 'email' && draft.deliveryId !== null ? links.digestUrl(subscriber, draft.deliveryId) : null;
-    return this.deps.emails.render(
-      'digest',
-      digestEmailProps({
+    return digestEmailProps(
+      {
         email: subscriber.email,
         schedule: describeSchedule(subscriber),
         frequency: subscriber.frequency,
@@ -94,35 +123,35 @@ export class DigestComposer {
         entries,
         more: Math.max(0, draft.matched - entries.length),
         links: { manage: links.url('manage', subscriber), unsubscribe, view },
-      }),
+      },
+      (entry) => remember(this.cards, `${entry.paper.seq}\u0000${entry.topics.join('\u0001')}`, () => paperCard(entry)),
     );
   }
 
-  /** Forgets cached matched words, which go stale when papers change; each run starts afresh. */
+  /** Forgets what it cached, which goes stale when papers change (upvotes, a withdrawal); each run starts afresh. */
   reset(): void {
-    this.terms.clear();
-    this.topics.clear();
+    for (const cache of [this.papers, this.terms, this.topics, this.cards]) cache.clear();
+  }
+
+  private load(seqs: readonly number[]): Map<number, StoredPaper> {
+    const missing = seqs.filter((seq) => !this.papers.has(seq));
+    if (missing.length > 0) {
+      for (const paper of this.deps.papers.findBySeqs(missing)) remember(this.papers, paper.seq, () => paper);
+    }
+    const found = new Map<number, StoredPaper>();
+    for (const seq of seqs) {
+      const paper = this.papers.get(seq);
+      if (paper) found.set(seq, paper);
+    }
+    return found;
   }
 
   private matchedTerms(topicText: string, paper: StoredPaper): string[] {
-    const cacheKey = `${paper.seq}\u0000${topicText}`;
-    let terms = this.terms.get(cacheKey);
-    if (terms) return terms;
-    const topic = this.topic(topicText);
-    terms = topic ? this.deps.matcher.matchedTerms(topic, paper.seq) : [];
-    if (this.terms.size >= MAX_CACHED_TERMS) this.terms.clear();
-    this.terms.set(cacheKey, terms);
-    return terms;
-  }
-
-  /** A stored topic that no longer parses (the grammar changed) shows without highlights rather than failing the email. */
-  private topic(text: string): Topic | null {
-    let topic = this.topics.get(text);
-    if (topic === undefined) {
-      topic = parseOrNull(text);
-      this.topics.set(text, topic);
-    }
-    return topic;
+    return remember(this.terms, `${paper.seq}\u0000${topicText}`, () => {
+      // A stored topic that no longer parses (the grammar changed) shows without highlights rather than failing the email.
+      const topic = remember(this.topics, topicText, () => parseOrNull(topicText));
+      return topic ? this.deps.matcher.matchedTerms(topic, paper.seq) : [];
+    });
   }
 }
 

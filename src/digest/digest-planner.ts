@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { PaperRepository, StoredPaper } from '../papers/paper.repository.js';
-import { rankPapers, type TopicMatches } from '../ranking/rank.js';
+import { rankPapers, trendAt, type TopicMatches, type TrendOf } from '../ranking/rank.js';
 import type { ActiveSubscriber } from '../subscriptions/subscriber.repository.js';
 import type { SubscriberTopic } from '../subscriptions/subscriber.js';
 import { parseTopic, type Topic } from '../topics/topic-grammar.js';
@@ -27,6 +27,9 @@ export class RunMatches {
   private readonly since: string;
   private readonly byKey = new Map<string, { topic: Topic; matches: TopicMatch[] } | null>();
   private readonly papers = new Map<number, StoredPaper>();
+  private readonly trends = new Map<number, number>();
+  private matchingMs = 0;
+  private readonly trendNow: TrendOf;
 
   constructor(
     private readonly matcher: TopicMatcher,
@@ -36,6 +39,7 @@ export class RunMatches {
     watermark: number,
   ) {
     this.watermark = watermark;
+    this.trendNow = trendAt(now);
     this.since = new Date(now.getTime() - MAX_WINDOW_DAYS * DAY_MS).toISOString();
   }
 
@@ -44,9 +48,15 @@ export class RunMatches {
     return this.byKey.size;
   }
 
+  /** Time spent matching topics and loading the papers they matched, in seconds. */
+  get matchSeconds(): number {
+    return this.matchingMs / 1000;
+  }
+
   /** The topic's matches in the run's window, or null when the stored topic no longer parses. */
   forTopic({ text, key }: SubscriberTopic): { topic: Topic; matches: TopicMatch[] } | null {
     if (!this.byKey.has(key)) {
+      const started = performance.now();
       let entry: { topic: Topic; matches: TopicMatch[] } | null = null;
       try {
         const topic = parseTopic(text);
@@ -57,9 +67,17 @@ export class RunMatches {
         this.logger.warn({ topic: key, err: (err as Error).message }, 'a stored topic no longer parses; leaving it out of this run');
       }
       this.byKey.set(key, entry);
+      this.matchingMs += performance.now() - started;
     }
     return this.byKey.get(key)!;
   }
+
+  /** A paper's trending factor, worked out once per run. */
+  readonly trendOf: TrendOf = (paper) => {
+    let trend = this.trends.get(paper.seq);
+    if (trend === undefined) this.trends.set(paper.seq, (trend = this.trendNow(paper)));
+    return trend;
+  };
 
   paper(seq: number): StoredPaper | undefined {
     return this.papers.get(seq);
@@ -138,7 +156,7 @@ export class DigestPlanner {
         lineOf.set(shared.topic, index);
         perTopic.push({ topic: shared.topic, matches: shared.matches.filter(({ seq }) => isNew(seq) && !alreadySent?.has(seq)) });
       });
-      const ranked = rankPapers(perTopic, run.paperMap, run.now);
+      const ranked = rankPapers(perTopic, run.paperMap, run.now, run.trendOf);
       const kept = ranked.slice(0, KEPT_PAPERS);
       return {
         subscriberId: subscriber.id,

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { Mailer } from '../mail/mailer.js';
 import { classifySendError, type SendFailure } from '../mail/send-errors.js';
+import type { Subscriber } from '../subscriptions/subscriber.js';
 import type { SubscriberRepository } from '../subscriptions/subscriber.repository.js';
 import type { Delivery, DeliveryRepository } from './delivery.repository.js';
 import type { DigestComposer } from './digest-composer.js';
@@ -50,7 +51,8 @@ export interface SenderDeps {
 /**
  * Hands planned digests to the relay. Each row is claimed (a conditional
  * UPDATE) before its hand-off and finished after it, so a crash leaves it in
- * `sending`, to be retried with the same Message-ID.
+ * `sending`, to be retried with the same Message-ID. Claims, subscriber
+ * reads and the `sent` marks go a batch at a time.
  */
 export class DigestSender {
   private stopping = false;
@@ -73,11 +75,16 @@ export class DigestSender {
     while (!this.stopping && !relayDown) {
       const batch = deliveries.claim(owner, at, concurrency * 4);
       if (batch.length === 0) break;
+      const readers = this.deps.subscribers.findByIds(batch.map((delivery) => delivery.subscriberId));
+      // Recorded together after the batch. A crash before that leaves them in
+      // `sending`, and the next run resends them with the same Message-ID.
+      const sent: Delivery[] = [];
       let next = 0;
       const worker = async () => {
         while (next < batch.length && !this.stopping && !relayDown) {
           const delivery = batch[next++]!;
-          const failure = await this.deliver(delivery, now, counts);
+          const failure = await this.deliver(delivery, readers.get(delivery.subscriberId) ?? null, now, counts);
+          if (failure === null) sent.push(delivery);
           if (failure !== undefined) {
             handoffs += 1;
             connectionFailures = failure?.connection ? connectionFailures + 1 : 0;
@@ -87,6 +94,7 @@ export class DigestSender {
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+      deliveries.markSent(sent, owner, at);
       deliveries.unclaim(owner, batch.slice(next).map((delivery) => delivery.id), at);
     }
     // Also down when every hand-off of a short run failed to connect.
@@ -102,10 +110,9 @@ export class DigestSender {
    * it), so the loop can tell a dead relay; undefined when nothing was handed
    * over (the reader left, or the digest could not be rendered).
    */
-  private async deliver(delivery: Delivery, now: Date, counts: SendCounts): Promise<SendFailure | null | undefined> {
+  private async deliver(delivery: Delivery, subscriber: Subscriber | null, now: Date, counts: SendCounts): Promise<SendFailure | null | undefined> {
     const { deliveries, subscribers, composer, mailer, logger, owner } = this.deps;
     const at = now.toISOString();
-    const subscriber = subscribers.findById(delivery.subscriberId);
     if (!subscriber || subscriber.status !== 'active') {
       deliveries.finish(delivery.id, owner, 'skipped', `not sent: the subscriber is ${subscriber?.status ?? 'deleted'}`, at);
       counts.cancelled += 1;
@@ -125,7 +132,6 @@ export class DigestSender {
     let failure: SendFailure;
     try {
       const sent = await mailer.send(email, now);
-      deliveries.markSent(delivery, owner, at);
       counts.sent += 1;
       logger.debug({ ...log, messageId: sent.messageId, response: sent.response }, 'digest sent');
       return null;

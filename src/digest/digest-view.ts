@@ -133,14 +133,13 @@ function paperLinks(page: string | null, pdf: string | null, code: string | null
   return links;
 }
 
-function paperView(entry: DigestEntry, index: number): DigestPaperView {
+export function paperCard(entry: DigestEntry): DigestPaperView {
   const { paper } = entry;
   const abstract = (paper.abstract || paper.aiSummary || '').replace(/\s+/gu, ' ').trim();
   const terms = [...new Set(entry.terms.map(oneLine).filter(Boolean))];
   const url = paperUrl(paper);
   const others = new Set(entry.topics.map(oneLine).filter(Boolean)).size - 1;
   return {
-    number: index + 1,
     title: oneLine(paper.title),
     url,
     authors: authorsLine(paper.authors),
@@ -161,9 +160,13 @@ function moreLine(more: number, view: string | null): DigestEmailProps['more'] {
     : { label: `${plural(more, 'more paper')} matched your topics`, url: null };
 }
 
-/** Turns a planned digest into what the digest email shows. Pure: same input, same email. */
-export function digestEmailProps(input: DigestViewInput): DigestEmailProps {
-  const papers = input.entries.map(paperView);
+/**
+ * Turns a planned digest into what the digest email shows. Pure: same input,
+ * same email. `cardOf` lets a caller that renders many digests reuse the
+ * cards of papers it has already worded.
+ */
+export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestEntry) => DigestPaperView = paperCard): DigestEmailProps {
+  const papers = input.entries.map(cardOf);
   const topics = topicCounts(input.entries);
   const count = papers.length;
   // The top paper's title is cut, never the count after it.

@@ -25,6 +25,8 @@ export interface RunSummary extends SendCounts {
   recovered: number;
   /** Distinct topics matched. */
   topics: number;
+  /** Time spent matching those topics, once each. */
+  matchSeconds: number;
   seconds: number;
 }
 
@@ -147,6 +149,7 @@ export class DigestService {
       ...counts,
       recovered,
       topics: run.topicCount,
+      matchSeconds: Number(run.matchSeconds.toFixed(3)),
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
     };
     logger.info(

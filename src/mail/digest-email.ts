@@ -23,9 +23,13 @@ export interface DigestLink {
   url: string;
 }
 
+/**
+ * One paper as the email shows it. It is the same for every reader whose
+ * topics matched it the same way, so a run builds it once and shares the
+ * object; the template renders each shared card's HTML once (the `card`
+ * block). Its position in the list therefore is not part of it.
+ */
 export interface DigestPaperView {
-  /** 1-based position, for the numbered plain-text list. */
-  number: number;
   title: string;
   /** The paper's page; only ever an http(s) URL. */
   url: string | null;

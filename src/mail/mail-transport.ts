@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { OutgoingEmail } from './mailer.js';
 import type { Outbox } from './outbox.js';
 
 export interface DkimSettings {
@@ -15,12 +16,25 @@ export interface SentMessage {
   response: string;
 }
 
+/** A message built by the mailer, ready to hand over as it is. */
+export interface OutboundMessage {
+  envelope: { from: string; to: string };
+  messageId: string;
+  /** The whole message as SMTP carries it, headers included. */
+  raw: Buffer;
+  /** What the message says, for logs and for tests about what was sent. */
+  email: Required<OutgoingEmail>;
+}
+
 /** The one thing the mailer needs from a way of sending: hand over a message, and close. */
 export interface MailTransport {
   readonly kind: 'smtp' | 'outbox';
-  send(message: Mail.Options): Promise<SentMessage>;
+  send(message: OutboundMessage): Promise<SentMessage>;
   close(): Promise<void>;
 }
+
+/** nodemailer sends the mailer's bytes as they are; DKIM, when set, signs them on the way. */
+const rawOptions = ({ envelope, raw, messageId }: OutboundMessage): Mail.Options => ({ envelope, raw, messageId });
 
 /**
  * SMTP timeouts, set explicitly: nodemailer's defaults (two minutes for a
@@ -60,8 +74,8 @@ export function smtpTransport(smtpUrl: string, dkim: DkimSettings | null, { maxC
   return {
     kind: 'smtp',
     async send(message) {
-      const info = await transporter.sendMail(message);
-      return { messageId: info.messageId, response: info.response };
+      const info = await transporter.sendMail(rawOptions(message));
+      return { messageId: message.messageId, response: info.response };
     },
     async close() {
       transporter.close();
@@ -75,10 +89,10 @@ export function outboxTransport(outbox: Outbox, dkim: DkimSettings | null): Mail
   return {
     kind: 'outbox',
     async send(message) {
-      const info = await transporter.sendMail(message);
+      const info = await transporter.sendMail(rawOptions(message));
       // `buffer: true` makes the message a Buffer; the type also allows a stream.
       const file = outbox.save(info.message as Buffer);
-      return { messageId: info.messageId, response: `saved to the outbox as ${file}` };
+      return { messageId: message.messageId, response: `saved to the outbox as ${file}` };
     },
     async close() {},
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RenderedEmail } from './email-templates.js';
 import type { MailTransport, SentMessage } from './mail-transport.js';
+import { buildMessage, envelopeAddress } from './mime.js';
 
 /** One email to one person. */
 export interface OutgoingEmail extends RenderedEmail {
@@ -29,12 +30,14 @@ function assertOneLine(name: string, value: string): void {
  */
 export class Mailer {
   private readonly domain: string;
+  private readonly envelopeFrom: string;
 
   constructor(
     private readonly transport: MailTransport,
     private readonly from: string,
   ) {
     this.domain = /@([^<>@\s]+)>?$/.exec(from)?.[1] ?? 'localhost';
+    this.envelopeFrom = envelopeAddress(from);
   }
 
   /** A new Message-ID on the sender's domain. */
@@ -51,18 +54,9 @@ export class Mailer {
       assertOneLine(name, name);
       assertOneLine(name, value);
     }
-    return this.transport.send({
-      from: this.from,
-      to: email.to,
-      subject: email.subject,
-      text: email.text,
-      html: email.html,
-      messageId,
-      date: now,
-      headers: email.headers ?? {},
-      // Measured about twice as fast as quoted-printable for a large digest.
-      textEncoding: 'base64',
-    });
+    const headers = email.headers ?? {};
+    const raw = buildMessage({ from: this.from, to: email.to, subject: email.subject, messageId, date: now, headers, text: email.text, html: email.html });
+    return this.transport.send({ envelope: { from: this.envelopeFrom, to: email.to }, messageId, raw, email: { ...email, messageId, headers } });
   }
 
   close(): Promise<void> {

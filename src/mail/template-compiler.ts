@@ -20,6 +20,26 @@ export class TemplateError extends Error {
 const handlebars = Handlebars.create();
 const STRICT = { strict: true } as const;
 
+/** `{{position @index}}`: a 1-based position in a list. */
+handlebars.registerHelper('position', (index: number) => index + 1);
+
+/**
+ * `{{#card}}…{{/card}}` renders its block once per context object and gives
+ * the same HTML to every later email that shows the same object. A digest run
+ * shares one paper card among all the readers it matched, so most of each
+ * email is already rendered. The block may read only its own object's fields
+ * (no `@index`, no `../`), and one block only may wrap a given kind of object.
+ */
+const cards = new WeakMap<object, string>();
+handlebars.registerHelper('card', function (this: object, options: Handlebars.HelperOptions) {
+  let html = cards.get(this);
+  if (html === undefined) {
+    html = options.fn(this);
+    cards.set(this, html);
+  }
+  return html;
+});
+
 /**
  * Compiles `templates/<name>.mjml` to HTML once and returns a Handlebars fill
  * for it. MJML's work (about 25 ms) happens here, once per process; a fill is

@@ -1,7 +1,7 @@
 import type { StoredPaper } from '../papers/paper.repository.js';
 import type { Topic } from '../topics/topic-grammar.js';
 import type { TopicMatch } from '../topics/topic-matcher.js';
-import { ageInDays, score } from './score.js';
+import { ageInDays, trending } from './score.js';
 
 export interface TopicMatches {
   topic: Topic;
@@ -23,10 +23,23 @@ export interface RankedPaper {
  * matched by several topics is listed once, at its best relevance. Papers
  * missing from `papers` (withdrawn or deleted since matching) are dropped.
  */
+/** A paper's trending factor at `now` (see score.ts). */
+export type TrendOf = (paper: StoredPaper) => number;
+
+export const trendAt =
+  (now: Date): TrendOf =>
+  (paper) =>
+    trending(paper.upvotes, ageInDays(paper.publishedAt, paper.ingestedAt, now));
+
+/**
+ * `trendOf` lets a caller that ranks for many readers at one instant (a
+ * digest run) work out each paper's trending factor once.
+ */
 export function rankPapers(
   perTopic: readonly TopicMatches[],
   papers: ReadonlyMap<number, StoredPaper>,
   now: Date,
+  trendOf: TrendOf = trendAt(now),
 ): RankedPaper[] {
   const best = new Map<number, { relevance: number; topics: Array<{ topic: Topic; relevance: number }> }>();
   for (const { topic, matches } of perTopic) {
@@ -45,10 +58,10 @@ export function rankPapers(
   for (const [seq, entry] of best) {
     const paper = papers.get(seq);
     if (!paper) continue;
-    const age = ageInDays(paper.publishedAt, paper.ingestedAt, now);
     ranked.push({
       paper,
-      score: score(entry.relevance, paper.upvotes, age),
+      // score = relevance × trending, as in score.ts.
+      score: entry.relevance * trendOf(paper),
       relevance: entry.relevance,
       topics: entry.topics.sort((a, b) => b.relevance - a.relevance).map((t) => t.topic),
     });

@@ -65,6 +65,7 @@ export class SubscriberRepository {
   private readonly deleteRow;
   private readonly activeAfter;
   private readonly topicsOfMany;
+  private readonly byIds;
 
   constructor(private readonly db: Db) {
     this.byId = db.prepare<[number], SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE id = ?`);
@@ -101,6 +102,17 @@ export class SubscriberRepository {
     this.topicsOfMany = db.prepare<[string], SubscriberTopic & { subscriber_id: number }>(`
       SELECT subscriber_id, text, key FROM subscriber_topics
       WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY subscriber_id, position`);
+    this.byIds = db.prepare<[string], SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE id IN (SELECT value FROM json_each(?))`);
+  }
+
+  /** Many subscribers in two queries, by id; ids with no subscriber are absent. */
+  findByIds(ids: readonly number[]): Map<number, Subscriber> {
+    const found = new Map<number, Subscriber>();
+    if (ids.length === 0) return found;
+    const list = JSON.stringify(ids);
+    const topics = this.topicsFor(ids);
+    for (const row of this.byIds.iterate(list)) found.set(row.id, toSubscriber(row, topics.get(row.id) ?? []));
+    return found;
   }
 
   /** The next `limit` active subscribers after `afterId`, by id. */

@@ -180,6 +180,11 @@ describe('highlighting matched terms', () => {
     expect(highlight('Nothing here.', [])).toEqual([{ text: 'Nothing here.', hit: false }]);
   });
 
+  it('matches a term with punctuation between its words, and never one with no letter or digit', () => {
+    expect(hits(highlight("We don't adapt; dont.", ["don't"]))).toEqual(["don't"]);
+    expect(highlight('a ++ b', ['++'])).toEqual([{ text: 'a ++ b', hit: false }]);
+  });
+
   it('highlights the terms inside the shortened abstract', () => {
     const p = only({ abstract: 'We adapt LoRA to exploration tasks; LoRA wins.' }, ['lora']);
     expect(hits(p.abstract)).toEqual(['LoRA', 'LoRA']);

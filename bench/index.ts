@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: every figure side by side, measured in one run on one
+ * machine, so the ratios mean something even on a noisy host. Prints a
+ * table and writes bench/results.json. `BENCH_SMOKE=1` runs the same code at
+ * a tiny scale, only to prove it works (CI does this; its figures mean
+ * nothing).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { naiveDigests, pipeline, rawHandOff, type PipelineFigures } from './digest.bench.js';
+import { startSink } from './smtp-sink.js';
+import { storeBench, type Row } from './store.bench.js';
+import { subscribeBench } from './subscribe.bench.js';
+import { buildWorld } from './synthetic.js';
+
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const SCALE = SMOKE
+  ? { small: 1_000, large: 3_000, papers: 200, topics: 100, naive: 50, raw: 2_000, httpSeconds: 1, corpus: 500, storeTopics: 20 }
+  : { small: 10_000, large: 100_000, papers: 1_000, topics: 1_000, naive: 500, raw: 20_000, httpSeconds: 10, corpus: 20_000, storeTopics: 300 };
+
+const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+const round = (value: number, places = 1) => Number(value.toFixed(places));
+const int = (value: number) => Math.round(value).toLocaleString('en');
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+log(`node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}${SMOKE ? ' (smoke run: figures mean nothing)' : ''}`);
+const sink = await startSink();
+try {
+  log('store: ingest and matching…');
+  const store = storeBench({ corpus: SCALE.corpus, topicCount: SCALE.storeTopics });
+
+  const runAt = async (subscribers: number, then?: (world: ReturnType<typeof buildWorld>) => Promise<void>) => {
+    log(`digest run: building ${int(subscribers)} subscribers, ${int(SCALE.papers)} papers, ${int(SCALE.topics)} topics…`);
+    const world = buildWorld({ subscribers, papers: SCALE.papers, topics: SCALE.topics });
+    try {
+      log(`digest run: ${int(subscribers)} subscribers…`);
+      const figures = await pipeline(sink, world);
+      await then?.(world);
+      return figures;
+    } finally {
+      world.close();
+    }
+  };
+  let naive = { perSec: 0, sent: 0 };
+  const small = await runAt(SCALE.small, async (world) => {
+    log(`naive: MJML and nodemailer per email, ${SCALE.naive} digests…`);
+    naive = await naiveDigests(sink, world, SCALE.naive);
+  });
+  const large = await runAt(SCALE.large);
+
+  log(`raw: ${int(SCALE.raw)} pre-built messages of ${int(large.messageBytes)} bytes…`);
+  const raw = await rawHandOff(sink, { bytes: large.messageBytes, count: SCALE.raw });
+
+  log(`subscribe: autocannon, ${SCALE.httpSeconds} s per server…`);
+  const http = await subscribeBench(sink, SCALE.httpSeconds);
+
+  const results = {
+    digests_per_sec: round(large.digestsPerSec),
+    naive_digests_per_sec: round(naive.perSec, 2),
+    raw_smtp_per_sec: round(raw.perSec),
+    peak_rss_mb_10k: small.peakRssMb === null ? null : round(small.peakRssMb),
+    peak_rss_mb_100k: large.peakRssMb === null ? null : round(large.peakRssMb),
+    match_seconds_10k: round(small.matchSeconds, 3),
+    match_seconds_100k: round(large.matchSeconds, 3),
+    subscribe_rps: round(http.subscribe.rps),
+    bare_insert_rps: round(http.bare.rps),
+    subscribe_p99_ms: http.subscribe.p99Ms,
+    bare_insert_p99_ms: http.bare.p99Ms,
+    message_bytes: large.messageBytes,
+    runs: { small, large },
+    naive_sample: naive.sent,
+    machine: { node: process.version, cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? null },
+    smoke: SMOKE,
+    measured_at: new Date().toISOString(),
+  };
+
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+  const mark = (met: boolean) => (met ? 'met' : 'NOT MET');
+  const rssFlat = ratio(large.peakRssMb ?? 0, small.peakRssMb ?? 1);
+  const matchFlat = ratio(large.matchSeconds, small.matchSeconds);
+  const pipelineRow = (run: PipelineFigures): Row => [
+    `digest run, ${int(run.subscribers)} subscribers`,
+    `${int(run.digestsPerSec)} digests/s`,
+    `${int(run.sent)} sent, ${int(run.skipped)} skipped in ${run.seconds} s; ${int(run.topics)} topics matched in ${run.matchSeconds} s; ` +
+      `peak RSS ${run.peakRssMb === null ? 'n/a' : `${int(run.peakRssMb)} MB`}; ${int(run.messageBytes / 1024)} KB per email`,
+  ];
+  const rows: Row[] = [
+    ...store,
+    pipelineRow(small),
+    pipelineRow(large),
+    ['naive: mjml2html + nodemailer per email', `${round(naive.perSec, 1)} digests/s`, `${naive.sent} digests`],
+    ['raw: pre-built message, same pool and sink', `${int(raw.perSec)} msgs/s`, `${int(large.messageBytes)} bytes each`],
+    ['POST /subscribe (real app)', `${int(http.subscribe.rps)} req/s`, `p99 ${http.subscribe.p99Ms} ms; ${http.subscribe.non2xx} non-2xx, ${http.subscribe.errors} errors`],
+    ['bare Fastify + one SQLite insert', `${int(http.bare.rps)} req/s`, `p99 ${http.bare.p99Ms} ms`],
+  ];
+  const targets: Row[] = [
+    ['at least 1,000 digests/s', `${int(large.digestsPerSec)}`, mark(large.digestsPerSec >= 1000)],
+    ['at least 0.7 of raw SMTP', `${ratio(large.digestsPerSec, raw.perSec).toFixed(2)}`, mark(ratio(large.digestsPerSec, raw.perSec) >= 0.7)],
+    ['at least 25 times naive', `${ratio(large.digestsPerSec, naive.perSec).toFixed(0)}x`, mark(ratio(large.digestsPerSec, naive.perSec) >= 25)],
+    ['peak RSS at most 200 MB', `${int(Math.max(large.peakRssMb ?? 0, small.peakRssMb ?? 0))} MB`, mark(Math.max(large.peakRssMb ?? Infinity, small.peakRssMb ?? Infinity) <= 200)],
+    ['RSS at 100k at most 1.2x that at 10k', `${rssFlat.toFixed(2)}x`, mark(rssFlat <= 1.2)],
+    ['match time at 100k at most 1.5x that at 10k', `${matchFlat.toFixed(2)}x`, mark(matchFlat <= 1.5)],
+    ['subscribe at least half the bare insert', `${ratio(http.subscribe.rps, http.bare.rps).toFixed(2)}`, mark(ratio(http.subscribe.rps, http.bare.rps) >= 0.5)],
+  ];
+  const print = (title: string, table: Row[]) => {
+    const width = Math.max(...table.map((row) => row[0].length));
+    const figure = Math.max(...table.map((row) => row[1].length));
+    console.log(`\n${title}`);
+    for (const [name, value, note] of table) console.log(`  ${name.padEnd(width)}  ${value.padStart(figure)}  ${note}`);
+  };
+  print('Figures', rows);
+  print('Targets', targets);
+  fs.writeFileSync(RESULTS, `${JSON.stringify({ ...results, targets: Object.fromEntries(targets.map(([name, value, met]) => [name, { value, met: met === 'met' }])) }, null, 2)}\n`);
+  console.log(`\nwrote ${RESULTS}`);
+} finally {
+  sink.close();
+}

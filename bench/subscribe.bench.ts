@@ -1,0 +1,106 @@
+/**
+ * `POST /subscribe` on the real server (the built program, with its rate
+ * limit off) beside a bare Fastify route doing one SQLite insert, each in
+ * its own process, loaded in turn by autocannon from this one.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { BENCH_SECRET } from './digest.bench.js';
+import type { Sink } from './smtp-sink.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export interface LoadFigures {
+  rps: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** Starts a server process and resolves with its port once it listens. */
+async function startServer(args: string[], env: Record<string, string>, ready: (line: string) => number | null): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let partial = '';
+    let port: number | null = null;
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening`)));
+    // Read to the end (request logs included, as a log shipper would), but keep only an unfinished line.
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (port !== null) return;
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) port ??= ready(line);
+      if (port !== null) resolve({ child, port });
+    });
+  });
+}
+
+function load(port: number, seconds: number): Promise<LoadFigures> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `http://127.0.0.1:${port}/subscribe`,
+        method: 'POST',
+        connections: 10,
+        duration: seconds,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        // A new address each time, so every request is a new subscriber.
+        body: 'email=reader-[<id>]%40bench.example&topics=lora%0D%0Atest-time+adaptation&frequency=daily&send_hour=8&timezone=Europe%2FParis',
+        idReplacement: true,
+      },
+      (err, result) =>
+        err ? reject(err) : resolve({ rps: result.requests.average, p99Ms: result.latency.p99, errors: result.errors, non2xx: result.non2xx }),
+    );
+  });
+}
+
+async function measure(server: Promise<{ child: ChildProcess; port: number }>, seconds: number): Promise<LoadFigures> {
+  const { child, port } = await server;
+  try {
+    await load(port, 1);
+    return await load(port, seconds);
+  } finally {
+    child.kill();
+  }
+}
+
+export async function subscribeBench(sink: Sink, seconds: number): Promise<{ subscribe: LoadFigures; bare: LoadFigures }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bench-http-'));
+  try {
+    const bare = await measure(
+      startServer(['--import', 'tsx', 'bench/bare-insert-server.ts'], { DATABASE_PATH: path.join(dir, 'bare.db') }, (line) => {
+        const match = /^\{"port":(\d+)\}$/.exec(line.trim());
+        return match ? Number(match[1]) : null;
+      }),
+      seconds,
+    );
+    const subscribe = await measure(
+      startServer(
+        ['dist/server.js'],
+        {
+          PORT: '0',
+          DATABASE_PATH: path.join(dir, 'paperboy.db'),
+          SMTP_URL: sink.url,
+          SECRET_KEY: BENCH_SECRET,
+          SUBSCRIBE_RATE_LIMIT: '0',
+          LOG_LEVEL: 'info',
+          INGEST_HF_SCHEDULE: 'off',
+          INGEST_ARXIV_SCHEDULE: 'off',
+          DIGEST_SCHEDULE: 'off',
+        },
+        (line) => {
+          const match = /"msg":"Server listening at http:\/\/127\.0\.0\.1:(\d+)"/.exec(line);
+          return match ? Number(match[1]) : null;
+        },
+      ),
+      seconds,
+    );
+    return { subscribe, bare };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -13,7 +13,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+COPY templates ./templates
+# Compiling the email templates here fills .template-cache, so the running
+# service never loads MJML (half a second and about 60 MB per process).
+RUN npm run build \
+ && node --input-type=module -e "await (await import('./dist/mail/email-templates.js')).EmailRenderer.load()" \
+ && npm prune --omit=dev
 
 # Run: only what the service needs, as a non-root user, with the data on a volume.
 FROM node:20-slim
@@ -25,6 +30,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/.template-cache ./.template-cache
 COPY bin ./bin
 COPY migrations ./migrations
 COPY templates ./templates

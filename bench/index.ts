@@ -19,7 +19,8 @@ const SCALE = SMOKE
   ? { small: 1_000, large: 3_000, papers: 200, topics: 100, naive: 50, raw: 2_000, httpSeconds: 1, corpus: 500, storeTopics: 20 }
   : { small: 10_000, large: 100_000, papers: 1_000, topics: 1_000, naive: 500, raw: 20_000, httpSeconds: 10, corpus: 20_000, storeTopics: 300 };
 
-const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+// A smoke run's figures mean nothing, so they never replace the real ones.
+const RESULTS = fileURLToPath(new URL(SMOKE ? './results.smoke.json' : './results.json', import.meta.url));
 const round = (value: number, places = 1) => Number(value.toFixed(places));
 const int = (value: number) => Math.round(value).toLocaleString('en');
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -34,15 +34,18 @@ export interface DigestDraft {
 /**
  * A run renders the same few thousand papers for many readers, so the
  * composer keeps papers, matched words and worded paper cards for the run.
- * Each cache is emptied when full, which bounds memory whatever the run's size.
+ * Each cache drops its oldest entry when full, which bounds memory whatever
+ * the run's size; cards are the largest (their rendered HTML lives as long
+ * as they do), so fewer of them are kept.
  */
 const MAX_CACHED = 20_000;
+const MAX_CARDS = 4_000;
 
-function remember<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+function remember<K, V>(cache: Map<K, V>, key: K, make: () => V, max = MAX_CACHED): V {
   let value = cache.get(key);
   if (value === undefined) {
     value = make();
-    if (cache.size >= MAX_CACHED) cache.clear();
+    if (cache.size >= max) cache.delete(cache.keys().next().value!);
     cache.set(key, value);
   }
   return value;
@@ -124,7 +127,7 @@ export class DigestComposer {
         more: Math.max(0, draft.matched - entries.length),
         links: { manage: links.url('manage', subscriber), unsubscribe, view },
       },
-      (entry) => remember(this.cards, `${entry.paper.seq}\u0000${entry.topics.join('\u0001')}`, () => paperCard(entry)),
+      (entry) => remember(this.cards, `${entry.paper.seq}\u0000${entry.topics.join('\u0001')}`, () => paperCard(entry), MAX_CARDS),
     );
   }
 

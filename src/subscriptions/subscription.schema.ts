@@ -37,15 +37,29 @@ export const emailSchema = single('your email address')
       }),
   );
 
+/**
+ * Zones already looked up. Asking Intl costs a formatter per call, and a
+ * form post names one of a few hundred zones; the cap keeps made-up names
+ * from filling memory.
+ */
+const zones = new Map<string, string | null>();
+const MAX_ZONES = 2_000;
+
 /** Whether `name` is an IANA time zone this runtime knows; returns its canonical spelling. */
 export function canonicalTimezone(name: string): string | null {
   // Offsets and other non-zone strings are refused even where Intl accepts them.
   if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(name) || name.length > 64) return null;
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    return null;
+  let zone = zones.get(name);
+  if (zone === undefined) {
+    try {
+      zone = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    } catch {
+      zone = null;
+    }
+    if (zones.size >= MAX_ZONES) zones.clear();
+    zones.set(name, zone);
   }
+  return zone;
 }
 
 const timezoneSchema = single('a time zone').pipe(

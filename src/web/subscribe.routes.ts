@@ -30,9 +30,17 @@ export function rateLimitConfig(max: number) {
 }
 
 export function subscribeRoutes(app: FastifyInstance, { subscriptions, pages, rateLimit }: SubscribeRouteOptions): void {
+  // The same for every visitor, so each is rendered once.
+  const blankForm = pages.render('subscribe', formView(DEFAULT_VALUES, null));
+  const accepted = pages.message({
+    title: 'Check your inbox',
+    heading: 'Check your inbox',
+    paragraphs: [ACCEPTED_MESSAGE, 'No email after a few minutes? Look in your spam folder, or subscribe again.'],
+    links: [{ href: '/', label: 'Back to the subscribe page' }],
+  });
 
   app.get('/', { config: { page: true } }, async (_request, reply) => {
-    return sendPage(reply, pages.render('subscribe', formView(DEFAULT_VALUES, null)));
+    return sendPage(reply, blankForm);
   });
 
   app.post('/subscribe', { config: { page: true, ...rateLimitConfig(rateLimit) } }, async (request, reply) => {
@@ -49,14 +57,6 @@ export function subscribeRoutes(app: FastifyInstance, { subscriptions, pages, ra
     }
     subscriptions.subscribe(parsed.data);
     if (isJson(request)) return reply.code(202).send({ status: 'accepted', message: ACCEPTED_MESSAGE });
-    return sendPage(
-      reply,
-      pages.message({
-        title: 'Check your inbox',
-        heading: 'Check your inbox',
-        paragraphs: [ACCEPTED_MESSAGE, 'No email after a few minutes? Look in your spam folder, or subscribe again.'],
-        links: [{ href: '/', label: 'Back to the subscribe page' }],
-      }),
-    );
+    return sendPage(reply, accepted);
   });
 }

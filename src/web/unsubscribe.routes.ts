@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { UserError } from '../errors.js';
 import type { Subscriber } from '../subscriptions/subscriber.js';
 import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
@@ -25,6 +26,18 @@ export async function unsubscribeRoutes(app: FastifyInstance, { subscriptions, l
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fields: 5, fieldSize: 1024, fieldNameSize: 100, files: 0, parts: 5 },
+  });
+  // The multipart parser reports a malformed body (no boundary, cut short) as a bare Error with no status,
+  // which would be a 500. It is the sender's mistake, so it is a 400; every other error goes on to the app's handler.
+  const bodyRead = new WeakSet<FastifyRequest>();
+  app.addHook('preValidation', async (request) => {
+    bodyRead.add(request);
+  });
+  app.setErrorHandler(async (error: FastifyError, request) => {
+    if (request.isMultipart() && !bodyRead.has(request) && error.statusCode === undefined) {
+      throw new UserError('The form body could not be read.', 400);
+    }
+    throw error;
   });
   const typed = app.withTypeProvider<ZodTypeProvider>();
 

@@ -135,6 +135,30 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect(status()).toBe('active');
   });
 
+  it.each([
+    ['with no boundary', 'multipart/form-data', 'List-Unsubscribe=One-Click'],
+    ['cut short', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n'],
+    ['that is not multipart at all', 'multipart/form-data; boundary=b', 'garbage'],
+  ])('answers a multipart body %s with 400, not 500, and changes nothing', async (_label, type, payload) => {
+    const { app, path, status } = await appWithSubscriber();
+    const res = await app.inject({ method: 'POST', url: path('unsubscribe'), headers: { 'content-type': type }, payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.body).toContain('The form body could not be read.');
+    expect(status()).toBe('active');
+  });
+
+  it('still answers 500 for a fault of ours behind a well-formed multipart body', async () => {
+    const { app, path, db } = await appWithSubscriber();
+    const url = path('unsubscribe');
+    db.close();
+    const boundary = 'b';
+    const payload = [`--${boundary}`, 'Content-Disposition: form-data; name="List-Unsubscribe"', '', 'One-Click', `--${boundary}--`, ''].join('\r\n');
+    const res = await app.inject({ method: 'POST', url, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('could not be read');
+  });
+
   it('never unsubscribes on GET, so link scanners are harmless', async () => {
     const { app, path, status } = await appWithSubscriber();
     for (let i = 0; i < 3; i += 1) expect((await app.inject({ method: 'GET', url: path('unsubscribe') })).statusCode).toBe(200);

@@ -15,16 +15,7 @@ import { PaperRepository } from '../src/papers/paper.repository.js';
 import { readSeedPapers } from '../src/papers/sources/seed.source.js';
 import { SubscriberRepository } from '../src/subscriptions/subscriber.repository.js';
 import { parseTopic, type Topic } from '../src/topics/topic-grammar.js';
-
-/** Deterministic, so every run measures the same work. */
-export function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../scripts/lib/random.js';
 
 const seeds = (() => {
   let cached: PaperInput[] | null = null;
@@ -32,7 +23,7 @@ const seeds = (() => {
 })();
 
 export function syntheticPapers(count: number, { seed = 42, prefix = '2611' } = {}): PaperInput[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
   const all = seeds();
   const sentences = all.flatMap((paper) => paper.abstract.split(/(?<=\.)\s+/));
@@ -97,7 +88,7 @@ export const RUN_AT = new Date('2026-11-27T12:00:00Z');
  * each, written in one transaction the way the subscribe path writes them.
  */
 export function addSubscribers(db: Db, count: number, topics: readonly Topic[], seed = 7): void {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const rank = zipf(topics.length, random);
   const repo = new SubscriberRepository(db);
   const at = '2026-11-01T00:00:00.000Z';

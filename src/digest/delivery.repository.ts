@@ -128,8 +128,10 @@ export class DeliveryRepository {
       ON CONFLICT (subscriber_id, digest_key) DO NOTHING`);
     this.claimsHeld = db.prepare<[], Claim>(`
       SELECT claimed_by AS owner, min(claimed_at) AS claimedAt FROM deliveries WHERE status = 'sending' GROUP BY claimed_by`);
+    // A crash is the runner's failure, not the relay's: the claim's attempt is handed back, so a runner
+    // that keeps dying cannot use up a digest's retries or stretch its backoff.
     this.releaseOwner = db.prepare<[{ owner: string; now: string }]>(`
-      UPDATE deliveries SET status = 'pending', claimed_by = NULL, next_attempt_at = @now, updated_at = @now
+      UPDATE deliveries SET status = 'pending', claimed_by = NULL, attempts = max(attempts - 1, 0), next_attempt_at = @now, updated_at = @now
       WHERE status = 'sending' AND claimed_by = @owner`);
     // One statement picks and claims, so the pick and the claim cannot be split by another writer.
     this.claimRows = db.prepare<[{ owner: string; now: string; limit: number }], DeliveryRow>(`

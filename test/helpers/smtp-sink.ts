@@ -1,32 +1,8 @@
-import type { AddressInfo, Socket } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { afterEach } from 'vitest';
+import { type ReceivedMail, type SmtpSink, type SmtpSinkOptions, startSmtpSink as startSink } from '../../scripts/lib/smtp-sink.js';
 
-export interface ReceivedMail {
-  envelopeTo: string[];
-  raw: Buffer;
-  parsed: ParsedMail;
-}
-
-/**
- * Decides how the server answers one message once its DATA is in: null
- * accepts it; an Error with `responseCode` refuses it; 'drop' hangs up
- * without answering (the client cannot know whether it was taken); 'hang'
- * never answers at all.
- */
-export type DataHook = (mail: { envelopeTo: string[]; raw: Buffer; index: number }) => Error | 'drop' | 'hang' | null;
-
-export interface SmtpSink {
-  url: string;
-  port: number;
-  received: ReceivedMail[];
-  /** Every message whose DATA arrived whole, whatever the answer was. */
-  seen: Array<{ envelopeTo: string[]; raw: Buffer }>;
-  /** Resolves when `count` messages have arrived, or rejects after `timeoutMs`. */
-  waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
-  close(): Promise<void>;
-}
+export type { AcceptedMail, DataHook, DataStartHook, RcptHook, ReceivedMail, SmtpSink, SmtpSinkOptions } from '../../scripts/lib/smtp-sink.js';
+export { rawHeader } from '../../scripts/lib/smtp-sink.js';
 
 const sinks: SmtpSink[] = [];
 afterEach(async () => {
@@ -34,66 +10,8 @@ afterEach(async () => {
 });
 
 /** A real SMTP server (the `smtp-server` package) on 127.0.0.1, in this process, closed after the test. */
-export async function startSmtpSink({ onData }: { onData?: DataHook } = {}): Promise<SmtpSink> {
-  const received: ReceivedMail[] = [];
-  const seen: SmtpSink['seen'] = [];
-  const waiters: Array<() => void> = [];
-  let index = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    // Pooled clients keep connections open; do not wait long for them at close.
-    closeTimeout: 100,
-    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null) => void) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        const envelopeTo = session.envelope.rcptTo.map((rcpt) => rcpt.address);
-        seen.push({ envelopeTo, raw });
-        const answer = onData?.({ envelopeTo, raw, index: index++ }) ?? null;
-        if (answer === 'hang') return;
-        if (answer === 'drop') {
-          // smtp-server keeps its connections in a Set; the session id is the connection's id.
-          const connections = (server as unknown as { connections: Set<{ id: string; _socket: Socket }> }).connections;
-          for (const connection of connections) if (connection.id === session.id) connection._socket.destroy();
-          return;
-        }
-        if (answer) return callback(answer);
-        simpleParser(raw).then((parsed) => {
-          received.push({ envelopeTo, raw, parsed });
-          waiters.splice(0).forEach((wake) => wake());
-          callback();
-        }, callback);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-
-  const sink: SmtpSink = {
-    url: `smtp://127.0.0.1:${port}`,
-    port,
-    received,
-    seen,
-    async waitFor(count, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (received.length < count) {
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`expected ${count} emails, got ${received.length} within ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          waiters.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
-      return received.slice(0, count);
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const sink = await startSink(options);
   sinks.push(sink);
   return sink;
 }

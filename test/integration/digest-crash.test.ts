@@ -48,6 +48,9 @@ describe('a digest run killed between claim and send', () => {
 
     const statuses = db.prepare('SELECT status, count(*) AS n FROM deliveries GROUP BY status').all();
     expect(statuses).toEqual([{ status: 'sent', n: READERS }]);
+    // The killed runner's claims did not count as attempts: each digest went out on its first.
+    const attempts = db.prepare('SELECT DISTINCT attempts FROM deliveries').all();
+    expect(attempts).toEqual([{ attempts: 1 }]);
     expect(relay.received).toHaveLength(READERS);
     for (let i = 0; i < READERS; i += 1) {
       const address = `reader${i}@example.com`;

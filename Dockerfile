@@ -22,7 +22,12 @@ RUN npm run build \
 
 # Run: only what the service needs, as a non-root user, with the data on a volume.
 FROM node:20-slim
+# The live heap stays near 60 MB even in a 100,000-reader digest run, but
+# V8 grows its heap lazily to three times that when it has room. The cap
+# keeps the process near 200 MB at no measured cost in speed (see the
+# README's performance section).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=128 \
     HOST=0.0.0.0 \
     PORT=3000 \
     DATABASE_PATH=/data/paperboy.db

@@ -27,6 +27,12 @@ import { RUN_AT, type World } from './synthetic.js';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const BENCH_SECRET = 'bench-secret-key-that-is-long-enough-0123456789';
 
+/**
+ * The Node options the Docker image runs with (its heap cap), read from the
+ * Dockerfile so the benchmark measures the process as it is deployed.
+ */
+export const DEPLOYED_NODE_OPTIONS = /^\s*NODE_OPTIONS=(\S+)/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '';
+
 /** The settings every process of the benchmark shares; the pool size is the default's. */
 export function benchEnv(world: World, sink: Sink): Record<string, string> {
   return {
@@ -73,7 +79,7 @@ export async function pipeline(sink: Sink, world: World): Promise<PipelineFigure
   sink.reset();
   const child = spawn(process.execPath, ['bin/paperboy.js', 'digest', '--now', RUN_AT.toISOString(), '--json'], {
     cwd: ROOT,
-    env: benchEnv(world, sink),
+    env: { ...benchEnv(world, sink), NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';

@@ -7,7 +7,7 @@ import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { parseTopic, type Topic } from '../topics/topic-grammar.js';
 import type { TopicMatcher } from '../topics/topic-matcher.js';
 import type { Delivery, DigestContent } from './delivery.repository.js';
-import { digestEmailProps, paperCard, type DigestEntry } from './digest-view.js';
+import { cardKey, digestEmailProps, paperCard, type DigestEntry } from './digest-view.js';
 import { localTime } from './local-time.js';
 
 export interface ComposerDeps {
@@ -127,7 +127,7 @@ export class DigestComposer {
         more: Math.max(0, draft.matched - entries.length),
         links: { manage: links.url('manage', subscriber), unsubscribe, view },
       },
-      (entry) => remember(this.cards, `${entry.paper.seq}\u0000${entry.topics.join('\u0001')}`, () => paperCard(entry), MAX_CARDS),
+      (entry) => remember(this.cards, cardKey(entry), () => paperCard(entry), MAX_CARDS),
     );
   }
 

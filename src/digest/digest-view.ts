@@ -133,12 +133,23 @@ function paperLinks(page: string | null, pdf: string | null, code: string | null
   return links;
 }
 
+/** How many topics besides the first matched the paper, as the card counts them. */
+const otherTopicCount = (topics: readonly string[]) => new Set(topics.map(oneLine).filter(Boolean)).size - 1;
+
+/**
+ * Everything a paper's card depends on: two readers whose entries share this
+ * key see the same card, whatever their other topics.
+ */
+export function cardKey(entry: Pick<DigestEntry, 'paper' | 'topics'>): string {
+  return `${entry.paper.seq}\u0000${entry.topics[0] ?? ''}\u0000${otherTopicCount(entry.topics)}`;
+}
+
 export function paperCard(entry: DigestEntry): DigestPaperView {
   const { paper } = entry;
   const abstract = (paper.abstract || paper.aiSummary || '').replace(/\s+/gu, ' ').trim();
   const terms = [...new Set(entry.terms.map(oneLine).filter(Boolean))];
   const url = paperUrl(paper);
-  const others = new Set(entry.topics.map(oneLine).filter(Boolean)).size - 1;
+  const others = otherTopicCount(entry.topics);
   return {
     title: oneLine(paper.title),
     url,

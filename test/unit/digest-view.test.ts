@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { digestEmailProps, shorten, type DigestEntry, type DigestViewInput } from '../../src/digest/digest-view.js';
+import { cardKey, digestEmailProps, paperCard, shorten, type DigestEntry, type DigestViewInput } from '../../src/digest/digest-view.js';
 import { highlight } from '../../src/digest/term-highlight.js';
 import type { PaperInput } from '../../src/papers/paper.js';
 import type { StoredPaper } from '../../src/papers/paper.repository.js';
@@ -188,6 +188,21 @@ describe('highlighting matched terms', () => {
   it('highlights the terms inside the shortened abstract', () => {
     const p = only({ abstract: 'We adapt LoRA to exploration tasks; LoRA wins.' }, ['lora']);
     expect(hits(p.abstract)).toEqual(['LoRA', 'LoRA']);
+  });
+});
+
+describe('paper cards shared between readers', () => {
+  it('share a key exactly when the card they show is the same', () => {
+    const a = entry(['LoRA', 'quantization']);
+    const sameCard = { ...a, topics: ['LoRA', 'adapters'] };
+    const moreTopics = { ...a, topics: ['LoRA', 'adapters', 'quantization'] };
+    const otherTopic = { ...a, topics: ['quantization', 'LoRA'] };
+    expect(cardKey(sameCard)).toBe(cardKey(a));
+    expect(paperCard(sameCard)).toEqual(paperCard(a));
+    expect(cardKey(moreTopics)).not.toBe(cardKey(a));
+    expect(paperCard(moreTopics).otherTopics).not.toBe(paperCard(a).otherTopics);
+    expect(cardKey(otherTopic)).not.toBe(cardKey(a));
+    expect(paperCard(otherTopic).topic).not.toBe(paperCard(a).topic);
   });
 });
 

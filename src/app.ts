@@ -9,7 +9,7 @@ import type { Services } from './services.js';
 import { assetsRoutes } from './web/assets.routes.js';
 import { confirmRoutes } from './web/confirm.routes.js';
 import { digestsRoutes } from './web/digests.routes.js';
-import { registerErrorHandler } from './web/error-handler.js';
+import { registerErrorHandler, sendError } from './web/error-handler.js';
 import { healthRoutes } from './web/health.routes.js';
 import { matchesRoutes } from './web/matches.routes.js';
 import { outboxRoutes } from './web/outbox.routes.js';
@@ -31,13 +31,15 @@ export const BODY_LIMIT = 64 * 1024;
 export function buildApp({ services, logger }: AppOptions) {
   const { config } = services;
   const https = config.publicUrl.startsWith('https:');
+  const pages = new PageRenderer();
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
     trustProxy: config.trustProxy,
+    // A path with broken percent-encoding gets the same kind of answer as any other bad request.
+    frameworkErrors: (_error, _request, reply) => sendError(reply, pages, 400, 'This address is not valid. Check the link, or start from the subscribe page.'),
   });
-  const pages = new PageRenderer();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app, pages);

@@ -118,6 +118,18 @@ describe('errors', () => {
     expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'There is nothing at GET /nope.' });
   });
 
+  it('answers a path with broken percent-encoding like any bad request, without echoing it', async () => {
+    const { app } = await seededApp();
+    const json = await app.inject({ method: 'GET', url: '/%E0%A4%A<x>' });
+    expect(json.statusCode).toBe(400);
+    expect(json.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: 'This address is not valid. Check the link, or start from the subscribe page.' });
+    const page = await app.inject({ method: 'GET', url: '/%E0%A4%A<x>', headers: { accept: 'text/html' } });
+    expect(page.statusCode).toBe(400);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('This address is not valid.');
+    expect(page.body).not.toContain('<x>');
+  });
+
   it('hides the details of a 500 from the client and logs them', async () => {
     const { services } = await testApp({ seed: false });
     const lines: string[] = [];

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -116,7 +116,8 @@ function keep(file: string, name: string, html: string): void {
   try {
     const dir = path.dirname(file);
     fs.mkdirSync(dir, { recursive: true });
-    const partial = `${file}.${process.pid}.tmp`;
+    // Unique per writer, threads of one process included, so two never write one file.
+    const partial = `${file}.${randomUUID()}.tmp`;
     fs.writeFileSync(partial, html);
     fs.renameSync(partial, file);
     const stale = new RegExp(`^${name}-[0-9a-f]{16}\\.html$`);

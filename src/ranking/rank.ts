@@ -1,7 +1,7 @@
 import type { StoredPaper } from '../papers/paper.repository.js';
 import type { Topic } from '../topics/topic-grammar.js';
 import type { TopicMatch } from '../topics/topic-matcher.js';
-import { ageInDays, trending } from './score.js';
+import { ageInDays, scoreWithTrend, trending } from './score.js';
 
 export interface TopicMatches {
   topic: Topic;
@@ -60,8 +60,7 @@ export function rankPapers(
     if (!paper) continue;
     ranked.push({
       paper,
-      // score = relevance × trending, as in score.ts.
-      score: entry.relevance * trendOf(paper),
+      score: scoreWithTrend(entry.relevance, trendOf(paper)),
       relevance: entry.relevance,
       topics: entry.topics.sort((a, b) => b.relevance - a.relevance).map((t) => t.topic),
     });

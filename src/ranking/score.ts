@@ -30,6 +30,11 @@ export function trending(upvotes: number | null, ageDays: number): number {
   return freshness(ageDays) * (1 + Math.log2(1 + Math.max(0, upvotes ?? 0)));
 }
 
+/** The score from a trending factor already worked out, for ranking many readers at one instant. */
+export function scoreWithTrend(relevance: number, trend: number): number {
+  return relevance * trend;
+}
+
 export function score(relevance: number, upvotes: number | null, ageDays: number): number {
-  return relevance * trending(upvotes, ageDays);
+  return scoreWithTrend(relevance, trending(upvotes, ageDays));
 }

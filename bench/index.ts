@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { writeFigures } from './performance-doc.js';
 import { naiveDigests, pipeline, rawHandOff, type PipelineFigures } from './digest.bench.js';
 import { startSink } from './smtp-sink.js';
 import { storeBench, type Row } from './store.bench.js';
@@ -114,6 +115,10 @@ try {
   print('Targets', targets);
   fs.writeFileSync(RESULTS, `${JSON.stringify({ ...results, targets: Object.fromEntries(targets.map(([name, value, met]) => [name, { value, met: met === 'met' }])) }, null, 2)}\n`);
   console.log(`\nwrote ${RESULTS}`);
+  if (!SMOKE) {
+    writeFigures();
+    console.log('updated docs/performance.md');
+  }
 } finally {
   sink.close();
 }

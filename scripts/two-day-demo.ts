@@ -268,7 +268,8 @@ export async function runTwoDayDemo(log: Log = (line) => console.log(line)): Pro
       await services.subscriptions.drain();
       for (const message of await readOutbox(outbox)) {
         const link = /http:\/\/localhost:3000(\/confirm\?token=\S+)/.exec(message.text)?.[1];
-        if (link) await app.inject({ method: 'GET', url: link });
+        // The link opens a page with one button; pressing it (a form post) confirms.
+        if (link) await app.inject({ method: 'POST', url: link });
       }
       const confirmed = store.db.prepare("SELECT count(*) AS n FROM subscribers WHERE status = 'active'").get() as { n: number };
       log(`${confirmed.n} readers subscribed and confirmed through the web form`);

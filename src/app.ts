@@ -11,6 +11,7 @@ import { confirmRoutes } from './web/confirm.routes.js';
 import { digestsRoutes } from './web/digests.routes.js';
 import { registerErrorHandler, sendError } from './web/error-handler.js';
 import { healthRoutes } from './web/health.routes.js';
+import { manageLinkRoutes } from './web/manage-link.routes.js';
 import { matchesRoutes } from './web/matches.routes.js';
 import { outboxRoutes } from './web/outbox.routes.js';
 import { PageRenderer } from './web/page-renderer.js';
@@ -63,6 +64,13 @@ export function buildApp({ services, logger }: AppOptions) {
     csrfOpts: { hmacKey: services.secret.key },
   });
   app.register(rateLimit, { global: false });
+  // A page reached by a link's token shows an address and opens a subscription: no browser or proxy may keep
+  // a copy. Set at send time, so error pages for such links are covered too.
+  app.addHook('onSend', async (request, reply) => {
+    if ((request.query as { token?: unknown } | undefined)?.token !== undefined && !reply.hasHeader('Cache-Control')) {
+      reply.header('Cache-Control', 'no-store');
+    }
+  });
 
   app.register(async (routes) => {
     const { subscriptions, links } = services;
@@ -71,10 +79,11 @@ export function buildApp({ services, logger }: AppOptions) {
     matchesRoutes(routes, services.search);
     assetsRoutes(routes);
     subscribeRoutes(routes, { subscriptions, pages, rateLimit: limit });
-    confirmRoutes(routes, { subscriptions, links, pages, rateLimit: limit });
+    confirmRoutes(routes, { subscriptions, pages, rateLimit: limit });
+    manageLinkRoutes(routes, { subscriptions, pages, rateLimit: limit });
     preferencesRoutes(routes, { subscriptions, links, pages });
     digestsRoutes(routes, { subscriptions, digests: services.digests });
-    await routes.register(unsubscribeRoutes, { subscriptions, links, pages });
+    await routes.register(unsubscribeRoutes, { subscriptions, pages });
     if (services.outbox) outboxRoutes(routes, { outbox: services.outbox, pages });
   });
   return app;

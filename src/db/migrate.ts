@@ -50,6 +50,12 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
  * Applies the migrations the database has not seen, in one IMMEDIATE
  * transaction, so a server and a CLI starting together cannot both apply the
  * same file: the second waits for the first, then finds nothing to do.
+ *
+ * Foreign keys are off while migrations run, as SQLite's own procedure for
+ * rebuilding a table asks: the pragma cannot change inside a transaction, and
+ * with it on, dropping a rebuilt table would cascade into every table that
+ * refers to it. `foreign_key_check` then proves nothing was left dangling
+ * before the transaction commits.
  */
 export function migrate(db: Db, migrations: Migration[] = readMigrations()): MigrateResult {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -89,9 +95,20 @@ export function migrate(db: Db, migrations: Migration[] = readMigrations()): Mig
       record.run(migration.version, migration.name, migration.checksum, new Date().toISOString());
       applied.push(migration.version);
     }
+    const dangling = applied.length > 0 ? db.prepare<[], { table: string; parent: string }>('PRAGMA foreign_key_check').all() : [];
+    if (dangling.length > 0) {
+      const { table, parent } = dangling[0]!;
+      throw new MigrationError(`after migrating, ${dangling.length} row(s) of ${table} refer to missing rows of ${parent}; nothing was applied`);
+    }
     return { applied, version: latest };
   });
-  return run.immediate();
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) === 1;
+  db.pragma('foreign_keys = OFF');
+  try {
+    return run.immediate();
+  } finally {
+    if (foreignKeys) db.pragma('foreign_keys = ON');
+  }
 }
 
 /** The highest applied version, or 0 for a database never migrated. */

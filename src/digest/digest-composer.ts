@@ -115,8 +115,9 @@ export class DigestComposer {
       });
     }
     const { links } = this.deps;
-    // The web view is the digest's own page: it does not link to itself.
+    // The web view is view-only: a forwarded view link must not open anyone's settings, and it does not link to itself.
     const view = as === 'email' && draft.deliveryId !== null ? links.digestUrl(subscriber, draft.deliveryId) : null;
+    const footer = as === 'email' ? { manage: links.url('manage', subscriber), unsubscribe, view } : { manage: null, unsubscribe: null, view: null };
     return digestEmailProps(
       {
         email: subscriber.email,
@@ -125,7 +126,7 @@ export class DigestComposer {
         localDate: draft.localDate,
         entries,
         more: Math.max(0, draft.matched - entries.length),
-        links: { manage: links.url('manage', subscriber), unsubscribe, view },
+        links: footer,
       },
       (entry) => remember(this.cards, cardKey(entry), () => paperCard(entry), MAX_CARDS),
     );

@@ -22,12 +22,12 @@ export interface DigestViewInput {
   entries: DigestEntry[];
   /** How many more papers matched beyond `entries` (0 when none). */
   more: number;
-  links: {
-    manage: string;
-    unsubscribe: string;
-    /** The web view of this digest; null when rendering the web view itself. */
-    view: string | null;
-  };
+  /**
+   * All three for the email, which only its addressee receives. The web view
+   * is opened by a view-only link that may have been forwarded, so it gets
+   * none: no manage or unsubscribe link, and no link to itself.
+   */
+  links: { manage: string; unsubscribe: string; view: string | null } | { manage: null; unsubscribe: null; view: null };
 }
 
 /**
@@ -197,5 +197,6 @@ export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestE
     manageUrl: input.links.manage,
     unsubscribeUrl: input.links.unsubscribe,
     viewUrl: view,
+    viewOnlyNote: input.links.manage === null ? 'This page is view-only. To change your topics or unsubscribe, use the links in your digest email.' : null,
   };
 }

@@ -72,8 +72,12 @@ export interface DigestEmailProps {
   email: string;
   /** "daily at 08:00 (Europe/Paris)" */
   schedule: string;
-  manageUrl: string;
-  unsubscribeUrl: string;
+  /** Null in the web view, which is view-only. */
+  manageUrl: string | null;
+  /** Null in the web view, which is view-only. */
+  unsubscribeUrl: string | null;
   /** Null when rendering the web view itself. */
   viewUrl: string | null;
+  /** Shown in the web view in place of the manage and unsubscribe links. */
+  viewOnlyNote: string | null;
 }

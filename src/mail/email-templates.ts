@@ -19,6 +19,8 @@ interface SubscriptionSummary {
 export interface EmailProps {
   confirm: SubscriptionSummary & { confirmUrl: string; expiresInDays: number };
   'already-subscribed': SubscriptionSummary & { manageUrl: string; unsubscribeUrl: string };
+  /** Asked for from a page opened by a lesser link (confirm, unsubscribe), which never shows a manage link itself. */
+  'manage-link': SubscriptionSummary & { manageUrl: string };
   digest: DigestEmailProps;
 }
 
@@ -27,6 +29,7 @@ export type EmailName = keyof EmailProps;
 const SUBJECTS: { [K in EmailName]: (props: EmailProps[K]) => string } = {
   confirm: () => 'Confirm your paperboy subscription',
   'already-subscribed': () => 'You are already subscribed to paperboy',
+  'manage-link': () => 'Your link to manage paperboy',
   // Worded (and made safe for a header) by the digest view, which knows the papers.
   digest: (props) => props.subject,
 };

@@ -3,6 +3,9 @@ import type { TokenPurpose, TokenSigner } from './tokens.js';
 
 export type PagePurpose = Exclude<TokenPurpose, 'view'>;
 
+/** What a link is signed for: the row it belongs to, at its current version. */
+export type LinkSubject = Pick<Subscriber, 'id' | 'tokenVersion' | 'tokenSecret'>;
+
 const PATHS: Record<PagePurpose, string> = { confirm: '/confirm', manage: '/preferences', unsubscribe: '/unsubscribe' };
 
 /** The absolute links in emails and pages, each carrying a token for its one purpose. */
@@ -12,16 +15,16 @@ export class SubscriberLinks {
     private readonly tokens: TokenSigner,
   ) {}
 
-  token(purpose: TokenPurpose, subscriber: Pick<Subscriber, 'id' | 'tokenVersion'>): string {
-    return this.tokens.sign(purpose, { subscriberId: subscriber.id, tokenVersion: subscriber.tokenVersion });
+  token(purpose: TokenPurpose, subscriber: LinkSubject): string {
+    return this.tokens.sign(purpose, { subscriberId: subscriber.id, tokenVersion: subscriber.tokenVersion, secret: subscriber.tokenSecret });
   }
 
-  url(purpose: PagePurpose, subscriber: Pick<Subscriber, 'id' | 'tokenVersion'>): string {
+  url(purpose: PagePurpose, subscriber: LinkSubject): string {
     return `${this.publicUrl}${PATHS[purpose]}?token=${this.token(purpose, subscriber)}`;
   }
 
   /** One digest in the browser ("view in browser"). */
-  digestUrl(subscriber: Pick<Subscriber, 'id' | 'tokenVersion'>, deliveryId: number): string {
+  digestUrl(subscriber: LinkSubject, deliveryId: number): string {
     return `${this.publicUrl}/digests/${deliveryId}?token=${this.token('view', subscriber)}`;
   }
 }

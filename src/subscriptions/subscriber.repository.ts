@@ -10,6 +10,7 @@ interface SubscriberRow {
   send_hour: number;
   timezone: string;
   token_version: number;
+  token_secret: string;
   created_at: string;
   updated_at: string;
   confirm_sent_at: string | null;
@@ -18,7 +19,7 @@ interface SubscriberRow {
   unsubscribed_at: string | null;
 }
 
-const COLUMNS = `id, email, status, frequency, weekday, send_hour, timezone, token_version, created_at, updated_at,
+const COLUMNS = `id, email, status, frequency, weekday, send_hour, timezone, token_version, token_secret, created_at, updated_at,
   confirm_sent_at, last_notice_at, confirmed_at, unsubscribed_at`;
 
 function toSubscriber(row: SubscriberRow, topics: SubscriberTopic[]): Subscriber {
@@ -32,6 +33,7 @@ function toSubscriber(row: SubscriberRow, topics: SubscriberTopic[]): Subscriber
     timezone: row.timezone,
     topics,
     tokenVersion: row.token_version,
+    tokenSecret: row.token_secret,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     confirmSentAt: row.confirm_sent_at,
@@ -63,6 +65,7 @@ export class SubscriberRepository {
   private readonly setStatusRow;
   private readonly setNoticeRow;
   private readonly deleteRow;
+  private readonly bumpVersion;
   private readonly activeAfter;
   private readonly topicsOfMany;
   private readonly byIds;
@@ -94,6 +97,7 @@ export class SubscriberRepository {
     this.setNoticeRow = db.prepare<[{ id: number; notice: string | null; confirm: string | null }]>(`
       UPDATE subscribers SET last_notice_at = @notice, confirm_sent_at = coalesce(@confirm, confirm_sent_at) WHERE id = @id`);
     this.deleteRow = db.prepare<[number]>('DELETE FROM subscribers WHERE id = ?');
+    this.bumpVersion = db.prepare<[number]>('UPDATE subscribers SET token_version = token_version + 1 WHERE id = ?');
     // Keyset paging: each batch starts after the last id seen, so a run never
     // holds every subscriber at once and never skips or repeats one as rows change.
     this.activeAfter = db.prepare<[number, number], ActiveSubscriber>(`
@@ -158,6 +162,20 @@ export class SubscriberRepository {
     this.db.transaction(() => {
       this.updateSchedule.run({ id, now, ...schedule(prefs) });
       this.writeTopics(id, prefs);
+    })();
+  }
+
+  /**
+   * Starts a double opt-in again with new preferences. `revokeLinks` raises
+   * the token version in the same transaction, so no earlier link confirms
+   * settings its email did not show.
+   */
+  restartOptIn(id: number, prefs: Preferences, now: string, revokeLinks: boolean): void {
+    this.db.transaction(() => {
+      this.updateSchedule.run({ id, now, ...schedule(prefs) });
+      this.writeTopics(id, prefs);
+      this.setStatusRow.run({ id, from: JSON.stringify(['unsubscribed', 'bounced']), to: 'pending', now });
+      if (revokeLinks) this.bumpVersion.run(id);
     })();
   }
 

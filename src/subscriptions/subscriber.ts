@@ -28,6 +28,8 @@ export interface Subscriber extends Preferences {
   email: string;
   status: SubscriberStatus;
   tokenVersion: number;
+  /** Random per subscriber, signed into every token; never leaves the server. */
+  tokenSecret: string;
   createdAt: string;
   updatedAt: string;
   confirmSentAt: string | null;
@@ -43,4 +45,10 @@ export function describeSchedule({ frequency, weekday, sendHour, timezone }: Sch
   const hour = `${String(sendHour).padStart(2, '0')}:00`;
   const day = frequency === 'weekly' && weekday !== null ? `every ${WEEKDAYS[weekday]}` : 'daily';
   return `${day} at ${hour} (${timezone})`;
+}
+
+/** True when two sets of preferences would send the same digest: same topic lines in the same order, same schedule. */
+export function samePreferences(a: Preferences, b: Preferences): boolean {
+  const topics = (prefs: Preferences) => JSON.stringify(prefs.topics.map((topic) => topic.text));
+  return a.frequency === b.frequency && a.weekday === b.weekday && a.sendHour === b.sendHour && a.timezone === b.timezone && topics(a) === topics(b);
 }

@@ -1,7 +1,7 @@
 import type { EmailName, EmailProps, EmailRenderer } from '../mail/email-templates.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Logger } from '../logger.js';
-import { describeSchedule, type Preferences, type Subscriber } from './subscriber.js';
+import { describeSchedule, samePreferences, type Preferences, type Subscriber } from './subscriber.js';
 import type { SubscriberLinks } from './subscriber-links.js';
 import type { SubscriberRepository } from './subscriber.repository.js';
 import type { SubscribeInput } from './subscription.schema.js';
@@ -18,9 +18,16 @@ export const NOTICE_INTERVAL_MS = 2 * 60_000;
 
 const DAY_MS = 24 * 60 * 60_000;
 
+/**
+ * What a link's token names. `replaced`: a genuine link of this subscription
+ * whose version was raised since, as when its settings changed after the
+ * email went out; the page says so rather than calling it invalid.
+ */
+export type LinkCheck = { kind: 'current' | 'replaced'; subscriber: Subscriber } | { kind: 'invalid' };
+
+/** `ready`: the link would confirm now (what GET /confirm asks about); `confirmed`: it just did. */
 export type ConfirmOutcome =
-  | { kind: 'confirmed' | 'already-active' | 'inactive'; subscriber: Subscriber }
-  | { kind: 'expired'; subscriber: Subscriber }
+  | { kind: 'ready' | 'confirmed' | 'already-active' | 'inactive' | 'expired' | 'replaced'; subscriber: Subscriber }
   | { kind: 'invalid' };
 
 export interface SubscriptionDeps {
@@ -52,6 +59,9 @@ export class SubscriptionService {
    *   new or gone       → pending, and a confirmation email
    *   pending           → preferences replaced, confirmation sent again
    *   active            → nothing changed; an "already subscribed" note
+   * A confirmation link confirms what its email showed: when the settings of
+   * a waiting subscription change, every earlier link is revoked, so only the
+   * new email (which shows the new settings) can confirm them.
    */
   subscribe(input: SubscribeInput): void {
     if (input.isBot) return;
@@ -67,8 +77,9 @@ export class SubscriptionService {
       return;
     }
     // Pending, unsubscribed or bounced: start a fresh double opt-in with what they asked for now.
-    repo.updatePreferences(known.id, input.preferences, now);
-    repo.transition(known.id, ['unsubscribed', 'bounced'], 'pending', now);
+    // The same settings posted again by a pending address keep its links: nothing they confirm changed.
+    const revoke = known.status !== 'pending' || !samePreferences(known, input.preferences);
+    repo.restartOptIn(known.id, input.preferences, now, revoke);
     this.sendConfirmation(repo.findById(known.id)!);
   }
 
@@ -79,28 +90,60 @@ export class SubscriptionService {
     else if (known?.status === 'active') this.sendAlreadySubscribed(known);
   }
 
+  /**
+   * Checks a link: the token must be signed for this purpose over the
+   * subscriber's own secret. The secret dies with the row, so no link outlives
+   * the subscription it was made for.
+   */
+  checkLink(purpose: TokenPurpose, token: string): LinkCheck {
+    const { tokens, repo } = this.deps;
+    const named = tokens.read(token);
+    const subscriber = named && repo.findById(named.subscriberId);
+    if (!named || !subscriber || !tokens.verify(purpose, token, subscriber.tokenSecret)) return { kind: 'invalid' };
+    if (named.tokenVersion === subscriber.tokenVersion) return { kind: 'current', subscriber };
+    return named.tokenVersion < subscriber.tokenVersion ? { kind: 'replaced', subscriber } : { kind: 'invalid' };
+  }
+
   /** The subscriber a token names, if the token is genuine, for this purpose and still current. */
   fromToken(purpose: TokenPurpose, token: string): Subscriber | null {
-    const claims = this.deps.tokens.verify(purpose, token);
-    if (!claims) return null;
-    const subscriber = this.deps.repo.findById(claims.subscriberId);
-    return subscriber && subscriber.tokenVersion === claims.tokenVersion ? subscriber : null;
+    const link = this.checkLink(purpose, token);
+    return link.kind === 'current' ? link.subscriber : null;
+  }
+
+  /** What confirming with this token would do, without doing it: a GET must never confirm. */
+  checkConfirm(token: string): ConfirmOutcome {
+    const link = this.checkLink('confirm', token);
+    if (link.kind === 'invalid') return link;
+    const { subscriber } = link;
+    if (link.kind === 'replaced') return { kind: subscriber.status === 'active' ? 'already-active' : 'replaced', subscriber };
+    if (subscriber.status === 'active') return { kind: 'already-active', subscriber };
+    if (subscriber.status !== 'pending') return { kind: 'inactive', subscriber };
+    if (this.isExpired(subscriber)) return { kind: 'expired', subscriber };
+    return { kind: 'ready', subscriber };
   }
 
   /** Activates a pending subscriber. Repeating it is harmless. */
   confirm(token: string): ConfirmOutcome {
-    const subscriber = this.fromToken('confirm', token);
-    if (!subscriber) return { kind: 'invalid' };
-    if (subscriber.status === 'active') return { kind: 'already-active', subscriber };
-    if (subscriber.status !== 'pending') return { kind: 'inactive', subscriber };
-    if (this.isExpired(subscriber)) return { kind: 'expired', subscriber };
-    const changed = this.deps.repo.transition(subscriber.id, ['pending'], 'active', this.now().toISOString());
-    return { kind: changed ? 'confirmed' : 'already-active', subscriber: this.deps.repo.findById(subscriber.id)! };
+    const outcome = this.checkConfirm(token);
+    if (outcome.kind !== 'ready') return outcome;
+    const { id } = outcome.subscriber;
+    const changed = this.deps.repo.transition(id, ['pending'], 'active', this.now().toISOString());
+    return { kind: changed ? 'confirmed' : 'already-active', subscriber: this.deps.repo.findById(id)! };
   }
 
-  /** Sends a new confirmation email for an expired link. */
+  /** Sends a new confirmation email for an expired or replaced link. */
   resendConfirmation(subscriber: Subscriber): void {
     if (subscriber.status === 'pending') this.sendConfirmation(subscriber);
+  }
+
+  /**
+   * Emails a manage link to the subscriber's own address, for pages opened by
+   * a lesser link, which never show one themselves. The address already holds
+   * the power, so nothing passes to whoever clicked.
+   */
+  sendManageLink(subscriber: Subscriber): void {
+    if (subscriber.status === 'bounced') return;
+    this.notify(subscriber, 'manage-link', { ...this.summary(subscriber), manageUrl: this.deps.links.url('manage', subscriber) });
   }
 
   updatePreferences(subscriber: Subscriber, prefs: Preferences): Subscriber {
@@ -128,7 +171,12 @@ export class SubscriptionService {
     return this.deps.repo.findById(subscriber.id)!;
   }
 
-  /** Deletes the subscriber and, through foreign keys, every row about them. */
+  /**
+   * Deletes the subscriber and, through foreign keys, every row about them.
+   * No version is raised here: the row and its token secret are gone, so
+   * every link ever sent to them fails its signature check, and an id is
+   * never handed out again (AUTOINCREMENT), so no later row can take it over.
+   */
   erase(subscriber: Subscriber): void {
     this.deps.repo.erase(subscriber.id);
     this.deps.logger.info({ subscriber: subscriber.id }, 'subscriber erased their data');

@@ -1,29 +1,35 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { describeSchedule } from '../subscriptions/subscriber.js';
-import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { emailSchema } from '../subscriptions/subscription.schema.js';
-import { CONFIRM_TTL_DAYS, type SubscriptionService } from '../subscriptions/subscription.service.js';
+import { CONFIRM_TTL_DAYS, type ConfirmOutcome, type SubscriptionService } from '../subscriptions/subscription.service.js';
+import { manageLinkAction } from './manage-link.routes.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { rateLimitConfig } from './subscribe.routes.js';
-import { INVALID_LINK, subscriberFromLink, tokenQuery } from './token-query.js';
+import { INVALID_LINK, tokenQuery } from './token-query.js';
 
 export interface ConfirmRouteOptions {
   subscriptions: SubscriptionService;
-  links: SubscriberLinks;
   pages: PageRenderer;
   rateLimit: number;
 }
 
 const resendQuery = z.object({ token: z.string().max(200).optional() });
 
-export function confirmRoutes(app: FastifyInstance, { subscriptions, links, pages, rateLimit }: ConfirmRouteOptions): void {
+/**
+ * GET /confirm only shows what the link would confirm and one button: mail
+ * security scanners open every link, and a GET that confirmed would let them
+ * subscribe anyone. POST /confirm (a plain form post) confirms. Neither page
+ * shows a manage or unsubscribe link: a confirmation link grants no more than
+ * confirming. The subscribed page offers to email a manage link instead.
+ */
+export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rateLimit }: ConfirmRouteOptions): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const newLinkForm = { action: '/confirm/resend', label: 'Email me a new link' };
+  const resendAction = (token: string) => `/confirm/resend?token=${encodeURIComponent(token)}`;
 
-  typed.get('/confirm', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
-    const outcome = subscriptions.confirm(request.query.token);
+  function answer(reply: FastifyReply, outcome: ConfirmOutcome, token: string): FastifyReply {
     switch (outcome.kind) {
       case 'invalid':
         return sendPage(
@@ -35,6 +41,19 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, links, page
             emailForm: newLinkForm,
           }),
         );
+      case 'replaced':
+        return sendPage(
+          reply.code(409),
+          pages.message({
+            title: 'Link replaced',
+            heading: 'This link was replaced by a newer email',
+            paragraphs: [
+              `The subscribe form was sent again for ${outcome.subscriber.email} with other topics or another schedule, so this link no longer confirms anything. Only the link in the newest confirmation email works, and that email shows what it confirms.`,
+              'If you did not make that change, check the newest email before confirming it, or ignore it: nothing is sent until it is confirmed.',
+            ],
+            actions: [{ action: resendAction(token), label: 'Email me the newest link again', primary: true }],
+          }),
+        );
       case 'expired':
         return sendPage(
           reply.code(410),
@@ -42,7 +61,7 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, links, page
             title: 'Link expired',
             heading: 'This confirmation link has expired',
             paragraphs: [`Confirmation links work for ${CONFIRM_TTL_DAYS} days. We can send a new one to ${outcome.subscriber.email}.`],
-            actions: [{ action: `/confirm/resend?token=${encodeURIComponent(request.query.token)}`, label: 'Send me a new link', primary: true }],
+            actions: [{ action: resendAction(token), label: 'Send me a new link', primary: true }],
           }),
         );
       case 'inactive':
@@ -55,6 +74,19 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, links, page
             links: [{ href: '/', label: 'Subscribe again' }],
           }),
         );
+      case 'ready': {
+        const { subscriber } = outcome;
+        return sendPage(
+          reply,
+          pages.message({
+            title: 'Confirm your subscription',
+            heading: 'Confirm your subscription',
+            paragraphs: [`One click starts the digest for ${subscriber.email}, ${describeSchedule(subscriber)}, when new papers match these topics:`],
+            topics: subscriber.topics.map((topic) => topic.text),
+            actions: [{ action: `/confirm?token=${encodeURIComponent(token)}`, label: 'Confirm my subscription', primary: true }],
+          }),
+        );
+      }
       default: {
         const { subscriber } = outcome;
         return sendPage(
@@ -62,25 +94,36 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, links, page
           pages.message({
             title: 'Subscribed',
             heading: outcome.kind === 'confirmed' ? 'You are subscribed' : 'You are already subscribed',
-            paragraphs: [`Your digest comes ${describeSchedule(subscriber)}, to ${subscriber.email}, when new papers match these topics:`],
-            topics: subscriber.topics.map((topic) => topic.text),
-            links: [
-              { href: links.url('manage', subscriber), label: 'Change my topics or schedule' },
-              { href: links.url('unsubscribe', subscriber), label: 'Unsubscribe' },
+            paragraphs: [
+              `Your digest comes ${describeSchedule(subscriber)}, to ${subscriber.email}, when new papers match these topics:`,
+              'Every digest carries links to change your topics or unsubscribe. Need one now? We can email it to you.',
             ],
+            topics: subscriber.topics.map((topic) => topic.text),
+            actions: [manageLinkAction(token)],
           }),
         );
       }
     }
+  }
+
+  typed.get('/confirm', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
+    return answer(reply, subscriptions.checkConfirm(request.query.token), request.query.token);
   });
 
-  // From the expired page (a genuine but old token) or the invalid page (an address). Both answer alike.
+  // No rate limit: only the holder of a genuine link changes anything, and repeating it is harmless.
+  typed.post('/confirm', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
+    return answer(reply, subscriptions.confirm(request.query.token), request.query.token);
+  });
+
+  // From the expired or replaced page (a genuine but old token) or the invalid page (an address). Both answer alike.
   typed.post(
     '/confirm/resend',
     { schema: { querystring: resendQuery }, config: { page: true, ...rateLimitConfig(rateLimit) } },
     async (request, reply) => {
       if (request.query.token !== undefined) {
-        subscriptions.resendConfirmation(subscriberFromLink(subscriptions, 'confirm', request.query.token));
+        const link = subscriptions.checkLink('confirm', request.query.token);
+        if (link.kind === 'invalid') return answer(reply, link, request.query.token);
+        subscriptions.resendConfirmation(link.subscriber);
       } else {
         const email = emailSchema.safeParse((request.body as Record<string, unknown> | null)?.email);
         if (!email.success) {
@@ -101,7 +144,10 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, links, page
         pages.message({
           title: 'Check your inbox',
           heading: 'Check your inbox',
-          paragraphs: ['If this address has a subscription waiting for confirmation, a new link is on its way.'],
+          paragraphs: [
+            'If this address has a subscription waiting for confirmation, a new link is on its way.',
+            'We email an address at most once every two minutes: if nothing arrives, try again in a few minutes.',
+          ],
           links: [{ href: '/', label: 'Back to the subscribe page' }],
         }),
       );

@@ -5,6 +5,7 @@ import { describeSchedule, type Subscriber } from '../subscriptions/subscriber.j
 import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { fieldErrors, preferencesSchema, type FieldErrors } from '../subscriptions/subscription.schema.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
+import { manageLinkAction } from './manage-link.routes.js';
 import { formView, valuesFromBody, valuesFromPreferences, type FormValues } from './form-view.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { subscriberFromLink, tokenQuery } from './token-query.js';
@@ -71,11 +72,36 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
     },
   );
 
+  // Two steps: the first post only asks again, so one stray click (or a tool that submits forms) erases nothing.
   typed.post(
     '/preferences/delete',
     { schema: { querystring: tokenQuery }, config: { page: true }, preHandler: [checkToken, app.csrfProtection] },
     async (request, reply) => {
-      subscriptions.erase(linked.get(request)!);
+      const subscriber = linked.get(request)!;
+      const { token } = request.query;
+      if ((request.body as Record<string, unknown> | null)?.confirm !== 'delete') {
+        return sendPage(
+          reply,
+          pages.message({
+            title: 'Delete your data?',
+            heading: 'Delete your data?',
+            paragraphs: [`This erases ${subscriber.email}, its topics and the record of every digest sent to it. It cannot be undone.`],
+            actions: [
+              {
+                action: `/preferences/delete?token=${encodeURIComponent(token)}`,
+                label: 'Yes, delete my data',
+                primary: true,
+                fields: [
+                  { name: '_csrf', value: csrf(reply, token) },
+                  { name: 'confirm', value: 'delete' },
+                ],
+              },
+            ],
+            links: [{ href: `/preferences?token=${encodeURIComponent(token)}`, label: 'No, keep my subscription' }],
+          }),
+        );
+      }
+      subscriptions.erase(subscriber);
       return sendPage(
         reply,
         pages.message({
@@ -88,9 +114,12 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
     },
   );
 
-  // From the unsubscribed page: one button, no cookie, so it works from any browser the link opens in.
+  // From the unsubscribed page (an unsubscribe link) or the preferences page (a manage link): one button, no
+  // cookie, so it works from any browser the link opens in. The answer links no higher than the link it came from.
   typed.post('/resubscribe', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
-    const subscriber = subscriptions.resubscribe(subscriberFor(request.query.token));
+    const { token } = request.query;
+    const manager = subscriptions.fromToken('manage', token);
+    const subscriber = subscriptions.resubscribe(manager ?? subscriberFromLink(subscriptions, 'unsubscribe', token));
     const active = subscriber.status === 'active';
     return sendPage(
       reply,
@@ -104,7 +133,9 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
               ? 'We sent a confirmation email. Click its link to start your digest.'
               : 'This subscription cannot be turned back on from here. Subscribe again from the form.',
         ],
-        links: [{ href: links.url('manage', subscriber), label: 'Change my topics or schedule' }],
+        ...(manager
+          ? { links: [{ href: links.url('manage', subscriber), label: 'Change my topics or schedule' }] }
+          : { actions: [manageLinkAction(token)] }),
       }),
     );
   });

@@ -3,14 +3,13 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { UserError } from '../errors.js';
 import type { Subscriber } from '../subscriptions/subscriber.js';
-import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
+import { manageLinkAction } from './manage-link.routes.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { subscriberFromLink, tokenQuery } from './token-query.js';
 
 export interface UnsubscribeRouteOptions {
   subscriptions: SubscriptionService;
-  links: SubscriberLinks;
   pages: PageRenderer;
 }
 
@@ -19,9 +18,10 @@ export interface UnsubscribeRouteOptions {
  * every URL in an email unsubscribes no one. POST unsubscribes at once: it is
  * the RFC 8058 one-click target, which mail clients call with the body
  * `List-Unsubscribe=One-Click` (urlencoded or multipart), no cookie, and
- * expect a 200 rather than a redirect.
+ * expect a 200 rather than a redirect. An unsubscribe link grants no more:
+ * its pages show no manage link, only a button that emails one to the inbox.
  */
-export async function unsubscribeRoutes(app: FastifyInstance, { subscriptions, links, pages }: UnsubscribeRouteOptions): Promise<void> {
+export async function unsubscribeRoutes(app: FastifyInstance, { subscriptions, pages }: UnsubscribeRouteOptions): Promise<void> {
   // Multipart is only read here, and only as a handful of small fields.
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
@@ -45,28 +45,25 @@ export async function unsubscribeRoutes(app: FastifyInstance, { subscriptions, l
 
   typed.get('/unsubscribe', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
     const subscriber = subscriberFor(request.query.token);
-    if (subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') return sendPage(reply, unsubscribedPage(subscriber));
-    return sendPage(
-      reply,
-      pages.render('unsubscribe', { email: subscriber.email, token: request.query.token, manageUrl: links.url('manage', subscriber) }),
-    );
+    const { token } = request.query;
+    if (subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') return sendPage(reply, unsubscribedPage(subscriber, token));
+    return sendPage(reply, pages.render('unsubscribe', { email: subscriber.email, token, manageLink: manageLinkAction(token) }));
   });
 
   typed.post('/unsubscribe', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
     const subscriber = subscriptions.unsubscribe(subscriberFor(request.query.token));
-    return sendPage(reply, unsubscribedPage(subscriber));
+    return sendPage(reply, unsubscribedPage(subscriber, request.query.token));
   });
 
-  function unsubscribedPage(subscriber: Subscriber): string {
+  function unsubscribedPage(subscriber: Subscriber, token: string): string {
     return pages.message({
       title: 'Unsubscribed',
       heading: 'You are unsubscribed',
       paragraphs: [`${subscriber.email} will get no more digests. Changed your mind? One click turns them back on, with the same topics.`],
-      actions:
-        subscriber.status === 'unsubscribed'
-          ? [{ action: `/resubscribe?token=${links.token('manage', subscriber)}`, label: 'Resubscribe', primary: true }]
-          : [],
-      links: [{ href: links.url('manage', subscriber), label: 'Manage or delete my data' }],
+      actions: [
+        ...(subscriber.status === 'unsubscribed' ? [{ action: `/resubscribe?token=${encodeURIComponent(token)}`, label: 'Resubscribe', primary: true }] : []),
+        manageLinkAction(token),
+      ],
     });
   }
 }

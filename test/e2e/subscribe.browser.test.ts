@@ -21,7 +21,9 @@ describe.skipIf(!browserAvailable())('a visitor in a real browser', () => {
     const sink = await startSmtpSink();
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const { app, db } = await testApp({ env: { SMTP_URL: sink.url, PUBLIC_URL: base } });
+    // The clock moves past the two-minute guard between emails to one address when the test asks for a second email.
+    const clock = { now: new Date('2026-11-27T10:00:00Z') };
+    const { app, db } = await testApp({ env: { SMTP_URL: sink.url, PUBLIC_URL: base }, clock: () => clock.now });
     await app.listen({ port, host: '127.0.0.1' });
     const subscriber = () =>
       db.prepare('SELECT status, frequency, weekday, send_hour AS sendHour, timezone FROM subscribers WHERE email = ?').get('ada@example.com');
@@ -57,16 +59,23 @@ describe.skipIf(!browserAvailable())('a visitor in a real browser', () => {
     await shoot(page, '2-check-your-inbox');
     expect(subscriber()).toEqual({ status: 'pending', frequency: 'weekly', weekday: 3, sendHour: 7, timezone: 'Asia/Tokyo' });
 
-    // 2. The confirmation link, read from the email the SMTP server received.
+    // 2. The confirmation link, read from the email the SMTP server received: opening it changes nothing, its button confirms.
     const [confirmation] = await sink.waitFor(1);
     await page.goto(linkIn(confirmation!, `${base}/confirm?token=`));
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Confirm your subscription');
+    expect(subscriber()).toMatchObject({ status: 'pending' });
+    await page.getByRole('button', { name: 'Confirm my subscription' }).click();
     await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('You are subscribed');
     await expect(page.locator('main').innerText()).resolves.toContain('every Wednesday at 07:00 (Asia/Tokyo)');
     await shoot(page, '3-confirmed');
     expect(subscriber()).toMatchObject({ status: 'active' });
 
-    // 3. New topics on the preferences page.
-    await page.getByRole('link', { name: 'Change my topics or schedule' }).click();
+    // 3. New topics on the preferences page, from a manage link the confirmed page emails on request.
+    clock.now = new Date('2026-11-27T10:05:00Z');
+    await page.getByRole('button', { name: 'Email me a link to manage my subscription' }).click();
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Check your inbox');
+    const [, manage] = await sink.waitFor(2);
+    await page.goto(linkIn(manage!, `${base}/preferences?token=`));
     await expect(page.getByLabel('Topics', { exact: true }).inputValue()).resolves.toBe('test-time adaptation');
     await page.getByLabel('Topics', { exact: true }).fill('LoRA\n"mixture of experts" -video');
     await page.getByLabel('Daily', { exact: true }).check();
@@ -137,6 +146,9 @@ describe.skipIf(!browserAvailable())('a visitor in a real browser', () => {
       page.frameLocator('iframe.email-frame').getByRole('link', { name: 'Confirm my subscription' }).click(),
     ]);
     await opened.waitForURL(/\/confirm\?token=/);
+    await expect(opened.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Confirm your subscription');
+    expect(db.prepare('SELECT status FROM subscribers').get()).toEqual({ status: 'pending' });
+    await opened.getByRole('button', { name: 'Confirm my subscription' }).click();
     await expect(opened.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('You are subscribed');
     expect(db.prepare('SELECT status FROM subscribers').get()).toEqual({ status: 'active' });
     await context.close();

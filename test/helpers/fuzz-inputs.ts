@@ -236,7 +236,7 @@ export function tokenText(world: FuzzWorld, spec: TokenSpec): string {
       return world.sign(spec.purpose, spec.id, 1);
     case 'revoked': {
       const subscriber = world.fixture(spec.who);
-      return world.sign(spec.purpose, subscriber.id, subscriber.tokenVersion + 1);
+      return world.sign(spec.purpose, subscriber.id, subscriber.tokenVersion + 1, subscriber.tokenSecret);
     }
   }
 }

@@ -192,9 +192,9 @@ async function openWorld({ env = {}, papers = [], outbox = false }: FuzzWorldOpt
       }
     },
 
-    /** A token the real signer made: for a fixture, or for an id or version nobody holds. */
-    sign(purpose: TokenPurpose, subscriberId: number, tokenVersion: number): string {
-      return services.tokens.sign(purpose, { subscriberId, tokenVersion });
+    /** A token the real signer made: for a fixture, or for an id, version or secret nobody holds. */
+    sign(purpose: TokenPurpose, subscriberId: number, tokenVersion: number, secret = '0'.repeat(32)): string {
+      return services.tokens.sign(purpose, { subscriberId, tokenVersion, secret });
     },
 
     /**

@@ -27,6 +27,15 @@ describe('GET /digests/:id (view in browser)', () => {
     // The page is the digest itself: unlike the email, it does not link to itself again.
     expect(String(world.inbox('ada@example.com')[0]!.parsed.html)).toContain('View in browser');
     expect(res.body).not.toContain('View in browser');
+    // View-only: the email (for its addressee) carries manage and unsubscribe links; the page, which a
+    // forwarded view link also opens, carries no link with a token for anything but viewing.
+    const email = String(world.inbox('ada@example.com')[0]!.parsed.html);
+    expect(email).toMatch(/href="[^"]*\/preferences\?token/);
+    expect(email).toMatch(/href="[^"]*\/unsubscribe\?token/);
+    expect(res.body).not.toMatch(/href="[^"]*(\/preferences|\/unsubscribe|\/resubscribe|\/manage-link)[^"]*"/);
+    expect(res.body).not.toContain(world.services.links.token('manage', ada));
+    expect(res.body).not.toContain(world.services.links.token('unsubscribe', ada));
+    expect(res.body).toContain('This page is view-only.');
     // The email linked to exactly this page.
     expect(world.inbox('ada@example.com')[0]!.parsed.text).toContain(world.services.links.digestUrl(ada, id));
   });

@@ -199,10 +199,16 @@ describe('fuzz: POST /subscribe', { timeout: FUZZ_TIMEOUT }, () => {
   });
 });
 
-describe('fuzz: GET /confirm and POST /confirm/resend', { timeout: FUZZ_TIMEOUT }, () => {
+describe('fuzz: GET and POST /confirm, POST /confirm/resend and POST /manage-link', { timeout: FUZZ_TIMEOUT }, () => {
   const world = fuzzWorld();
   const request = fc.oneof(
-    fc.record({ route: fc.constant('confirm' as const), method: fc.constantFrom<Method>('GET', 'GET', 'HEAD'), query: linkQuery('confirm'), headers: commonHeaders }),
+    fc.record({
+      route: fc.constant('manage-link' as const),
+      query: fc.oneof(linkQuery('unsubscribe'), linkQuery('confirm')),
+      remote: fc.ipV4(),
+      headers: commonHeaders,
+    }),
+    fc.record({ route: fc.constant('confirm' as const), method: fc.constantFrom<Method>('GET', 'HEAD', 'POST', 'POST'), query: linkQuery('confirm'), headers: commonHeaders }),
     fc.record({
       route: fc.constant('resend' as const),
       query: fc.oneof(linkQuery('confirm'), fc.constant<LinkQuery>({ tokens: [], extra: [], style: 'encoded' })),
@@ -221,7 +227,13 @@ describe('fuzz: GET /confirm and POST /confirm/resend', { timeout: FUZZ_TIMEOUT 
       fc.asyncProperty(request, async (r) => {
         world().restore();
         if (r.route === 'confirm') {
+          const statuses = () => JSON.stringify(world().db.prepare('SELECT id, status FROM subscribers ORDER BY id').all());
+          const before = statuses();
           await world().send({ method: r.method, url: linkUrl(world(), '/confirm', r.query), headers: headers(r.headers) });
+          // Mail scanners open every link: only the POST may confirm.
+          if (r.method !== 'POST') expect(statuses()).toBe(before);
+        } else if (r.route === 'manage-link') {
+          await world().send({ method: 'POST', url: linkUrl(world(), '/manage-link', r.query), headers: headers(r.headers), remoteAddress: r.remote });
         } else {
           await world().send({
             method: 'POST',

@@ -60,10 +60,12 @@ describe('pages', () => {
     expect(String(mail.sent[0]!.html)).not.toContain('<script>alert');
     expect(String(mail.sent[0]!.html)).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
 
-    const confirmed = await app.inject({ method: 'GET', url: `/confirm?token=${services.links.token('confirm', subscriber)}` });
+    const confirmUrl = `/confirm?token=${services.links.token('confirm', subscriber)}`;
+    const shown = await app.inject({ method: 'GET', url: confirmUrl });
+    const confirmed = await app.inject({ method: 'POST', url: confirmUrl });
     const preferences = await app.inject({ method: 'GET', url: `/preferences?token=${services.links.token('manage', subscriber)}` });
     const invalid = await app.inject({ method: 'POST', url: '/subscribe', headers: FORM, payload: form({ email: HOSTILE, topics: HOSTILE }) });
-    for (const page of [confirmed, preferences, invalid]) {
+    for (const page of [shown, confirmed, preferences, invalid]) {
       expect(page.body).not.toContain('<script>alert');
       expect(page.body).not.toContain('<img src=x');
       expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &#x27;single&#x27; &amp; &lt;img');

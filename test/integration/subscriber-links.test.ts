@@ -22,30 +22,34 @@ async function appWithSubscriber(status: 'pending' | 'active' = 'active', clock?
 }
 
 describe('links with a bad token get a 400 page and change nothing', () => {
-  const routes: Array<[string, string, PagePurpose]> = [
-    ['GET', '/confirm', 'confirm'],
-    ['GET', '/preferences', 'manage'],
-    ['POST', '/preferences', 'manage'],
-    ['POST', '/preferences/delete', 'manage'],
-    ['POST', '/resubscribe', 'manage'],
-    ['GET', '/unsubscribe', 'unsubscribe'],
-    ['POST', '/unsubscribe', 'unsubscribe'],
+  // The route, the purpose its link carries, and a purpose it must refuse.
+  const routes: Array<[string, string, PagePurpose, PagePurpose]> = [
+    ['GET', '/confirm', 'confirm', 'manage'],
+    ['POST', '/confirm', 'confirm', 'manage'],
+    ['GET', '/preferences', 'manage', 'unsubscribe'],
+    ['POST', '/preferences', 'manage', 'unsubscribe'],
+    ['POST', '/preferences/delete', 'manage', 'unsubscribe'],
+    ['POST', '/resubscribe', 'manage', 'confirm'],
+    ['POST', '/resubscribe', 'unsubscribe', 'confirm'],
+    ['GET', '/unsubscribe', 'unsubscribe', 'manage'],
+    ['POST', '/unsubscribe', 'unsubscribe', 'manage'],
   ];
-  const other = (purpose: PagePurpose): PagePurpose => (purpose === 'manage' ? 'unsubscribe' : 'manage');
   const rotated = new TokenSigner(Buffer.from('a-different-key-from-before-the-rotation-0123'));
 
-  it.each(routes)('%s %s', async (method, route, purpose) => {
+  it.each(routes)('%s %s (%s link)', async (method, route, purpose, other) => {
     const { app, services, subscriber, snapshot, db } = await appWithSubscriber('pending');
     db.prepare("UPDATE subscribers SET status = 'unsubscribed', confirmed_at = '2026-11-01T00:00:00Z'").run();
     const genuine = services.links.token(purpose, subscriber);
     const before = snapshot();
+    const { tokenSecret: secret } = subscriber;
     const bad = {
       forged: `${subscriber.id}.1.${'A'.repeat(43)}`,
       truncated: genuine.slice(0, -5),
-      'wrong purpose': services.links.token(other(purpose), subscriber),
-      'rotated key': rotated.sign(purpose, { subscriberId: subscriber.id, tokenVersion: 1 }),
-      'another subscriber': services.tokens.sign(purpose, { subscriberId: subscriber.id + 1, tokenVersion: 1 }),
-      revoked: services.tokens.sign(purpose, { subscriberId: subscriber.id, tokenVersion: 2 }),
+      'wrong purpose': services.links.token(other, subscriber),
+      'rotated key': rotated.sign(purpose, { subscriberId: subscriber.id, tokenVersion: 1, secret }),
+      'another subscriber': services.tokens.sign(purpose, { subscriberId: subscriber.id + 1, tokenVersion: 1, secret }),
+      'another secret': services.tokens.sign(purpose, { subscriberId: subscriber.id, tokenVersion: 1, secret: 'f'.repeat(32) }),
+      'a version not issued yet': services.tokens.sign(purpose, { subscriberId: subscriber.id, tokenVersion: 2, secret }),
       'oversized': 'x'.repeat(5000),
       'sent twice': [genuine, genuine],
     };
@@ -71,7 +75,7 @@ describe('links with a bad token get a 400 page and change nothing', () => {
   });
 });
 
-describe('GET /confirm', () => {
+describe('confirmation links', () => {
   it('offers a new link when the old one expired, and the new email revives it', async () => {
     const clock = { now: new Date('2026-11-27T10:00:00Z') };
     const { app, path, status, sent } = await appWithSubscriber('pending', () => clock.now);
@@ -86,7 +90,10 @@ describe('GET /confirm', () => {
     await settle();
     expect(sent).toHaveLength(1);
     expect(sent[0]!.subject).toBe('Confirm your paperboy subscription');
-    const confirmed = await app.inject({ method: 'GET', url: path('confirm') });
+    const shown = await app.inject({ method: 'GET', url: path('confirm') });
+    expect(shown.statusCode).toBe(200);
+    expect(status()).toBe('pending');
+    const confirmed = await app.inject({ method: 'POST', url: path('confirm') });
     expect(confirmed.statusCode).toBe(200);
     expect(status()).toBe('active');
   });
@@ -236,7 +243,12 @@ describe('preferences', () => {
 
   it('deletes the subscriber and every row about them', async () => {
     const { app, path, csrf, cookie, db } = await openPreferences();
-    const res = await app.inject({ method: 'POST', url: path('manage').replace('/preferences', '/preferences/delete'), headers: { ...FORM, cookie }, payload: form({ _csrf: csrf }) });
+    const url = path('manage').replace('/preferences', '/preferences/delete');
+    const asked = await app.inject({ method: 'POST', url, headers: { ...FORM, cookie }, payload: form({ _csrf: csrf }) });
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('Delete your data?');
+    expect(db.prepare('SELECT count(*) AS n FROM subscribers').get()).toEqual({ n: 1 });
+    const res = await app.inject({ method: 'POST', url, headers: { ...FORM, cookie }, payload: form({ _csrf: hiddenField(asked.body, '_csrf'), confirm: 'delete' }) });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Your data is deleted');
     expect(db.prepare('SELECT count(*) AS n FROM subscribers').get()).toEqual({ n: 0 });

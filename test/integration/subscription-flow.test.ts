@@ -42,7 +42,7 @@ const subscribeForm = {
 
 describe('subscribe, confirm, manage and unsubscribe over real HTTP and SMTP', () => {
   it('takes a visitor from the form to an active subscription and back out', async () => {
-    const { base, sink, row, topics } = await liveApp();
+    const { base, sink, row, topics, advance } = await liveApp();
 
     const subscribed = await fetch(`${base}/subscribe`, { method: 'POST', headers: FORM, body: form(subscribeForm) });
     expect(subscribed.status).toBe(200);
@@ -64,20 +64,31 @@ describe('subscribe, confirm, manage and unsubscribe over real HTTP and SMTP', (
     const confirmUrl = linkIn(confirmation!, `${base}/confirm?token=`);
     const hrefs = [...String(mail.html).matchAll(/href="([^"]*)"/g)].map((m) => unescapeHtml(m[1]!));
     expect(hrefs).toContain(confirmUrl);
-    const confirmed = await fetch(confirmUrl, { redirect: 'manual' });
+    // Opening the link (as a mail scanner does) only shows what it confirms and one button.
+    const shownConfirm = await fetch(confirmUrl, { redirect: 'manual' });
+    expect(shownConfirm.status).toBe(200);
+    expect(await shownConfirm.text()).toContain('Confirm my subscription');
+    expect(row('ada@example.com')?.status).toBe('pending');
+    const confirmed = await fetch(confirmUrl, { method: 'POST', headers: FORM, body: '', redirect: 'manual' });
     expect(confirmed.status).toBe(200);
     const confirmedPage = await confirmed.text();
     expect(confirmedPage).toContain('You are subscribed');
     expect(row('ada@example.com')?.status).toBe('active');
 
-    // A second click (or a mail scanner's) is harmless.
-    const again = await fetch(confirmUrl);
+    // A second press is harmless.
+    const again = await fetch(confirmUrl, { method: 'POST' });
     expect(again.status).toBe(200);
     expect(await again.text()).toContain('You are already subscribed');
     expect(row('ada@example.com')?.status).toBe('active');
 
-    // The confirmed page links to the preferences, which need the CSRF cookie and field.
-    const manageUrl = unescapeHtml(/href="([^"]*\/preferences\?token[^"]*)"/.exec(confirmedPage)![1]!);
+    // The confirmed page grants no more than the confirm link: it offers to email a manage link.
+    expect(confirmedPage).not.toMatch(/href="[^"]*\/(preferences|unsubscribe)\?token/);
+    advance(3);
+    const asked = await fetch(`${base}${unescapeHtml(/action="(\/manage-link\?token[^"]+)"/.exec(confirmedPage)![1]!)}`, { method: 'POST' });
+    expect(asked.status).toBe(200);
+    const [, manageMail] = await sink.waitFor(2);
+    expect(manageMail!.parsed.subject).toBe('Your link to manage paperboy');
+    const manageUrl = linkIn(manageMail!, `${base}/preferences?token=`);
     const prefsPage = await fetch(manageUrl);
     expect(prefsPage.status).toBe(200);
     const prefsHtml = await prefsPage.text();
@@ -94,7 +105,7 @@ describe('subscribe, confirm, manage and unsubscribe over real HTTP and SMTP', (
     expect(row('ada@example.com')).toEqual({ status: 'active', frequency: 'daily', weekday: null, send_hour: 6, timezone: 'Asia/Tokyo' });
 
     // The unsubscribe link shows a page and changes nothing until the button is pressed.
-    const unsubscribeUrl = unescapeHtml(/href="([^"]*\/unsubscribe\?token[^"]*)"/.exec(confirmedPage)![1]!);
+    const unsubscribeUrl = unescapeHtml(/href="([^"]*\/unsubscribe\?token[^"]*)"/.exec(prefsHtml)![1]!);
     const shown = await fetch(unsubscribeUrl);
     expect(shown.status).toBe(200);
     expect(await shown.text()).toContain('<button type="submit" class="primary">Unsubscribe</button>');
@@ -112,14 +123,14 @@ describe('subscribe, confirm, manage and unsubscribe over real HTTP and SMTP', (
     expect(await back.text()).toContain('Welcome back');
     expect(row('ada@example.com')?.status).toBe('active');
     expect(topics('ada@example.com')).toEqual(['mixture of experts']);
-    expect(sink.received).toHaveLength(1);
+    expect(sink.received).toHaveLength(2);
   });
 
   it('emails an active subscriber an "already subscribed" note and changes nothing', async () => {
     const { base, sink, row, topics, advance } = await liveApp();
     await fetch(`${base}/subscribe`, { method: 'POST', headers: FORM, body: form(subscribeForm) });
     const [confirmation] = await sink.waitFor(1);
-    await fetch(linkIn(confirmation!, `${base}/confirm?token=`));
+    await fetch(linkIn(confirmation!, `${base}/confirm?token=`), { method: 'POST' });
     advance(3);
 
     const repeat = await fetch(`${base}/subscribe`, {

@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { SubscriptionService } from '../subscriptions/subscription.service.js';
+import type { TokenPurpose } from '../subscriptions/tokens.js';
+import { type PageRenderer, sendPage } from './page-renderer.js';
+import { rateLimitConfig } from './subscribe.routes.js';
+import { tokenQuery } from './token-query.js';
+
+export interface ManageLinkRouteOptions {
+  subscriptions: SubscriptionService;
+  pages: PageRenderer;
+  rateLimit: number;
+}
+
+/** The links whose pages offer this button: each grants less than managing, so the page shows no manage link itself. */
+const LESSER_LINKS: readonly TokenPurpose[] = ['confirm', 'unsubscribe'];
+
+/** The button a page opened by a lesser link shows instead of a manage link. */
+export function manageLinkAction(token: string) {
+  return { action: `/manage-link?token=${encodeURIComponent(token)}`, label: 'Email me a link to manage my subscription' };
+}
+
+/**
+ * Emails a manage link to the address of the subscription a confirm or
+ * unsubscribe link names. The link goes to the inbox, never onto the page,
+ * so a forwarded or scanned link gains nothing. The answer is the same for
+ * every token, and the route is rate limited like the other form posts.
+ */
+export function manageLinkRoutes(app: FastifyInstance, { subscriptions, pages, rateLimit }: ManageLinkRouteOptions): void {
+  const sent = pages.message({
+    title: 'Check your inbox',
+    heading: 'Check your inbox',
+    paragraphs: [
+      'If this link belongs to a subscription, we have emailed its address a link to change the topics, the schedule, unsubscribe or delete the data.',
+      'We email an address at most once every two minutes: if nothing arrives, try again in a few minutes.',
+    ],
+    links: [{ href: '/', label: 'Back to the subscribe page' }],
+  });
+
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/manage-link',
+    { schema: { querystring: tokenQuery }, config: { page: true, ...rateLimitConfig(rateLimit) } },
+    async (request, reply) => {
+      for (const purpose of LESSER_LINKS) {
+        const subscriber = subscriptions.fromToken(purpose, request.query.token);
+        if (subscriber) {
+          subscriptions.sendManageLink(subscriber);
+          break;
+        }
+      }
+      return sendPage(reply, sent);
+    },
+  );
+}

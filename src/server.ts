@@ -10,6 +10,13 @@ import { openStore } from './store.js';
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/**
+ * How often the queue of form-triggered emails is looked at, besides right
+ * after each request that queues one: emails waiting for a retry, or left by
+ * a crash, go out within this much of being due.
+ */
+const NOTICE_POLL_MS = 10_000;
+
 /** Runs the service: configuration, store, HTTP listener and signals. */
 async function main(): Promise<void> {
   let config;
@@ -42,6 +49,9 @@ async function main(): Promise<void> {
   const digestJob = startDigestJob({ schedule: config.digestSchedule, digests: services.digests, logger: logger.child({ component: 'digest' }) });
   logger.info({ schedule: config.digestSchedule ?? 'off' }, 'digest schedule (UTC); each subscriber gets theirs at their own local hour');
 
+  services.notices.start(NOTICE_POLL_MS);
+  logger.info({ everyMs: NOTICE_POLL_MS }, 'email queue started: confirmations and notes the form causes are retried until sent');
+
   const app = buildApp({ services, logger });
   // Two phases: the listener stops taking requests, the ingest jobs stop (a
   // run in flight is aborted; its current page is not stored) and the digest
@@ -54,7 +64,7 @@ async function main(): Promise<void> {
   });
 
   let closing = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = (signal: NodeJS.Signals | 'uncaughtException', exitCode = 0) => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
@@ -65,7 +75,7 @@ async function main(): Promise<void> {
     app.close().then(
       () => {
         logger.info('stopped');
-        process.exit(0);
+        process.exit(exitCode);
       },
       (err: unknown) => {
         logger.error({ err }, 'error while shutting down');
@@ -75,6 +85,25 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+
+  // Last resort, for a promise nobody awaited that failed (a background write
+  // hitting SQLITE_BUSY or SQLITE_FULL, say). The failure already unwound into
+  // a promise, so nothing was left half done on the stack, and whatever it
+  // was about is kept in the database and retried from there: log it and keep
+  // serving, rather than drop every request in flight.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'a background task failed and nobody handled it; still serving');
+  });
+  // A synchronous throw that reached the event loop is different: it stopped
+  // some callback half way (a socket's, a pool's, a timer's), and the state it
+  // left in memory cannot be trusted, so serving on would risk wrong answers.
+  // Log it, finish the requests in flight and exit non-zero for the process
+  // supervisor to restart us; promised emails are in the database queue and
+  // go out after the restart.
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'unexpected error; stopping so the supervisor restarts a clean process');
+    shutdown('uncaughtException', 1);
+  });
 
   await app.listen({ port: config.port, host: config.host });
   logger.info({ publicUrl: config.publicUrl }, 'paperboy is ready');

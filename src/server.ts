@@ -83,8 +83,9 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  // Wrapped: a signal listener's second argument is the signal's number, not an exit code.
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
 
   // Last resort, for a promise nobody awaited that failed (a background write
   // hitting SQLITE_BUSY or SQLITE_FULL, say). The failure already unwound into

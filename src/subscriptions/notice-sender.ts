@@ -92,7 +92,15 @@ export class NoticeSender {
       return 'ended';
     }
     // Read now, not when queued: a subscriber who confirmed or left meanwhile gets nothing stale.
-    const email = subscriber ? renderNotice(notice.kind, subscriber, links, emails) : null;
+    let email;
+    try {
+      email = subscriber ? renderNotice(notice.kind, subscriber, links, emails) : null;
+    } catch (err) {
+      // An email that cannot be rendered now never will be; retrying would only repeat the error.
+      notices.finish(notice.id, owner, 'failed', `could not render: ${(err as Error).message}`, at);
+      logger.error({ ...log, err }, 'queued email could not be rendered');
+      return 'ended';
+    }
     if (!subscriber || !email) {
       notices.finish(notice.id, owner, 'skipped', `not sent: the subscriber is ${subscriber?.status ?? 'deleted'}`, at);
       logger.info(log, 'queued email no longer fits the subscriber; not sent');

@@ -153,4 +153,27 @@ describe('emails the form causes are queued and retried until they go out', () =
     await services.subscriptions.drain();
     expect(db.prepare('SELECT status FROM notices ORDER BY id').all()).toEqual([{ status: 'bounced' }, { status: 'bounced' }]);
   });
+
+  it('takes back an email another server claimed and held past its lease, and leaves a live claim alone', async () => {
+    const { sink, relay, drain, services, db } = await liveApp();
+    relay.down = false;
+    const now = '2026-11-27T10:00:00.000Z';
+    const prefs = { topics: [{ text: 'LoRA', key: 'lora' }], frequency: 'daily' as const, weekday: null, sendHour: 8, timezone: 'UTC' };
+    const stuck = services.subscribers.insertPending('stuck@example.com', prefs, now);
+    const live = services.subscribers.insertPending('live@example.com', prefs, now);
+    const claim = db.prepare(`
+      INSERT INTO notices (subscriber_id, kind, status, attempts, claimed_by, claimed_at, created_at, updated_at)
+      VALUES (?, 'confirm', 'sending', 1, ?, ?, ?, ?)`);
+    // Two senders on another machine, whose processes this one cannot see: one silent for 31 minutes, one busy for 1.
+    claim.run(stuck.id, 'another-host/4242', '2026-11-27T09:29:00.000Z', now, now);
+    claim.run(live.id, 'another-host/5151', '2026-11-27T09:59:00.000Z', now, now);
+
+    await drain();
+    const [mail] = await sink.waitFor(1);
+    expect(mail!.envelopeTo).toEqual(['stuck@example.com']);
+    expect(db.prepare('SELECT subscriber_id AS id, status FROM notices ORDER BY id').all()).toEqual([
+      { id: stuck.id, status: 'sent' },
+      { id: live.id, status: 'sending' },
+    ]);
+  });
 });

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startDigestJob } from './digest/digest.scheduler.js';
+import { installLastResort } from './last-resort.js';
 import { startIngestJobs } from './papers/ingest.scheduler.js';
 import { createServices } from './services.js';
 import { requestSerializer } from './web/request-log.js';
@@ -87,24 +88,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 
-  // Last resort, for a promise nobody awaited that failed (a background write
-  // hitting SQLITE_BUSY or SQLITE_FULL, say). The failure already unwound into
-  // a promise, so nothing was left half done on the stack, and whatever it
-  // was about is kept in the database and retried from there: log it and keep
-  // serving, rather than drop every request in flight.
-  process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason }, 'a background task failed and nobody handled it; still serving');
-  });
-  // A synchronous throw that reached the event loop is different: it stopped
-  // some callback half way (a socket's, a pool's, a timer's), and the state it
-  // left in memory cannot be trusted, so serving on would risk wrong answers.
-  // Log it, finish the requests in flight and exit non-zero for the process
-  // supervisor to restart us; promised emails are in the database queue and
-  // go out after the restart.
-  process.on('uncaughtException', (err) => {
-    logger.fatal({ err }, 'unexpected error; stopping so the supervisor restarts a clean process');
-    shutdown('uncaughtException', 1);
-  });
+  installLastResort(process, logger, () => shutdown('uncaughtException', 1));
 
   await app.listen({ port: config.port, host: config.host });
   logger.info({ publicUrl: config.publicUrl }, 'paperboy is ready');

@@ -141,7 +141,7 @@ export class SubscriptionService {
     this.deps.logger.info({ subscriber: subscriber.id }, 'subscriber erased their data');
   }
 
-  /** Sends every queued email that is due, and waits for it; tests and shutdown call it. */
+  /** Sends every queued email that is due, and waits for it (nothing once the queue is stopped for shutdown). */
   drain(): Promise<void> {
     return this.deps.queue.drain();
   }

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startDigestJob } from './digest/digest.scheduler.js';
+import { installLastResort } from './last-resort.js';
 import { startIngestJobs } from './papers/ingest.scheduler.js';
 import { createServices } from './services.js';
 import { requestSerializer } from './web/request-log.js';
@@ -9,6 +10,13 @@ import { openStore } from './store.js';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * How often the queue of form-triggered emails is looked at, besides right
+ * after each request that queues one: emails waiting for a retry, or left by
+ * a crash, go out within this much of being due.
+ */
+const NOTICE_POLL_MS = 10_000;
 
 /** Runs the service: configuration, store, HTTP listener and signals. */
 async function main(): Promise<void> {
@@ -42,6 +50,9 @@ async function main(): Promise<void> {
   const digestJob = startDigestJob({ schedule: config.digestSchedule, digests: services.digests, logger: logger.child({ component: 'digest' }) });
   logger.info({ schedule: config.digestSchedule ?? 'off' }, 'digest schedule (UTC); each subscriber gets theirs at their own local hour');
 
+  services.notices.start(NOTICE_POLL_MS);
+  logger.info({ everyMs: NOTICE_POLL_MS }, 'email queue started: confirmations and notes the form causes are retried until sent');
+
   const app = buildApp({ services, logger });
   // Two phases: the listener stops taking requests, the ingest jobs stop (a
   // run in flight is aborted; its current page is not stored) and the digest
@@ -54,7 +65,7 @@ async function main(): Promise<void> {
   });
 
   let closing = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = (signal: NodeJS.Signals | 'uncaughtException', exitCode = 0) => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
@@ -65,7 +76,7 @@ async function main(): Promise<void> {
     app.close().then(
       () => {
         logger.info('stopped');
-        process.exit(0);
+        process.exit(exitCode);
       },
       (err: unknown) => {
         logger.error({ err }, 'error while shutting down');
@@ -73,8 +84,11 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  // Wrapped: a signal listener's second argument is the signal's number, not an exit code.
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+
+  installLastResort(process, logger, () => shutdown('uncaughtException', 1));
 
   await app.listen({ port: config.port, host: config.host });
   logger.info({ publicUrl: config.publicUrl }, 'paperboy is ready');

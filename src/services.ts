@@ -16,6 +16,9 @@ import { Outbox } from './mail/outbox.js';
 import { PaperRepository } from './papers/paper.repository.js';
 import { PaperSearch } from './ranking/paper-search.js';
 import { resolveSecretKey } from './subscriptions/secret-key.js';
+import { NoticeQueue } from './subscriptions/notice-queue.js';
+import { NoticeSender } from './subscriptions/notice-sender.js';
+import { NoticeRepository } from './subscriptions/notice.repository.js';
 import { SubscriberLinks } from './subscriptions/subscriber-links.js';
 import { SubscriberRepository } from './subscriptions/subscriber.repository.js';
 import { SubscriptionService } from './subscriptions/subscription.service.js';
@@ -58,10 +61,13 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const mailer = new Mailer(transport, config.mailFrom);
   const emails = await EmailRenderer.load();
   const subscribers = new SubscriberRepository(db);
-  const subscriptions = new SubscriptionService({ repo: subscribers, tokens, links, emails, mailer, logger, clock: options.clock });
+  const owner = options.runnerName ?? runnerName();
+  const notices = new NoticeRepository(db);
+  const noticeSender = new NoticeSender({ notices, subscribers, links, emails, mailer, logger, owner, clock: options.clock });
+  const noticeQueue = new NoticeQueue(noticeSender, logger);
+  const subscriptions = new SubscriptionService({ repo: subscribers, tokens, notices, queue: noticeQueue, logger, clock: options.clock });
 
   const deliveries = new DeliveryRepository(db);
-  const owner = options.runnerName ?? runnerName();
   const composer = new DigestComposer({ papers: paperServices.papers, matcher: paperServices.matcher, emails, links, publicUrl: config.publicUrl });
   const planner = new DigestPlanner({
     deliveries,
@@ -92,13 +98,17 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     emails,
     subscribers,
     subscriptions,
+    notices: noticeQueue,
     deliveries,
     composer,
     digests,
-    /** Lets emails in flight finish, then closes the SMTP pool. The caller closes the database. */
+    /**
+     * Stops claiming and lets emails in flight finish, then closes the SMTP
+     * pool. Queued emails not yet claimed stay queued for the next start.
+     * The caller closes the database.
+     */
     async close(): Promise<void> {
-      await digests.stop();
-      await subscriptions.drain();
+      await Promise.all([digests.stop(), noticeQueue.stop()]);
       await mailer.close();
     },
   };

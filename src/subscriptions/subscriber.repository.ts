@@ -184,9 +184,14 @@ export class SubscriberRepository {
     return this.setStatusRow.run({ id, from: JSON.stringify(from), to, now }).changes > 0;
   }
 
-  /** Records an email the visitor caused: `confirm` also restarts the confirmation link's lifetime. */
+  /** Records an email the visitor caused once it went out: `confirm` also restarts the confirmation link's lifetime. */
   recordNotice(id: number, notice: string | null, confirm: string | null = null): void {
     this.setNoticeRow.run({ id, notice, confirm });
+  }
+
+  /** Runs `work` in one transaction, for a change and the rows it causes in other tables (a queued email). */
+  atomically<T>(work: () => T): T {
+    return this.db.transaction(work)();
   }
 
   /** Erases the subscriber; foreign keys cascade to every row about them. */

@@ -1,8 +1,6 @@
-import type { EmailName, EmailProps, EmailRenderer } from '../mail/email-templates.js';
-import type { Mailer } from '../mail/mailer.js';
 import type { Logger } from '../logger.js';
-import { describeSchedule, samePreferences, type Preferences, type Subscriber } from './subscriber.js';
-import type { SubscriberLinks } from './subscriber-links.js';
+import type { NoticeKind, NoticeRepository } from './notice.repository.js';
+import { samePreferences, type Preferences, type Subscriber } from './subscriber.js';
 import type { SubscriberRepository } from './subscriber.repository.js';
 import type { SubscribeInput } from './subscription.schema.js';
 import type { TokenPurpose, TokenSigner } from './tokens.js';
@@ -33,20 +31,21 @@ export type ConfirmOutcome =
 export interface SubscriptionDeps {
   repo: SubscriberRepository;
   tokens: TokenSigner;
-  links: SubscriberLinks;
-  emails: EmailRenderer;
-  mailer: Mailer;
+  notices: NoticeRepository;
+  /** Sends what `notices` holds; kicked after each email is queued. */
+  queue: { kick(): void; drain(): Promise<void> };
   logger: Logger;
   clock?: () => Date;
 }
 
 /**
  * The subscription lifecycle: subscribe, double opt-in, preferences,
- * unsubscribe and erasure. Emails the visitor triggers are sent in the
- * background, so the answer to the form never depends on who is subscribed.
+ * unsubscribe and erasure. Emails the visitor triggers are queued in the
+ * same transaction as the change that caused them and sent by the notice
+ * queue, so the answer to the form never depends on who is subscribed, and
+ * an answer that says an email is coming is kept even across a crash.
  */
 export class SubscriptionService {
-  private readonly inFlight = new Set<Promise<void>>();
   private readonly now: () => Date;
 
   constructor(private readonly deps: SubscriptionDeps) {
@@ -67,27 +66,32 @@ export class SubscriptionService {
     if (input.isBot) return;
     const { repo } = this.deps;
     const now = this.now().toISOString();
-    const known = repo.findByEmail(input.email);
-    if (!known) {
-      this.sendConfirmation(repo.insertPending(input.email, input.preferences, now));
-      return;
-    }
-    if (known.status === 'active') {
-      this.sendAlreadySubscribed(known);
-      return;
-    }
-    // Pending, unsubscribed or bounced: start a fresh double opt-in with what they asked for now.
-    // The same settings posted again by a pending address keep its links: nothing they confirm changed.
-    const revoke = known.status !== 'pending' || !samePreferences(known, input.preferences);
-    repo.restartOptIn(known.id, input.preferences, now, revoke);
-    this.sendConfirmation(repo.findById(known.id)!);
+    repo.atomically(() => {
+      const known = repo.findByEmail(input.email);
+      if (!known) {
+        this.sendConfirmation(repo.insertPending(input.email, input.preferences, now));
+        return;
+      }
+      if (known.status === 'active') {
+        this.sendAlreadySubscribed(known);
+        return;
+      }
+      // Pending, unsubscribed or bounced: start a fresh double opt-in with what they asked for now.
+      // The same settings posted again by a pending address keep its links: nothing they confirm changed.
+      const revoke = known.status !== 'pending' || !samePreferences(known, input.preferences);
+      repo.restartOptIn(known.id, input.preferences, now, revoke);
+      this.sendConfirmation(repo.findById(known.id)!);
+    });
   }
 
   /** Sends a pending address its link again; anyone else gets what `subscribe` would send. Same answer for all. */
   resendByEmail(email: string): void {
-    const known = this.deps.repo.findByEmail(email);
-    if (known?.status === 'pending') this.sendConfirmation(known);
-    else if (known?.status === 'active') this.sendAlreadySubscribed(known);
+    const { repo } = this.deps;
+    repo.atomically(() => {
+      const known = repo.findByEmail(email);
+      if (known?.status === 'pending') this.sendConfirmation(known);
+      else if (known?.status === 'active') this.sendAlreadySubscribed(known);
+    });
   }
 
   /**
@@ -143,7 +147,7 @@ export class SubscriptionService {
    */
   sendManageLink(subscriber: Subscriber): void {
     if (subscriber.status === 'bounced') return;
-    this.notify(subscriber, 'manage-link', { ...this.summary(subscriber), manageUrl: this.deps.links.url('manage', subscriber) });
+    this.notify(subscriber, 'manage-link');
   }
 
   updatePreferences(subscriber: Subscriber, prefs: Preferences): Subscriber {
@@ -162,29 +166,33 @@ export class SubscriptionService {
    * once; one that never was goes back through confirmation.
    */
   resubscribe(subscriber: Subscriber): Subscriber {
+    const { repo } = this.deps;
     const now = this.now().toISOString();
-    if (subscriber.confirmedAt) {
-      this.deps.repo.transition(subscriber.id, ['unsubscribed'], 'active', now);
-    } else if (this.deps.repo.transition(subscriber.id, ['unsubscribed'], 'pending', now)) {
-      this.sendConfirmation(this.deps.repo.findById(subscriber.id)!);
-    }
-    return this.deps.repo.findById(subscriber.id)!;
+    return repo.atomically(() => {
+      if (subscriber.confirmedAt) {
+        repo.transition(subscriber.id, ['unsubscribed'], 'active', now);
+      } else if (repo.transition(subscriber.id, ['unsubscribed'], 'pending', now)) {
+        this.sendConfirmation(repo.findById(subscriber.id)!);
+      }
+      return repo.findById(subscriber.id)!;
+    });
   }
 
   /**
-   * Deletes the subscriber and, through foreign keys, every row about them.
-   * No version is raised here: the row and its token secret are gone, so
-   * every link ever sent to them fails its signature check, and an id is
-   * never handed out again (AUTOINCREMENT), so no later row can take it over.
+   * Deletes the subscriber and, through foreign keys, every row about them
+   * (their queued emails too). No version is raised here: the row and its
+   * token secret are gone, so every link ever sent to them fails its
+   * signature check, and an id is never handed out again (AUTOINCREMENT), so
+   * no later row can take it over.
    */
   erase(subscriber: Subscriber): void {
     this.deps.repo.erase(subscriber.id);
     this.deps.logger.info({ subscriber: subscriber.id }, 'subscriber erased their data');
   }
 
-  /** Waits for emails still being sent; shutdown calls it before closing the mailer. */
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  /** Sends every queued email that is due, and waits for it (nothing once the queue is stopped for shutdown). */
+  drain(): Promise<void> {
+    return this.deps.queue.drain();
   }
 
   private isExpired(subscriber: Subscriber): boolean {
@@ -193,47 +201,29 @@ export class SubscriptionService {
   }
 
   private sendConfirmation(subscriber: Subscriber): void {
-    this.notify(subscriber, 'confirm', {
-      ...this.summary(subscriber),
-      confirmUrl: this.deps.links.url('confirm', subscriber),
-      expiresInDays: CONFIRM_TTL_DAYS,
-    });
+    this.notify(subscriber, 'confirm');
   }
 
   private sendAlreadySubscribed(subscriber: Subscriber): void {
-    this.notify(subscriber, 'already-subscribed', {
-      ...this.summary(subscriber),
-      manageUrl: this.deps.links.url('manage', subscriber),
-      unsubscribeUrl: this.deps.links.url('unsubscribe', subscriber),
-    });
+    this.notify(subscriber, 'already-subscribed');
   }
 
-  private summary(subscriber: Subscriber) {
-    return { email: subscriber.email, topics: subscriber.topics.map((t) => t.text), schedule: describeSchedule(subscriber) };
-  }
-
-  /** Renders and sends in the background, at most once per NOTICE_INTERVAL_MS per address. */
-  private notify<K extends EmailName>(subscriber: Subscriber, template: K, props: EmailProps[K]): void {
-    const { repo, emails, mailer, logger } = this.deps;
+  /**
+   * Queues an email, at most one per NOTICE_INTERVAL_MS per address: the
+   * window counts emails that went out, so a failed attempt never blocks the
+   * visitor's retry. Call it inside the transaction of the change that causes
+   * the email; what the email says is worked out when it is sent.
+   */
+  private notify(subscriber: Subscriber, template: NoticeKind): void {
+    const { notices, queue, logger } = this.deps;
     const now = this.now();
     const last = subscriber.lastNoticeAt ? Date.parse(subscriber.lastNoticeAt) : 0;
     if (now.getTime() - last < NOTICE_INTERVAL_MS) {
       logger.info({ subscriber: subscriber.id, template }, 'not sending: this address was emailed moments ago');
       return;
     }
-    // Recorded before sending, so a second form post in the meantime does not send again.
-    repo.recordNotice(subscriber.id, now.toISOString(), template === 'confirm' ? now.toISOString() : null);
-    const sending = (async () => {
-      try {
-        const sent = await mailer.send({ to: subscriber.email, ...emails.render(template, props) });
-        logger.info({ subscriber: subscriber.id, template, messageId: sent.messageId }, 'email sent');
-      } catch (err) {
-        // Let the visitor try again at once rather than wait out the interval.
-        repo.recordNotice(subscriber.id, subscriber.lastNoticeAt);
-        logger.error({ err, subscriber: subscriber.id, template }, 'could not send email');
-      }
-    })();
-    this.inFlight.add(sending);
-    void sending.finally(() => this.inFlight.delete(sending));
+    const queued = notices.enqueue(subscriber.id, template, now.toISOString());
+    logger.info({ subscriber: subscriber.id, template, queued }, queued === 'queued' ? 'email queued' : 'email already queued');
+    queue.kick();
   }
 }

@@ -15,6 +15,3 @@ export function recordingTransport(): { transport: MailTransport; sent: Recorded
   };
   return { transport, sent };
 }
-
-/** Lets background sends started by a request finish. */
-export const settle = () => new Promise((resolve) => setTimeout(resolve, 50));

@@ -9,7 +9,7 @@ import { HeaderInjectionError, Mailer } from '../../src/mail/mailer.js';
 import { Outbox } from '../../src/mail/outbox.js';
 import { testApp } from '../helpers/app.js';
 import { FORM, form } from '../helpers/http.js';
-import { recordingTransport, settle } from '../helpers/mail.js';
+import { recordingTransport } from '../helpers/mail.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 import { tempDir } from '../helpers/store.js';
 
@@ -124,9 +124,9 @@ describe('the outbox', () => {
   });
 
   it('lets a new user read and click their confirmation email at /dev/outbox', async () => {
-    const { app } = await testApp();
+    const { app, services } = await testApp();
     await app.inject({ method: 'POST', url: '/subscribe', headers: FORM, payload: form({ email: 'ada@example.com', topics: 'LoRA <3' }) });
-    await settle();
+    await services.subscriptions.drain();
     const list = await app.inject({ method: 'GET', url: '/dev/outbox' });
     expect(list.statusCode).toBe(200);
     const file = /href="\/dev\/outbox\/([^"]+\.eml)">Confirm your paperboy subscription</.exec(list.body)?.[1];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testApp } from '../helpers/app.js';
 import { FORM, form } from '../helpers/http.js';
-import { recordingTransport, settle } from '../helpers/mail.js';
+import { recordingTransport } from '../helpers/mail.js';
 
 const HOSTILE = '<script>alert(1)</script> "quoted" \'single\' & <img src=x onerror=alert(2)>';
 
@@ -53,7 +53,7 @@ describe('pages', () => {
       payload: JSON.stringify({ email: 'ada@example.com', topics: [HOSTILE, 'LoRA'] }),
     });
     expect(res.statusCode).toBe(202);
-    await settle();
+    await services.subscriptions.drain();
     const subscriber = services.subscribers.findByEmail('ada@example.com')!;
     expect(subscriber.topics[0]!.text).toBe(HOSTILE);
     // The confirmation email escapes it too.

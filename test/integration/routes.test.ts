@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { readMigrations } from '../../src/db/migrate.js';
 import { buildApp } from '../../src/app.js';
 import { testApp } from '../helpers/app.js';
 import { paper, storePapers } from '../helpers/store.js';
-import { readMigrations } from '../../src/db/migrate.js';
 
 const apps: Array<ReturnType<typeof buildApp>> = [];
 afterEach(async () => {

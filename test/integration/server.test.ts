@@ -1,22 +1,8 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, ROOT, waitForLine } from '../helpers/run.js';
-import { tempDir } from '../helpers/store.js';
 import { readMigrations } from '../../src/db/migrate.js';
-
-function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['dist/server.js'], {
-    cwd: ROOT,
-    env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
-}
+import { startServer, waitForLine } from '../helpers/run.js';
+import { tempDir } from '../helpers/store.js';
 
 describe('the server process', () => {
   it('loads the seed papers into an empty database, serves, and stops cleanly on SIGTERM', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BODY_LIMIT } from '../../src/app.js';
 import { testApp } from '../helpers/app.js';
 import { FORM, form } from '../helpers/http.js';
-import { recordingTransport, settle } from '../helpers/mail.js';
+import { recordingTransport } from '../helpers/mail.js';
 
 const valid = { email: 'ada@example.com', topics: 'LoRA', frequency: 'daily', weekday: '1', send_hour: '8', timezone: 'UTC' };
 
@@ -52,7 +52,7 @@ const BAD_INPUTS: Array<[string, Record<string, string | string[]>, string, RegE
 
 describe('POST /subscribe refuses bad input and changes nothing', () => {
   it.each(BAD_INPUTS)('re-renders the form for %s, keeping what was typed', async (_label, change, field, message) => {
-    const { app, counts } = await appWithMail();
+    const { app, counts, services } = await appWithMail();
     const res = await post(app, { ...valid, topics: 'keep <b>me</b>', ...change });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -62,16 +62,16 @@ describe('POST /subscribe refuses bad input and changes nothing', () => {
     expect(res.body).toMatch(new RegExp(`aria-describedby="[^"]*${field}-error"`));
     // What was typed comes back, escaped: a person fixes one field, not all of them.
     if (!('topics' in change)) expect(res.body).toContain('>keep &lt;b&gt;me&lt;/b&gt;</textarea>');
-    await settle();
+    await services.subscriptions.drain();
     expect(counts()).toEqual({ subscribers: 0, topics: 0, emails: 0 });
   });
 
   it.each(BAD_INPUTS)('answers JSON field errors for %s', async (_label, change, field, message) => {
-    const { app, counts } = await appWithMail();
+    const { app, counts, services } = await appWithMail();
     const res = await postJson(app, { ...valid, ...change });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', fields: { [field]: expect.stringMatching(message) } });
-    await settle();
+    await services.subscriptions.drain();
     expect(counts()).toEqual({ subscribers: 0, topics: 0, emails: 0 });
   });
 
@@ -124,12 +124,12 @@ describe('POST /subscribe refuses bad input and changes nothing', () => {
   });
 
   it('accepts a filled honeypot silently and stores nothing', async () => {
-    const { app, counts } = await appWithMail();
+    const { app, counts, services } = await appWithMail();
     const bot = await post(app, { ...valid, website: 'https://cheap-pills.example' });
     const human = await post(app, { ...valid, email: 'grace@example.com' });
     expect(bot.statusCode).toBe(200);
     expect(bot.body).toBe(human.body);
-    await settle();
+    await services.subscriptions.drain();
     expect(counts()).toEqual({ subscribers: 1, topics: 1, emails: 1 });
   });
 });
@@ -161,7 +161,7 @@ describe('POST /subscribe tells nobody who subscribes', () => {
 
 describe('POST /subscribe rate limit', () => {
   it('answers 429 with a readable page once an address sends too many', async () => {
-    const { app, counts } = await appWithMail({ SUBSCRIBE_RATE_LIMIT: '3' });
+    const { app, counts, services } = await appWithMail({ SUBSCRIBE_RATE_LIMIT: '3' });
     for (let i = 0; i < 3; i += 1) {
       expect((await post(app, { ...valid, email: `p${i}@example.com` })).statusCode).toBe(200);
     }
@@ -173,7 +173,7 @@ describe('POST /subscribe rate limit', () => {
     const limitedJson = await postJson(app, { ...valid, email: 'p4@example.com' });
     expect(limitedJson.statusCode).toBe(429);
     expect(limitedJson.json()).toMatchObject({ statusCode: 429, message: expect.stringMatching(/Too many attempts/) });
-    await settle();
+    await services.subscriptions.drain();
     expect(counts().subscribers).toBe(3);
   });
 

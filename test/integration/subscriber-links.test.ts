@@ -3,7 +3,7 @@ import { TokenSigner } from '../../src/subscriptions/tokens.js';
 import type { PagePurpose } from '../../src/subscriptions/subscriber-links.js';
 import { testApp } from '../helpers/app.js';
 import { FORM, cookiesFrom, form, hiddenField } from '../helpers/http.js';
-import { recordingTransport, settle } from '../helpers/mail.js';
+import { recordingTransport } from '../helpers/mail.js';
 
 const PREFS = { topics: [{ text: 'LoRA', key: 'lora' }], frequency: 'daily' as const, weekday: null, sendHour: 8, timezone: 'UTC' };
 
@@ -78,7 +78,7 @@ describe('links with a bad token get a 400 page and change nothing', () => {
 describe('confirmation links', () => {
   it('offers a new link when the old one expired, and the new email revives it', async () => {
     const clock = { now: new Date('2026-11-27T10:00:00Z') };
-    const { app, path, status, sent } = await appWithSubscriber('pending', () => clock.now);
+    const { app, path, status, sent, services } = await appWithSubscriber('pending', () => clock.now);
     clock.now = new Date('2026-12-05T10:00:00Z');
     const expired = await app.inject({ method: 'GET', url: path('confirm') });
     expect(expired.statusCode).toBe(410);
@@ -87,7 +87,7 @@ describe('confirmation links', () => {
     const resend = /action="([^"]+)"/.exec(expired.body.split('<main')[1]!)![1]!.replace(/&#x3D;/g, '=');
     const resent = await app.inject({ method: 'POST', url: resend });
     expect(resent.statusCode).toBe(200);
-    await settle();
+    await services.subscriptions.drain();
     expect(sent).toHaveLength(1);
     expect(sent[0]!.subject).toBe('Confirm your paperboy subscription');
     const shown = await app.inject({ method: 'GET', url: path('confirm') });
@@ -99,12 +99,12 @@ describe('confirmation links', () => {
   });
 
   it('sends a new link to a typed address without saying whether it is known', async () => {
-    const { app, sent } = await appWithSubscriber('pending');
+    const { app, sent, services } = await appWithSubscriber('pending');
     const known = await app.inject({ method: 'POST', url: '/confirm/resend', headers: FORM, payload: form({ email: 'ada@example.com' }) });
     const unknown = await app.inject({ method: 'POST', url: '/confirm/resend', headers: FORM, payload: form({ email: 'nobody@example.com' }) });
     expect(known.statusCode).toBe(200);
     expect(unknown.body).toBe(known.body);
-    await settle();
+    await services.subscriptions.drain();
     expect(sent.map((m) => m.to)).toEqual(['ada@example.com']);
     const bad = await app.inject({ method: 'POST', url: '/confirm/resend', headers: FORM, payload: form({ email: 'not an address' }) });
     expect(bad.statusCode).toBe(400);

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { NOTICE_INTERVAL_MS } from '../../src/subscriptions/subscription.service.js';
+import { testApp } from '../helpers/app.js';
+import { FORM, form, freePort } from '../helpers/http.js';
+import { linkIn, startSmtpSink } from '../helpers/smtp-sink.js';
+
+const refusal = () => Object.assign(new Error('451 4.3.0 try again later'), { responseCode: 451 });
+
+/**
+ * The app on a real port with a clock the test moves, mailing an in-process
+ * SMTP server that answers 451 (try later) while `relay.down` is true.
+ */
+async function liveApp() {
+  const relay = { down: true };
+  const sink = await startSmtpSink({ onData: () => (relay.down ? refusal() : null) });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const clock = { now: new Date('2026-11-27T10:00:00Z') };
+  const opened = await testApp({ seed: false, env: { SMTP_URL: sink.url, PUBLIC_URL: base }, clock: () => clock.now });
+  await opened.app.listen({ port, host: '127.0.0.1' });
+  const subscribe = async (fields: Record<string, string> = {}) => {
+    const res = await fetch(`${base}/subscribe`, {
+      method: 'POST',
+      headers: FORM,
+      body: form({ email: 'ada@example.com', topics: 'LoRA', frequency: 'daily', send_hour: '8', timezone: 'UTC', ...fields }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Check your inbox');
+  };
+  const advance = (ms: number) => (clock.now = new Date(clock.now.getTime() + ms));
+  const drain = () => opened.services.subscriptions.drain();
+  const notices = () => opened.db.prepare('SELECT kind, status, attempts FROM notices ORDER BY id').all();
+  return { ...opened, sink, base, relay, subscribe, advance, drain, notices };
+}
+
+describe('emails the form causes are queued and retried until they go out', () => {
+  it('sends the confirmation once the relay comes back, retrying with backoff', async () => {
+    const { sink, relay, subscribe, advance, drain, notices, base, db, services } = await liveApp();
+    await subscribe();
+    await drain();
+    expect(notices()).toEqual([{ kind: 'confirm', status: 'pending', attempts: 1 }]);
+
+    // The retry waits its backoff: draining before it is due tries nothing.
+    await drain();
+    expect(notices()).toEqual([{ kind: 'confirm', status: 'pending', attempts: 1 }]);
+    advance(30_000);
+    await drain();
+    expect(notices()).toEqual([{ kind: 'confirm', status: 'pending', attempts: 2 }]);
+    expect(sink.seen).toHaveLength(2);
+
+    relay.down = false;
+    advance(60_000);
+    await drain();
+    expect(notices()).toEqual([{ kind: 'confirm', status: 'sent', attempts: 3 }]);
+    const [mail] = await sink.waitFor(1);
+    expect(mail!.parsed.subject).toBe('Confirm your paperboy subscription');
+    expect(mail!.envelopeTo).toEqual(['ada@example.com']);
+    // The link it carries is signed for this subscriber as they are now.
+    const token = new URL(linkIn(mail!, `${base}/confirm?token=`)).searchParams.get('token')!;
+    expect(services.subscriptions.fromToken('confirm', token)?.email).toBe('ada@example.com');
+    // The confirmation link's lifetime and the anti-flood window count from the send.
+    expect(db.prepare('SELECT confirm_sent_at, last_notice_at FROM subscribers').get()).toEqual({
+      confirm_sent_at: '2026-11-27T10:01:30.000Z',
+      last_notice_at: '2026-11-27T10:01:30.000Z',
+    });
+  });
+
+  it('starts the anti-flood window when an email went out, not when the form was posted', async () => {
+    const { sink, relay, subscribe, advance, drain } = await liveApp();
+    await subscribe();
+    await drain();
+    relay.down = false;
+    // The queued email goes out on its retry, three minutes after the form.
+    advance(3 * 60_000);
+    await drain();
+    expect(sink.received).toHaveLength(1);
+
+    // Past two minutes since the form, but 30 s since the email: nothing more.
+    advance(30_000);
+    await subscribe();
+    await drain();
+    expect(sink.received).toHaveLength(1);
+
+    advance(NOTICE_INTERVAL_MS);
+    await subscribe();
+    await drain();
+    expect(sink.received).toHaveLength(2);
+  });
+
+  it('does not let a failed attempt block the visitor trying again, and queues one email however often they post', async () => {
+    const { sink, relay, subscribe, advance, drain, notices } = await liveApp();
+    // Each post while the email waits makes it due at once, but never adds a second one.
+    await subscribe();
+    await subscribe();
+    await drain();
+    await subscribe();
+    await drain();
+    expect(notices()).toEqual([{ kind: 'confirm', status: 'pending', attempts: expect.any(Number) }]);
+    expect(sink.received).toHaveLength(0);
+
+    // Ten seconds on, the relay is back and the visitor posts again: the queued email goes out now, not after its backoff.
+    relay.down = false;
+    advance(10_000);
+    await subscribe();
+    await drain();
+    expect(sink.received).toHaveLength(1);
+    expect(notices()).toEqual([{ kind: 'confirm', status: 'sent', attempts: expect.any(Number) }]);
+  });
+
+  it('writes the email when it is sent, from what the subscriber asked for last', async () => {
+    const { sink, relay, subscribe, advance, drain } = await liveApp();
+    await subscribe({ topics: 'diffusion' });
+    await drain();
+    await subscribe({ topics: 'mixture of experts' });
+    relay.down = false;
+    advance(30_000);
+    await drain();
+    const [mail] = await sink.waitFor(1);
+    expect(mail!.parsed.text).toContain('mixture of experts');
+    expect(mail!.parsed.text).not.toContain('diffusion');
+  });
+
+  it('sends nothing stale: a confirmation queued before the address was confirmed or erased is dropped', async () => {
+    const { sink, relay, subscribe, advance, drain, notices, services, db } = await liveApp();
+    await subscribe();
+    await subscribe({ email: 'grace@example.com' });
+    await drain();
+    expect(notices()).toHaveLength(2);
+
+    // Ada confirms through another route (an earlier email); Grace erases her data.
+    const ada = services.subscribers.findByEmail('ada@example.com')!;
+    services.subscribers.transition(ada.id, ['pending'], 'active', new Date().toISOString());
+    services.subscriptions.erase(services.subscribers.findByEmail('grace@example.com')!);
+    expect(db.prepare('SELECT count(*) AS n FROM notices WHERE subscriber_id <> ?').get(ada.id)).toEqual({ n: 0 });
+
+    relay.down = false;
+    advance(60_000);
+    await drain();
+    expect(notices()).toEqual([{ kind: 'confirm', status: 'skipped', attempts: 2 }]);
+    expect(sink.seen).toHaveLength(2);
+    expect(sink.received).toHaveLength(0);
+  });
+
+  it('gives up at once on a permanent refusal, and the visitor may ask again', async () => {
+    const sink = await startSmtpSink({ onRcpt: () => Object.assign(new Error('550 5.1.1 no such user'), { responseCode: 550 }) });
+    const { app, services, db } = await testApp({ seed: false, env: { SMTP_URL: sink.url } });
+    const post = () =>
+      app.inject({ method: 'POST', url: '/subscribe', headers: FORM, payload: form({ email: 'typo@example.com', topics: 'LoRA' }) });
+    expect((await post()).statusCode).toBe(200);
+    await services.subscriptions.drain();
+    expect(db.prepare('SELECT status, attempts, last_error FROM notices').get()).toMatchObject({ status: 'bounced', attempts: 1, last_error: expect.stringMatching(/550/) });
+    expect((await post()).statusCode).toBe(200);
+    await services.subscriptions.drain();
+    expect(db.prepare('SELECT status FROM notices ORDER BY id').all()).toEqual([{ status: 'bounced' }, { status: 'bounced' }]);
+  });
+
+  it('takes back an email another server claimed and held past its lease, and leaves a live claim alone', async () => {
+    const { sink, relay, drain, services, db } = await liveApp();
+    relay.down = false;
+    const now = '2026-11-27T10:00:00.000Z';
+    const prefs = { topics: [{ text: 'LoRA', key: 'lora' }], frequency: 'daily' as const, weekday: null, sendHour: 8, timezone: 'UTC' };
+    const stuck = services.subscribers.insertPending('stuck@example.com', prefs, now);
+    const live = services.subscribers.insertPending('live@example.com', prefs, now);
+    const claim = db.prepare(`
+      INSERT INTO notices (subscriber_id, kind, status, attempts, claimed_by, claimed_at, created_at, updated_at)
+      VALUES (?, 'confirm', 'sending', 1, ?, ?, ?, ?)`);
+    // Two senders on another machine, whose processes this one cannot see: one silent for 31 minutes, one busy for 1.
+    claim.run(stuck.id, 'another-host/4242', '2026-11-27T09:29:00.000Z', now, now);
+    claim.run(live.id, 'another-host/5151', '2026-11-27T09:59:00.000Z', now, now);
+
+    await drain();
+    const [mail] = await sink.waitFor(1);
+    expect(mail!.envelopeTo).toEqual(['stuck@example.com']);
+    expect(db.prepare('SELECT subscriber_id AS id, status FROM notices ORDER BY id').all()).toEqual([
+      { id: stuck.id, status: 'sent' },
+      { id: live.id, status: 'sending' },
+    ]);
+  });
+});

@@ -18,6 +18,7 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let format = formatters.get(timeZone);
+  // Stryker disable next-line ConditionalExpression: building a formatter every time gives the same answers, only slower.
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
       timeZone,

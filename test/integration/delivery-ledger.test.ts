@@ -6,8 +6,8 @@ import { silentLogger } from '../../src/logger.js';
 import { PaperRepository } from '../../src/papers/paper.repository.js';
 import { SubscriberRepository } from '../../src/subscriptions/subscriber.repository.js';
 import type { Subscriber } from '../../src/subscriptions/subscriber.js';
+import { parseTopic } from '../../src/topics/topic-grammar.js';
 import { TopicMatcher } from '../../src/topics/topic-matcher.js';
-import { addSubscriber } from '../helpers/digest.js';
 import { paper } from '../helpers/papers.js';
 import { storePapers, tempDb } from '../helpers/store.js';
 
@@ -55,6 +55,15 @@ function plan(subscriberId: number, digestKey: string, overrides: Partial<Planne
   };
 }
 
+/** An active daily reader of one topic. (Not the app-wide helper: this file stays light to load, as mutation testing loads it per mutant.) */
+function addSubscriber(email: string): Subscriber {
+  const subscribers = new SubscriberRepository(db);
+  const prefs = { topics: [{ text: 'zebrafish', key: parseTopic('zebrafish').key }], frequency: 'daily' as const, weekday: null, sendHour: 8, timezone: 'UTC' };
+  const { id } = subscribers.insertPending(email, prefs, T0);
+  subscribers.transition(id, ['pending'], 'active', T0);
+  return subscribers.findById(id)!;
+}
+
 /** Plans and claims one digest, as a runner would before handing it over. */
 function claimed(subscriberId: number, digestKey: string, owner = 'runner/1', overrides: Partial<PlannedDelivery> = {}): Delivery {
   ledger.insertPlans([plan(subscriberId, digestKey, overrides)], T0);
@@ -66,9 +75,9 @@ function claimed(subscriberId: number, digestKey: string, owner = 'runner/1', ov
 beforeEach(() => {
   ({ db } = tempDb());
   ledger = new DeliveryRepository(db);
-  adaSubscriber = addSubscriber(db, { email: 'ada@example.com', topics: ['zebrafish'] });
+  adaSubscriber = addSubscriber('ada@example.com');
   ada = adaSubscriber.id;
-  bob = addSubscriber(db, { email: 'bob@example.com', topics: ['zebrafish'] }).id;
+  bob = addSubscriber('bob@example.com').id;
   storePapers(db, [paper({ title: 'Zebrafish one' }), paper({ title: 'Zebrafish two' }), paper({ title: 'Zebrafish three' })]);
   seqs = (db.prepare('SELECT seq FROM papers ORDER BY seq').all() as Array<{ seq: number }>).map(({ seq }) => seq);
 });
@@ -121,7 +130,7 @@ describe('planning into the ledger', () => {
         [bob, { planned: false, watermark: 4 }],
       ]),
     );
-    const carol = addSubscriber(db, { email: 'carol@example.com', topics: ['zebrafish'] }).id;
+    const carol = addSubscriber('carol@example.com').id;
     expect(ledger.ledgerStates([{ subscriberId: carol, digestKey: '2026-11-27' }]).get(carol)).toEqual({ planned: false, watermark: null });
   });
 });

@@ -8,7 +8,7 @@ import { parseTopic, type Topic } from '../topics/topic-grammar.js';
 import type { TopicMatcher } from '../topics/topic-matcher.js';
 import type { Delivery, DigestContent } from './delivery.repository.js';
 import { cardKey, digestEmailProps, paperCard, type DigestEntry } from './digest-view.js';
-import { localTime } from './local-time.js';
+import { digestDate } from './digest-key.js';
 
 export interface ComposerDeps {
   papers: PaperRepository;
@@ -167,10 +167,8 @@ function parseOrNull(text: string): Topic | null {
   }
 }
 
-/** A stored delivery as a draft. A daily key is the local date; a weekly one (2026-W48) takes the day it was planned. */
+/** A stored delivery as a draft. */
 export function draftOf(delivery: Delivery, timeZone: string): DigestDraft {
-  const localDate = /^\d{4}-\d{2}-\d{2}$/.test(delivery.digestKey)
-    ? delivery.digestKey
-    : localTime(new Date(delivery.plannedAt), timeZone).date;
+  const localDate = digestDate(delivery.digestKey, delivery.plannedAt, timeZone);
   return { localDate, content: delivery.content, shown: delivery.shown, matched: delivery.matched, deliveryId: delivery.id };
 }

@@ -36,6 +36,27 @@ export interface SendCounts {
   relayDown: boolean;
 }
 
+/**
+ * What became of one claimed delivery. `cancelled` and `unrenderable` never
+ * reached the relay; the others did, and those that failed carry the
+ * relay's answer, so the run can tell a dead relay from a bad address.
+ */
+export type DeliveryOutcome =
+  | { kind: 'sent' }
+  | { kind: 'cancelled' }
+  | { kind: 'unrenderable' }
+  | { kind: 'bounced' | 'failed' | 'retried'; failure: SendFailure };
+
+/** The count each outcome adds to; a digest that cannot be rendered has failed for good. */
+const COUNTED_AS = {
+  sent: 'sent',
+  cancelled: 'cancelled',
+  unrenderable: 'failed',
+  bounced: 'bounced',
+  failed: 'failed',
+  retried: 'retried',
+} as const satisfies Record<DeliveryOutcome['kind'], Exclude<keyof SendCounts, 'relayDown'>>;
+
 export interface SenderDeps {
   deliveries: DeliveryRepository;
   subscribers: SubscriberRepository;
@@ -83,11 +104,12 @@ export class DigestSender {
       const worker = async () => {
         while (next < batch.length && !this.stopping && !relayDown) {
           const delivery = batch[next++]!;
-          const failure = await this.deliver(delivery, readers.get(delivery.subscriberId) ?? null, now, counts);
-          if (failure === null) sent.push(delivery);
-          if (failure !== undefined) {
+          const outcome = await this.deliver(delivery, readers.get(delivery.subscriberId) ?? null, now);
+          counts[COUNTED_AS[outcome.kind]] += 1;
+          if (outcome.kind === 'sent') sent.push(delivery);
+          if (outcome.kind !== 'cancelled' && outcome.kind !== 'unrenderable') {
             handoffs += 1;
-            connectionFailures = failure?.connection ? connectionFailures + 1 : 0;
+            connectionFailures = outcome.kind !== 'sent' && outcome.failure.connection ? connectionFailures + 1 : 0;
           }
           if (connectionFailures >= RELAY_DOWN_AFTER) relayDown = true;
           onDone(delivery);
@@ -105,18 +127,13 @@ export class DigestSender {
     return counts;
   }
 
-  /**
-   * One delivery. Returns the hand-off's failure (null when the relay took
-   * it), so the loop can tell a dead relay; undefined when nothing was handed
-   * over (the reader left, or the digest could not be rendered).
-   */
-  private async deliver(delivery: Delivery, subscriber: Subscriber | null, now: Date, counts: SendCounts): Promise<SendFailure | null | undefined> {
+  /** One delivery: hands it to the relay and records in the ledger what became of it, apart from `sent` (marked per batch). */
+  private async deliver(delivery: Delivery, subscriber: Subscriber | null, now: Date): Promise<DeliveryOutcome> {
     const { deliveries, subscribers, composer, mailer, logger, owner } = this.deps;
     const at = now.toISOString();
     if (!subscriber || subscriber.status !== 'active') {
       deliveries.finish(delivery.id, owner, 'skipped', `not sent: the subscriber is ${subscriber?.status ?? 'deleted'}`, at);
-      counts.cancelled += 1;
-      return undefined;
+      return { kind: 'cancelled' };
     }
     const log = { subscriber: subscriber.id, delivery: delivery.id, digest: delivery.digestKey, attempt: delivery.attempts };
     let email;
@@ -125,16 +142,14 @@ export class DigestSender {
     } catch (err) {
       // A digest that cannot be rendered now never will be; retrying would only repeat the error.
       deliveries.finish(delivery.id, owner, 'failed', `could not render: ${(err as Error).message}`, at);
-      counts.failed += 1;
       logger.error({ ...log, err }, 'digest could not be rendered');
-      return undefined;
+      return { kind: 'unrenderable' };
     }
     let failure: SendFailure;
     try {
       const sent = await mailer.send(email, now);
-      counts.sent += 1;
       logger.debug({ ...log, messageId: sent.messageId, response: sent.response }, 'digest sent');
-      return null;
+      return { kind: 'sent' };
     } catch (err) {
       failure = classifySendError(err);
     }
@@ -144,18 +159,17 @@ export class DigestSender {
         deliveries.finish(delivery.id, owner, 'bounced', failure.message, at);
         subscribers.transition(subscriber.id, ['active'], 'bounced', at);
       });
-      counts.bounced += 1;
       logger.warn({ ...log, code: failure.responseCode, reply: failure.message }, 'the relay refused the address for good; no more mail goes to it');
-    } else if (failure.kind === 'invalid' || delivery.attempts >= RETRY.maxAttempts) {
-      deliveries.finish(delivery.id, owner, 'failed', failure.message, at);
-      counts.failed += 1;
-      logger.error({ ...log, reply: failure.message }, 'digest failed for good');
-    } else {
-      const next = new Date(now.getTime() + retryDelayMs(delivery.attempts)).toISOString();
-      deliveries.retry(delivery.id, owner, failure.message, next, at);
-      counts.retried += 1;
-      logger.warn({ ...log, code: failure.responseCode, reply: failure.message, next }, 'digest not accepted; will retry');
+      return { kind: 'bounced', failure };
     }
-    return failure;
+    if (failure.kind === 'invalid' || delivery.attempts >= RETRY.maxAttempts) {
+      deliveries.finish(delivery.id, owner, 'failed', failure.message, at);
+      logger.error({ ...log, reply: failure.message }, 'digest failed for good');
+      return { kind: 'failed', failure };
+    }
+    const next = new Date(now.getTime() + retryDelayMs(delivery.attempts)).toISOString();
+    deliveries.retry(delivery.id, owner, failure.message, next, at);
+    logger.warn({ ...log, code: failure.responseCode, reply: failure.message, next }, 'digest not accepted; will retry');
+    return { kind: 'retried', failure };
   }
 }

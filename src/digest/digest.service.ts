@@ -8,7 +8,8 @@ import type { DeliveryRepository, PlannedDelivery } from './delivery.repository.
 import { type DigestComposer, draftOf } from './digest-composer.js';
 import { type DigestPlanner, type DueSubscriber, RunMatches } from './digest-planner.js';
 import type { DigestSender, SendCounts } from './digest-sender.js';
-import { digestKey, localTime, type LocalTime } from './local-time.js';
+import { digestKey, periodKey } from './digest-key.js';
+import { localTime, type LocalTime } from './local-time.js';
 import { isAbandoned } from './runner.js';
 
 /** Subscribers read per batch: enough to share work, small enough to keep memory flat. */
@@ -98,7 +99,7 @@ export class DigestService {
     const subscriber = this.deps.subscribers.findByEmail(email);
     if (!subscriber) return null;
     const local = localTime(now, subscriber.timezone);
-    const key = subscriber.frequency === 'daily' ? local.date : local.isoWeek;
+    const key = periodKey(subscriber.frequency, local);
     const topics = new Map([[subscriber.id, subscriber.topics]]);
     const [plan] = this.deps.planner.plan([{ subscriber, digestKey: key }], topics, this.newRun(now), { preview: true });
     if (!plan || plan.shown === 0) return { subscriber, digestKey: key, email: null, papers: 0, matched: 0 };

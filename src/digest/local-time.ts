@@ -1,5 +1,3 @@
-import type { Schedule } from '../subscriptions/subscriber.js';
-
 /** An instant as a wall clock in one time zone shows it. */
 export interface LocalTime {
   /** YYYY-MM-DD */
@@ -20,6 +18,7 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let format = formatters.get(timeZone);
+  // Stryker disable next-line ConditionalExpression: building a formatter every time gives the same answers, only slower.
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
       timeZone,
@@ -55,19 +54,4 @@ export function localTime(instant: Date, timeZone: string): LocalTime {
   for (const { type, value } of formatter(timeZone).formatToParts(instant)) parts[type] = value;
   const date = `${parts.year}-${parts.month}-${parts.day}`;
   return { date, hour: Number(parts.hour), weekday: WEEKDAY_NUMBERS[parts.weekday!]!, isoWeek: isoWeek(date) };
-}
-
-/**
- * The digest a subscriber is due for at this local time, or null when none
- * is due yet. "Due" means the send hour has passed on the local day, not
- * that it is that hour now: a run after downtime still sends the same day,
- * and on a spring-forward day a 02:00 send (an hour that never happens) goes
- * out at 03:00. The key names the day (daily) or the ISO week (weekly), and
- * the ledger holds one delivery per key, so the repeated hour of a
- * fall-back day cannot send twice.
- */
-export function digestKey(schedule: Pick<Schedule, 'frequency' | 'weekday' | 'sendHour'>, local: LocalTime): string | null {
-  if (local.hour < schedule.sendHour) return null;
-  if (schedule.frequency === 'daily') return local.date;
-  return local.weekday === schedule.weekday ? local.isoWeek : null;
 }

@@ -18,11 +18,6 @@ export interface RankedPaper {
   topics: Topic[];
 }
 
-/**
- * Merges the matches of several topics into one list, best first. A paper
- * matched by several topics is listed once, at its best relevance. Papers
- * missing from `papers` (withdrawn or deleted since matching) are dropped.
- */
 /** A paper's trending factor at `now` (see score.ts). */
 export type TrendOf = (paper: StoredPaper) => number;
 
@@ -32,6 +27,9 @@ export const trendAt =
     trending(paper.upvotes, ageInDays(paper.publishedAt, paper.ingestedAt, now));
 
 /**
+ * Merges the matches of several topics into one list, best first. A paper
+ * matched by several topics is listed once, at its best relevance. Papers
+ * missing from `papers` (withdrawn or deleted since matching) are dropped.
  * `trendOf` lets a caller that ranks for many readers at one instant (a
  * digest run) work out each paper's trending factor once.
  */

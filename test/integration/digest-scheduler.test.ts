@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import cron from 'node-cron';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startDigestJob, type DigestJob } from '../../src/digest/digest.scheduler.js';
 import type { Logger } from '../../src/logger.js';
 import { digestWorld } from '../helpers/digest.js';
@@ -18,6 +19,7 @@ function recordingLogger(): { logger: Logger; entries: Entry[] } {
 
 const jobs: DigestJob[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(jobs.splice(0).map((job) => job.stop()));
 });
 
@@ -53,23 +55,42 @@ describe('the digest run', () => {
 describe('the digest schedule', () => {
   it('ticks on its cron schedule, and stops ticking when stopped', async () => {
     const w = await world();
-    // Every second (node-cron's six-field form), so the test need not wait minutes.
-    const job = startDigestJob({ schedule: '* * * * * *', digests: w.services.digests, logger: w.logger, clock: () => new Date('2026-11-27T08:00:00Z') });
+    // node-cron 4 arms a setTimeout for the next match of the schedule, reading the time from Date.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(new Date('2026-11-27T08:00:30Z'));
+    const runs = () => w.entries.filter((entry) => entry.message.startsWith('digest run:')).length;
+    const job = startDigestJob({ schedule: '* * * * *', digests: w.services.digests, logger: w.logger, clock: () => new Date() });
     jobs.push(job);
-    await w.sink.waitFor(1, 5000);
+
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(runs()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    // The tick at 08:01 talks to the SMTP server over real sockets, whose libraries also set timers:
+    // each check lets the fake clock move 20 ms with the real one, never near the next minute.
+    await vi.waitUntil(() => runs() === 1, { timeout: 10_000, interval: 20 });
+    expect(w.sink.received).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(runs()).toBe(2);
+
+    const scheduled = () => [...cron.getTasks().values()].map((task) => task.name);
+    expect(scheduled()).toContain('digest');
     await job.stop();
-    const runs = w.entries.filter((entry) => entry.message.startsWith('digest run:')).length;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(w.entries.filter((entry) => entry.message.startsWith('digest run:')).length).toBe(runs);
+    expect(scheduled()).not.toContain('digest');
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(runs()).toBe(2);
     expect(w.sink.received).toHaveLength(1);
   });
 
   it('is off when DIGEST_SCHEDULE is off, while a run by hand still works', async () => {
     const w = await world();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(new Date('2026-11-27T08:00:30Z'));
     const job = startDigestJob({ schedule: null, digests: w.services.digests, logger: w.logger, clock: () => new Date('2026-11-27T08:00:00Z') });
     jobs.push(job);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await vi.advanceTimersByTimeAsync(60 * 60_000);
+    expect(w.entries.filter((entry) => entry.message.startsWith('digest run:'))).toHaveLength(0);
     expect(w.sink.received).toHaveLength(0);
+    vi.useRealTimers();
     expect(await job.run()).toMatchObject({ sent: 1 });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { digestKey, isoWeek, localTime } from '../../src/digest/local-time.js';
+import { digestKey } from '../../src/digest/digest-key.js';
+import { isoWeek, localTime } from '../../src/digest/local-time.js';
 
 describe('localTime', () => {
   it('reads the wall clock of the zone, including the date change', () => {

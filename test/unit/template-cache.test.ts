@@ -35,8 +35,11 @@ describe('the compiled-template cache', () => {
     await compileMjml('note', dir, cache);
     fs.writeFileSync(path.join(dir, 'partials', 'hello.mjml'), PARTIAL.replace('Hello', 'Hi'));
     expect((await compileMjml<{ name: string }>('note', dir, cache))({ name: 'Ada' })).toContain('Hi Ada');
-    fs.writeFileSync(path.join(dir, 'note.mjml'), TEMPLATE.replace('<mj-body>', '<mj-body background-color="#ffffff">'));
-    expect((await compileMjml<{ name: string }>('note', dir, cache))({ name: 'Ada' })).toContain('Hi Ada');
+    // A colour the template did not have before, so only a fresh compile can show it.
+    fs.writeFileSync(path.join(dir, 'note.mjml'), TEMPLATE.replace('<mj-body>', '<mj-body background-color="#a1b2c3">'));
+    const recompiled = (await compileMjml<{ name: string }>('note', dir, cache))({ name: 'Ada' });
+    expect(recompiled).toContain('Hi Ada');
+    expect(recompiled).toContain('#a1b2c3');
     // Only the current version's entry is kept.
     expect(fs.readdirSync(cache)).toHaveLength(1);
   });

@@ -6,7 +6,7 @@ import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { emailSchema } from '../subscriptions/subscription.schema.js';
 import { CONFIRM_TTL_DAYS, type SubscriptionService } from '../subscriptions/subscription.service.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
-import { rateLimitConfig } from './subscribe.routes.js';
+import { rateLimitConfig } from './rate-limit.js';
 import { INVALID_LINK, subscriberFromLink, tokenQuery } from './token-query.js';
 
 export interface ConfirmRouteOptions {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Db } from '../../src/db/connection.js';
 import { runIngest } from '../../src/papers/ingest-run.js';
 import { PaperRepository } from '../../src/papers/paper.repository.js';
-import { createHttpClient, type HttpClientOptions, type RetryEvent } from '../../src/papers/sources/fetch-retry.js';
+import { createHttpClient, type HttpClientOptions, type RetryEvent } from '../../src/papers/sources/http-client.js';
 import type { PaperFeed } from '../../src/papers/sources/source.js';
 import { fixture, HF_SAMPLE_FILE } from '../kit/fixtures.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Rejection } from '../ingest.js';
-import type { PaperInput } from '../paper.js';
-import { type HttpClient, ResponseError } from './fetch-retry.js';
+import { emptyPaper, type PaperInput } from '../paper.js';
+import { type HttpClient, ResponseError } from './http-client.js';
 import { type PaperFeed, pagesInHand, readSavedResponse, type SourcePage, withoutVersion } from './source.js';
 
 /**
@@ -43,14 +43,11 @@ export const HF_MAX_PAGES = 20;
 function toPaper(e: Entry, baseUrl: string): PaperInput {
   const id = withoutVersion(e.paper.id);
   return {
-    id,
-    source: 'hf',
-    title: e.title,
+    ...emptyPaper(id, 'hf', e.title),
     abstract: e.paper.summary ?? '',
     // Hidden authors asked not to be shown; a digest must not list them.
     authors: e.paper.authors.filter((a) => !a.hidden).map((a) => a.name),
     keywords: e.paper.ai_keywords ?? [],
-    categories: [],
     publishedAt: e.paper.publishedAt,
     upvotes: e.paper.upvotes,
     pageUrl: `${baseUrl}/papers/${encodeURIComponent(id)}`,

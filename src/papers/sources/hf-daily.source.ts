@@ -6,7 +6,7 @@ import { type PaperFeed, pagesInHand, readSavedResponse, type SourcePage, withou
 
 /**
  * One entry of `GET /api/daily_papers`, written from a real response
- * (`../shared/fixtures/hf-daily-papers-2024-10-25.sample.json`). zod drops
+ * (`test/kit/fixtures/hf-daily-papers-2024-10-25.json`). zod drops
  * fields it does not name, so new fields on Hugging Face's side never break
  * ingest; a missing required one rejects only its entry.
  */

@@ -47,7 +47,7 @@ function readArgs(args: string[]): IngestArgs {
 function openFeed({ source, file, date }: IngestArgs, config: Config, onRetry: (event: RetryEvent) => void): PaperFeed {
   if (file !== undefined) return source.fromFile(path.resolve(file), config);
   const http = createHttpClient({ timeoutMs: config.sourceTimeoutMs, onRetry });
-  const pacer = createPacer('spacingMs' in source ? source.spacingMs : 0);
+  const pacer = createPacer(source.spacingMs);
   return source.read({ settings: config, http, pacer, now: new Date() }, date);
 }
 

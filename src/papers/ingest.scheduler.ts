@@ -48,7 +48,7 @@ export function startIngestJobs({ config, repo, logger, clock = () => new Date()
   });
   // One pacer per source for every call this process makes, across runs.
   const sources = scheduledSources();
-  const pacers = new Map(sources.map((source) => [source.name, createPacer('spacingMs' in source ? source.spacingMs : 0, pacer)]));
+  const pacers = new Map(sources.map((source) => [source.name, createPacer(source.spacingMs, pacer)]));
 
   async function ingest(job: IngestJobName, feed: PaperFeed, fields: object): Promise<void> {
     const started = Date.now();

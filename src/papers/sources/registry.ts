@@ -31,8 +31,8 @@ export interface SourceDefinition<Name extends string = string> {
    * higher one updates what it knows, a lower one only fills gaps.
    */
   precedence: number;
-  /** The least time between two calls, for a source that asks for it. */
-  spacingMs?: number;
+  /** The least time between two calls, for a source that asks for it (0: none). */
+  spacingMs: number;
   /** Why `--date` does not apply, for a source that has no days; absent when it does. */
   undated?: string;
   /** A saved response, replayed: `paperboy ingest --file`. */
@@ -67,6 +67,7 @@ const seed = {
   name: 'seed',
   // A snapshot of a page, kept only until a live source knows better.
   precedence: 0,
+  spacingMs: 0,
   undated: 'the seed page is a fixed snapshot',
   fromFile: (file) => seedFeed(file),
   read: () => seedFeed(),
@@ -76,6 +77,7 @@ const hf = {
   name: 'hf',
   // Its title is the clean one and its page carries the votes and discussion.
   precedence: 2,
+  spacingMs: 0,
   fromFile: (file, settings) => hfFileFeed(file, settings.hfBaseUrl),
   read: readHf,
   schedule: {

@@ -2,6 +2,134 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/*
+ * Which parts of src/ may import which: dependencies point one way, along the
+ * data flow (sources -> ingest -> papers -> match -> rank -> plan -> render
+ * -> send -> record), from the edges (routes, jobs, CLI) through services to
+ * repositories, mail and the database.
+ *
+ *   leaves         config, errors, text, logger, paths: import only each other;
+ *                  every folder may use them (db only `paths`)
+ *   db             the connection and migrations: nothing of the app
+ *   papers         the store, ingest and sources: db
+ *   topics         the topic grammar and the FTS5 matcher: db
+ *   mail           templates, MIME, transports, outbox: db (for its own queue
+ *                  tables); never papers, topics, ranking, subscriptions, digest
+ *   ranking        search and scoring: papers, topics
+ *   subscriptions  subscribers, tokens, the lifecycle: db, topics, mail
+ *   digest         planning, the ledger, sending: db, papers, topics, ranking,
+ *                  subscriptions, mail
+ *   web            routes and pages: papers, ranking, subscriptions, digest, and
+ *                  of mail only the outbox (its development viewer); never db:
+ *                  a route asks a repository or a service. A route file never
+ *                  imports another route file.
+ *   cli            commands: everything above but web, plus the wiring
+ *                  (services.ts, store.ts)
+ *   roots          services.ts wires every service and never imports web or
+ *                  cli; store.ts opens the database (db, papers); app.ts builds
+ *                  the HTTP app (services, web, db); server.ts runs the process
+ *                  and cli.ts the commands. Nothing imports server.ts or cli.ts,
+ *                  and only server.ts imports app.ts.
+ *   outside src    src never imports test/, scripts/, bench/ or seeds/.
+ *   test/kit       fixtures and tools the tests, drills and benchmark share:
+ *                  src only. test/helpers never imports scripts/ or bench/;
+ *                  scripts/ and bench/ use test/kit, never the rest of test/.
+ *
+ * The rules match import paths as written: `(../)+web/` is src/web from any
+ * depth, since no folder inside src/ reuses a top-level name. A new folder
+ * under src/ needs its row in FOLDERS and FOLDER_IMPORTS, or nothing checks it.
+ */
+const LEAVES = ['config', 'errors', 'text', 'logger', 'paths'];
+const FOLDERS = ['db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'web', 'cli'];
+const ROOTS = ['app', 'services', 'server', 'cli', 'store'];
+
+/** What each folder of src/ may import besides itself. */
+const FOLDER_IMPORTS = {
+  db: ['paths'],
+  papers: [...LEAVES, 'db'],
+  topics: [...LEAVES, 'db'],
+  mail: [...LEAVES, 'db'],
+  ranking: [...LEAVES, 'papers', 'topics'],
+  subscriptions: [...LEAVES, 'db', 'topics', 'mail'],
+  digest: [...LEAVES, 'db', 'papers', 'topics', 'ranking', 'subscriptions', 'mail'],
+  web: [...LEAVES, 'papers', 'ranking', 'subscriptions', 'digest', 'mail/outbox'],
+  cli: [...LEAVES, 'db', 'papers', 'topics', 'ranking', 'subscriptions', 'digest', 'mail', 'services', 'store'],
+};
+
+/** What each file at the top of src/ may import. */
+const ROOT_IMPORTS = {
+  ...Object.fromEntries(LEAVES.map((leaf) => [leaf, LEAVES])),
+  store: [...LEAVES, 'db', 'papers'],
+  services: [...LEAVES, 'db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest'],
+  app: [...LEAVES, 'db', 'services', 'web'],
+  server: [...LEAVES, 'db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'web', 'app', 'services', 'store'],
+  cli: [...LEAVES, 'cli'],
+};
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Patterns for no-restricted-imports that refuse every module of src/ not in `allowed`, as written from `prefix`. */
+function refuse(where, allowed, prefix) {
+  // `folder/module`: that one module of a folder that is otherwise refused.
+  const single = (folder) => allowed.filter((name) => name.startsWith(`${folder}/`)).map((name) => `${escape(name.slice(folder.length + 1))}\\.js$`);
+  const folders = FOLDERS.filter((name) => !allowed.includes(name) && `src/${name}` !== where).map((name) =>
+    single(name).length > 0 ? `${escape(name)}/(?!${single(name).join('|')})` : `${escape(name)}/`,
+  );
+  const roots = [...new Set([...LEAVES, ...ROOTS])].filter((name) => !allowed.includes(name) && `src/${name}.ts` !== where);
+  const patterns = [];
+  if (folders.length > 0) {
+    patterns.push({
+      regex: `^${prefix}(${folders.join('|')})`,
+      message: `${where} may import only ${allowed.join(', ') || 'its own files'} of the app (see the layer rules in eslint.config.js).`,
+    });
+  }
+  if (roots.length > 0) {
+    patterns.push({
+      regex: `^${prefix}(${roots.map(escape).join('|')})\\.js$`,
+      message: `${where} may import only ${allowed.join(', ') || 'its own files'} of the app (see the layer rules in eslint.config.js).`,
+    });
+  }
+  return patterns;
+}
+
+const OUTSIDE_SRC = {
+  regex: '^(\\.\\./)+(test|scripts|bench|seeds)/',
+  message: 'src never imports test/, scripts/, bench/ or seeds/: they depend on src, not the other way.',
+};
+
+const restrict = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+
+const layerRules = [
+  ...Object.entries(ROOT_IMPORTS).map(([name, allowed]) => restrict([`src/${name}.ts`], [...refuse(`src/${name}.ts`, allowed, '\\./'), OUTSIDE_SRC])),
+  ...Object.entries(FOLDER_IMPORTS).map(([name, allowed]) =>
+    restrict([`src/${name}/**/*.ts`], [...refuse(`src/${name}`, allowed, '(\\.\\./)+'), OUTSIDE_SRC]),
+  ),
+  restrict(
+    ['src/web/**/*.routes.ts'],
+    [
+      ...refuse('src/web', FOLDER_IMPORTS.web, '(\\.\\./)+'),
+      OUTSIDE_SRC,
+      { regex: '^\\./[^/]+\\.routes\\.js$', message: 'A route file never imports another; move what both need into its own module in src/web.' },
+    ],
+  ),
+  restrict(
+    ['test/kit/**/*.ts'],
+    [{ regex: '^(\\.\\./)+(helpers|unit|integration|e2e|scripts|bench)/', message: 'test/kit is shared by tests, scripts and the benchmark: it imports only src.' }],
+  ),
+  restrict(
+    ['test/helpers/**/*.ts'],
+    [{ regex: '^(\\.\\./)+(scripts|bench)/', message: 'test/helpers never imports scripts/ or bench/; share code through test/kit.' }],
+  ),
+  restrict(
+    ['scripts/**/*.ts'],
+    [{ regex: '^(\\.\\./)+(test/(?!kit/)|bench/)', message: 'scripts/ use test/kit, never the rest of test/ or bench/.' }],
+  ),
+  restrict(
+    ['bench/**/*.ts'],
+    [{ regex: '^(\\.\\./)+(test/(?!kit/)|scripts/)', message: 'bench/ uses test/kit, never the rest of test/ or scripts/.' }],
+  ),
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/'] },
   js.configs.recommended,
@@ -16,6 +144,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerRules,
   {
     // The pages' own script runs in browsers, without a build step.
     files: ['templates/assets/**/*.js'],

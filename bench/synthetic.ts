@@ -15,7 +15,7 @@ import { PaperRepository } from '../src/papers/paper.repository.js';
 import { readSeedPapers } from '../src/papers/sources/seed.source.js';
 import { SubscriberRepository } from '../src/subscriptions/subscriber.repository.js';
 import { parseTopic, type Topic } from '../src/topics/topic-grammar.js';
-import { seededRandom } from '../scripts/lib/random.js';
+import { seededRandom } from '../test/kit/random.js';
 
 const seeds = (() => {
   let cached: PaperInput[] | null = null;

@@ -15,9 +15,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { createDrillStore, DRILL_SECRET, ledgerCounts, tallyMessageIds, type DrillStore, type Tally } from './lib/drill-store.js';
-import { seededRandom } from './lib/random.js';
-import { type SmtpSink, startSmtpSink } from './lib/smtp-sink.js';
+import { createDrillStore, DRILL_SECRET, ledgerCounts, tallyMessageIds, type DrillStore, type Tally } from '../test/kit/drill-store.js';
+import { seededRandom } from '../test/kit/random.js';
+import { type SmtpSink, startSmtpSink } from '../test/kit/smtp-sink.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** Share of the kills not aimed at planning that land in start-up (recovery, matching); the rest land while digests are being handed to the relay. */

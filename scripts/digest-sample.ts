@@ -11,6 +11,7 @@ import { readSeedPapers } from '../src/papers/sources/seed.source.js';
 import { rankPapers } from '../src/ranking/rank.js';
 import { parseTopics } from '../src/topics/topic-grammar.js';
 import { TopicMatcher } from '../src/topics/topic-matcher.js';
+import { HF_SAMPLE_FILE } from '../test/kit/fixtures.js';
 
 /**
  * The example digest shown in the README: real papers, real matching and
@@ -27,7 +28,6 @@ export const SAMPLE_PNG = `${DOCS_DIR}digest-email.png`;
  * has both, so the example shows every part of a paper as a real install
  * that ingests from Hugging Face would.
  */
-const HF_RESPONSE = fileURLToPath(new URL('../test/fixtures/hf-daily-papers-2024-10-25.json', import.meta.url));
 
 export const SAMPLE_TOPICS = ['test-time adaptation', 'knowledge editing', 'LoRA', 'contrastive loss'];
 /** Everything is stored on the Hugging Face response's day, so no paper is favoured for being stored later. */
@@ -40,7 +40,7 @@ function sampleEntries(): { entries: DigestEntry[]; more: number } {
   try {
     migrate(db);
     const repo = new PaperRepository(db);
-    const hf = parseHfDailyPage(fs.readFileSync(HF_RESPONSE, 'utf8'), 'https://huggingface.co').papers;
+    const hf = parseHfDailyPage(fs.readFileSync(HF_SAMPLE_FILE, 'utf8'), 'https://huggingface.co').papers;
     ingestPapers(repo, [...readSeedPapers(), ...hf], INGESTED_AT);
 
     const matcher = new TopicMatcher(db);

@@ -22,8 +22,8 @@ import type { Db } from '../src/db/connection.js';
 import { RETRY, retryDelayMs } from '../src/digest/digest-sender.js';
 import type { Logger } from '../src/logger.js';
 import { createServices, type Services } from '../src/services.js';
-import { createDrillStore, DRILL_SECRET, ledgerCounts, tallyMessageIds, type Tally } from './lib/drill-store.js';
-import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from './lib/smtp-sink.js';
+import { createDrillStore, DRILL_SECRET, ledgerCounts, tallyMessageIds, type Tally } from '../test/kit/drill-store.js';
+import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '../test/kit/smtp-sink.js';
 
 /** How often the scheduler ticks (DIGEST_SCHEDULE's default), in simulated time. */
 const TICK_MS = 5 * 60_000;

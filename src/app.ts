@@ -5,6 +5,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { schemaVersion } from './db/migrate.js';
 import type { Services } from './services.js';
 import { assetsRoutes } from './web/assets.routes.js';
 import { confirmRoutes } from './web/confirm.routes.js';
@@ -75,7 +76,7 @@ export function buildApp({ services, logger }: AppOptions) {
   app.register(async (routes) => {
     const { subscriptions, links } = services;
     const limit = config.subscribeRateLimit;
-    healthRoutes(routes, services.db);
+    healthRoutes(routes, { papers: services.papers, schemaVersion: () => schemaVersion(services.db) });
     matchesRoutes(routes, services.search);
     assetsRoutes(routes);
     subscribeRoutes(routes, { subscriptions, pages, rateLimit: limit });

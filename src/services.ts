@@ -7,7 +7,7 @@ import { DigestPlanner } from './digest/digest-planner.js';
 import { DigestSender } from './digest/digest-sender.js';
 import { DigestService } from './digest/digest.service.js';
 import { digestMessageIds } from './digest/message-id.js';
-import { runnerName } from './digest/runner.js';
+import { runnerName } from './db/claims.js';
 import { silentLogger, type Logger } from './logger.js';
 import { EmailRenderer } from './mail/email-templates.js';
 import { outboxTransport, smtpTransport, type MailTransport } from './mail/mail-transport.js';

@@ -9,12 +9,11 @@ import { openStore } from '../store.js';
  * command prints its own summary.
  */
 export function cliLogger(note: (line: string) => void): Logger {
-  const write = (level: string) => (fields: unknown, message?: string) => {
-    const text = typeof fields === 'string' ? fields : (message ?? '');
-    const detail = typeof fields === 'object' && fields !== null ? describe(fields as Record<string, unknown>) : '';
-    note(`${level}: ${text}${detail ? ` (${detail})` : ''}`);
+  const write = (level: string) => (fields: object, message: string) => {
+    const detail = describe(fields as Record<string, unknown>);
+    note(`${level}: ${message}${detail ? ` (${detail})` : ''}`);
   };
-  return { info() {}, debug() {}, warn: write('warning'), error: write('error') } as unknown as Logger;
+  return { info() {}, debug() {}, warn: write('warning'), error: write('error') };
 }
 
 function describe(fields: Record<string, unknown>): string {

@@ -3,21 +3,16 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { describeCounts, runIngest } from '../papers/ingest-run.js';
 import { PaperRepository } from '../papers/paper.repository.js';
-import { ARXIV_LOOKBACK_MS, ARXIV_SPACING_MS, arxivFeed, arxivFileFeed } from '../papers/sources/arxiv.source.js';
-import { createHttpClient, type RetryEvent } from '../papers/sources/fetch-retry.js';
-import { hfDailyFeed, hfFileFeed } from '../papers/sources/hf-daily.source.js';
+import { createHttpClient, type RetryEvent } from '../papers/sources/http-client.js';
 import { createPacer } from '../papers/sources/pacer.js';
-import { seedFeed } from '../papers/sources/seed.source.js';
+import { findSource, type PaperSourceEntry, SOURCE_NAMES } from '../papers/sources/registry.js';
 import type { PaperFeed } from '../papers/sources/source.js';
 import { openStore } from '../store.js';
 import { type Command, EXIT, UsageError } from './command.js';
 import { createProgress, type Progress } from './progress.js';
 
-const SOURCES = ['seed', 'hf', 'arxiv'] as const;
-type SourceName = (typeof SOURCES)[number];
-
 interface IngestArgs {
-  source: SourceName;
+  source: PaperSourceEntry;
   file: string | undefined;
   date: string | undefined;
 }
@@ -36,11 +31,11 @@ function readArgs(args: string[]): IngestArgs {
     allowPositionals: true,
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if (!values.source) throw new UsageError(`ingest needs --source (${SOURCES.join(', ')})`);
-  const source = values.source as SourceName;
-  if (!SOURCES.includes(source)) throw new UsageError(`unknown source "${values.source}"; choose one of: ${SOURCES.join(', ')}`);
-  if (values.date !== undefined && source === 'seed') {
-    throw new UsageError('--date does not apply to the seed source: the seed page is a fixed snapshot');
+  if (!values.source) throw new UsageError(`ingest needs --source (${SOURCE_NAMES.join(', ')})`);
+  const source = findSource(values.source);
+  if (!source) throw new UsageError(`unknown source "${values.source}"; choose one of: ${SOURCE_NAMES.join(', ')}`);
+  if (values.date !== undefined && 'undated' in source) {
+    throw new UsageError(`--date does not apply to the ${source.name} source: ${source.undated}`);
   }
   if (values.date !== undefined && values.file !== undefined) {
     throw new UsageError('--date and --file do not go together: a saved response is already one day');
@@ -50,24 +45,10 @@ function readArgs(args: string[]): IngestArgs {
 
 /** The feed to read; a saved file is read (and its errors reported) before anything is stored. */
 function openFeed({ source, file, date }: IngestArgs, config: Config, onRetry: (event: RetryEvent) => void): PaperFeed {
-  const saved = file === undefined ? undefined : path.resolve(file);
-  const http = () => createHttpClient({ timeoutMs: config.sourceTimeoutMs, onRetry });
-  switch (source) {
-    case 'seed':
-      return saved ? seedFeed(saved) : seedFeed();
-    case 'hf':
-      if (saved) return hfFileFeed(saved, config.hfBaseUrl);
-      return hfDailyFeed({ baseUrl: config.hfBaseUrl, date: date ?? new Date().toISOString().slice(0, 10), http: http() });
-    case 'arxiv':
-      if (saved) return arxivFileFeed(saved);
-      return arxivFeed({
-        baseUrl: config.arxivBaseUrl,
-        categories: config.arxivCategories,
-        http: http(),
-        pacer: createPacer(ARXIV_SPACING_MS),
-        ...(date ? { date } : { since: new Date(Date.now() - ARXIV_LOOKBACK_MS) }),
-      });
-  }
+  if (file !== undefined) return source.fromFile(path.resolve(file), config);
+  const http = createHttpClient({ timeoutMs: config.sourceTimeoutMs, onRetry });
+  const pacer = createPacer(source.spacingMs);
+  return source.read({ settings: config, http, pacer, now: new Date() }, date);
 }
 
 export const ingestCommand: Command = async (args, { config, stdout, stderr }) => {
@@ -79,16 +60,16 @@ export const ingestCommand: Command = async (args, { config, stdout, stderr }) =
 
   const { db } = openStore(config.databasePath, { seedIfEmpty: false });
   try {
-    progress = createProgress(`ingest ${options.source}`, feed.total, stderr);
+    progress = createProgress(`ingest ${options.source.name}`, feed.total, stderr);
     const bar = progress;
     const result = await runIngest(new PaperRepository(db), feed.pages, { onPage: (entries) => bar.advance(entries) });
     bar.finish(describeCounts(result));
     for (const { id, reason } of result.rejected) stderr.write(`rejected ${id}: ${reason}\n`);
     if (result.failure) {
-      stderr.write(`paperboy ingest: ${options.source} failed: ${result.failure.message.replace(/\s*\n\s*/g, '; ')}\n`);
+      stderr.write(`paperboy ingest: ${options.source.name} failed: ${result.failure.message.replace(/\s*\n\s*/g, '; ')}\n`);
       return EXIT.failed;
     }
-    stdout.write(`${options.source}: ${describeCounts(result)}\n`);
+    stdout.write(`${options.source.name}: ${describeCounts(result)}\n`);
     return EXIT.ok;
   } finally {
     db.close();

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
+import { MAX_MATCH_LIMIT } from '../ranking/paper-search.js';
 import { createPaperServices } from '../services.js';
 import { openStore } from '../store.js';
-import { MAX_MATCH_LIMIT } from '../web/matches.routes.js';
 import { type Command, EXIT, UsageError } from './command.js';
 
 export const matchCommand: Command = async (args, { config, stdout }) => {

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { MIGRATIONS_DIR } from '../paths.js';
 import type { Db } from './connection.js';
-
-/** `migrations/` at the repository root, from both `src/db` and `dist/db`. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
 const FILE_NAME = /^(\d{4})_[a-z0-9_-]+\.sql$/;
 

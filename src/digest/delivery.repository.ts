@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import type { Claim } from '../db/claims.js';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'bounced';
 
@@ -78,12 +79,6 @@ export interface LedgerState {
   planned: boolean;
   /** The latest digest's watermark (a gave-up one aside), or null before the first. */
   watermark: number | null;
-}
-
-/** A claimed row's owner and when it claimed it, for telling abandoned claims from live ones. */
-export interface Claim {
-  owner: string;
-  claimedAt: string;
 }
 
 /**

@@ -10,7 +10,7 @@ import { type DigestPlanner, type DueSubscriber, RunMatches } from './digest-pla
 import type { DigestSender, SendCounts } from './digest-sender.js';
 import { digestKey, periodKey } from './digest-key.js';
 import { localTime, type LocalTime } from './local-time.js';
-import { isAbandoned } from './runner.js';
+import { isAbandoned } from '../db/claims.js';
 
 /** Subscribers read per batch: enough to share work, small enough to keep memory flat. */
 export const SUBSCRIBER_BATCH = 500;

@@ -1,5 +1,6 @@
 import type { DigestEmailProps } from './digest-email.js';
-import { TEMPLATES_DIR, compileMjml, compileText, type Fill } from './template-compiler.js';
+import { TEMPLATES_DIR } from '../paths.js';
+import { compileMjml, compileText, type Fill } from './template-compiler.js';
 
 /** A rendered email, ready for the mailer. */
 export interface RenderedEmail {

@@ -2,18 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-
-/** `templates/` at the repository root, from both `src/mail` and `dist/mail`. */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
-
-/**
- * Compiled MJML, kept between processes. MJML costs about half a second and
- * 60 MB of memory to load, so a process whose templates are cached never
- * loads it: a CLI run starts faster, and a digest run stays small.
- */
-export const TEMPLATE_CACHE_DIR = fileURLToPath(new URL('../../.template-cache/', import.meta.url));
+import { TEMPLATE_CACHE_DIR, TEMPLATES_DIR } from '../paths.js';
 
 const MJML_VERSION = (createRequire(import.meta.url)('mjml/package.json') as { version: string }).version;
 /** Raise it whenever `mjmlToHtml` changes what it makes of a template, so old cache entries are never read. */

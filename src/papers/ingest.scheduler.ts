@@ -1,27 +1,20 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config.js';
-import { cronLogger } from '../logger.js';
+import { cronLogger, type Logger } from '../logger.js';
 import { describeCounts, runIngest } from './ingest-run.js';
 import type { PaperRepository } from './paper.repository.js';
-import { ARXIV_LOOKBACK_MS, ARXIV_SPACING_MS, arxivFeed } from './sources/arxiv.source.js';
-import { createHttpClient, type HttpClientOptions } from './sources/fetch-retry.js';
-import { hfDailyFeed } from './sources/hf-daily.source.js';
+import { createHttpClient, type HttpClientOptions } from './sources/http-client.js';
 import { createPacer, type PacerOptions } from './sources/pacer.js';
+import { scheduledSources, type ScheduledSourceName, type SourceSettings } from './sources/registry.js';
 import type { PaperFeed } from './sources/source.js';
 
-/** The part of a pino logger the jobs use: fields first, then the message. */
-export interface JobLogger {
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
-
-export type IngestJobName = 'hf' | 'arxiv';
+/** A scheduled job is named after the source it reads. */
+export type IngestJobName = ScheduledSourceName;
 
 export interface IngestJobsOptions {
-  config: Pick<Config, 'hfBaseUrl' | 'arxivBaseUrl' | 'arxivCategories' | 'ingestSchedule' | 'sourceTimeoutMs'>;
+  config: SourceSettings & Pick<Config, 'sourceTimeoutMs'>;
   repo: PaperRepository;
-  logger: JobLogger;
+  logger: Logger;
   /** Test seams: the time, and the HTTP and sleeping underneath. */
   clock?: () => Date;
   http?: Pick<HttpClientOptions, 'fetch' | 'sleep' | 'random' | 'retry'>;
@@ -38,13 +31,11 @@ export interface IngestJobs {
 /** At most this many rejections are logged one by one per run; the count says the rest. */
 const MAX_LOGGED_REJECTIONS = 20;
 
-const utcDay = (date: Date) => date.toISOString().slice(0, 10);
-
 /**
- * Scheduled ingest: Hugging Face daily papers for today and yesterday (UTC),
- * hourly by default, so upvotes stay fresh while a day's list is still
- * growing; arXiv once a day. A failed run is logged and the next one tries
- * again; it never throws out of the job.
+ * Scheduled ingest: one job per source the registry schedules (Hugging Face
+ * hourly by default, arXiv daily), each reading what its entry says a run
+ * reads. A failed run is logged and the next one tries again; it never
+ * throws out of the job.
  */
 export function startIngestJobs({ config, repo, logger, clock = () => new Date(), http, pacer }: IngestJobsOptions): IngestJobs {
   const controller = new AbortController();
@@ -55,8 +46,9 @@ export function startIngestJobs({ config, repo, logger, clock = () => new Date()
     onRetry: ({ url, attempt, attempts, delayMs, reason }) =>
       logger.warn({ url, attempt, attempts, delayMs, reason }, 'paper source request failed; retrying'),
   });
-  // One pacer for every arXiv call this process makes, across runs.
-  const arxivPacer = createPacer(ARXIV_SPACING_MS, pacer);
+  // One pacer per source for every call this process makes, across runs.
+  const sources = scheduledSources();
+  const pacers = new Map(sources.map((source) => [source.name, createPacer(source.spacingMs, pacer)]));
 
   async function ingest(job: IngestJobName, feed: PaperFeed, fields: object): Promise<void> {
     const started = Date.now();
@@ -84,22 +76,19 @@ export function startIngestJobs({ config, repo, logger, clock = () => new Date()
     }
   }
 
-  const jobs: Record<IngestJobName, () => Promise<void>> = {
-    async hf() {
-      const today = clock();
-      const yesterday = new Date(today.getTime() - 24 * 60 * 60 * 1000);
-      // Each day on its own: a failure on one never keeps the other from being read.
-      for (const date of [utcDay(today), utcDay(yesterday)]) {
-        if (controller.signal.aborted) return;
-        await ingest('hf', hfDailyFeed({ baseUrl: config.hfBaseUrl, date, http: client }), { date });
-      }
-    },
-    async arxiv() {
-      const since = new Date(clock().getTime() - ARXIV_LOOKBACK_MS);
-      const feed = arxivFeed({ baseUrl: config.arxivBaseUrl, categories: config.arxivCategories, http: client, pacer: arxivPacer, since });
-      await ingest('arxiv', feed, { since: since.toISOString() });
-    },
-  };
+  const jobs = new Map(
+    sources.map((source) => [
+      source.name,
+      async () => {
+        const reads = source.schedule.reads({ settings: config, http: client, pacer: pacers.get(source.name)!, now: clock() });
+        // Feeds are lazy: nothing is fetched until a read's turn comes.
+        for (const { feed, fields } of reads) {
+          if (controller.signal.aborted) return;
+          await ingest(source.name, feed, fields);
+        }
+      },
+    ]),
+  );
 
   const running = new Map<IngestJobName, Promise<void>>();
 
@@ -109,7 +98,9 @@ export function startIngestJobs({ config, repo, logger, clock = () => new Date()
       logger.warn({ job: name }, `ingest ${name} is still running; this run is skipped`);
       return Promise.resolve();
     }
-    const current = jobs[name]()
+    const job = jobs.get(name);
+    if (!job) return Promise.reject(new Error(`no scheduled ingest for the source "${name}"`));
+    const current = job()
       .catch((err: unknown) => logger.error({ job: name, err: (err as Error).message }, `ingest ${name} failed`))
       .finally(() => running.delete(name));
     running.set(name, current);
@@ -117,8 +108,9 @@ export function startIngestJobs({ config, repo, logger, clock = () => new Date()
   }
 
   const tasks: ScheduledTask[] = [];
-  for (const name of ['hf', 'arxiv'] as const) {
-    const expression = config.ingestSchedule[name];
+  for (const source of sources) {
+    const { name } = source;
+    const expression = source.schedule.expression(config);
     if (expression === null) continue;
     tasks.push(
       cron.schedule(expression, () => run(name), { name: `ingest-${name}`, timezone: 'UTC', noOverlap: true, logger: cronLogger(logger, name) }),

@@ -1,5 +1,6 @@
 import type { Db } from '../db/connection.js';
 import type { Paper, PaperInput, PaperSource } from './paper.js';
+import { PAPER_SOURCES } from './sources/registry.js';
 
 interface PaperRow {
   seq: number;
@@ -57,12 +58,9 @@ function toPaper(row: PaperRow): StoredPaper {
   };
 }
 
-/**
- * How much a source's word counts when two disagree. Hugging Face's title is
- * the clean one and its page carries the votes and discussion, so it leads;
- * arXiv is the record of the paper itself; the seed page is a snapshot.
- */
-const PRECEDENCE: Record<PaperSource, number> = { seed: 0, arxiv: 1, hf: 2 };
+/** How much a source's word counts when two disagree: the registry says, and why. */
+const PRECEDENCE = new Map<PaperSource, number>(PAPER_SOURCES.map((source) => [source.name, source.precedence]));
+const precedence = (source: PaperSource) => PRECEDENCE.get(source) ?? -1;
 
 /**
  * What a new sighting of a paper changes. A source that does not know a
@@ -73,7 +71,7 @@ const PRECEDENCE: Record<PaperSource, number> = { seed: 0, arxiv: 1, hf: 2 };
  * source is the highest that has seen the paper; the first ingest time is kept.
  */
 function merge(old: StoredPaper, next: PaperInput): PaperInput {
-  const leads = PRECEDENCE[next.source] >= PRECEDENCE[old.source];
+  const leads = precedence(next.source) >= precedence(old.source);
   const [first, second] = leads ? ([next, old] as const) : ([old, next] as const);
   const list = (key: 'authors' | 'keywords' | 'categories') => (first[key].length > 0 ? first[key] : second[key]);
   return {

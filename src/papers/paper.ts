@@ -1,8 +1,10 @@
+import type { PaperSourceName } from './sources/registry.js';
+
 /**
- * Where a paper came from. A paper seen by several sources keeps the one
- * whose word counts most (hf, then arxiv, then seed; see `merge`).
+ * Where a paper came from: a name in the source registry. A paper seen by
+ * several sources keeps the one whose word counts most (see `merge`).
  */
-export type PaperSource = 'seed' | 'hf' | 'arxiv';
+export type PaperSource = PaperSourceName;
 
 /**
  * A paper as a source hands it to ingest. `null` means "this source does not
@@ -28,6 +30,31 @@ export interface PaperInput {
   aiSummary: string | null;
   /** ISO-8601 UTC; a withdrawn paper is never matched again. */
   withdrawnAt: string | null;
+}
+
+/**
+ * A paper that knows only its id, source and title: no text, no people, no
+ * links, nothing a source did not say. Each source fills in what it knows.
+ */
+export function emptyPaper(id: string, source: PaperSource, title: string): PaperInput {
+  return {
+    id,
+    source,
+    title,
+    abstract: '',
+    authors: [],
+    keywords: [],
+    categories: [],
+    publishedAt: null,
+    upvotes: null,
+    pageUrl: null,
+    pdfUrl: null,
+    codeUrl: null,
+    projectUrl: null,
+    thumbnailUrl: null,
+    aiSummary: null,
+    withdrawnAt: null,
+  };
 }
 
 /** A stored paper. */

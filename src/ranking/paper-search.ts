@@ -10,6 +10,9 @@ import { rankPapers } from './rank.js';
  */
 export const CANDIDATES_PER_TOPIC = 500;
 
+/** The most results one search returns: `paperboy match --limit` and `GET /api/matches?limit=` alike. */
+export const MAX_MATCH_LIMIT = 50;
+
 /** One result of `paperboy match --json` and `GET /api/matches`. */
 export interface PaperMatch {
   id: string;

@@ -1,4 +1,4 @@
-import { isAbandoned } from '../digest/runner.js';
+import { isAbandoned } from '../db/claims.js';
 import type { Logger } from '../logger.js';
 import type { EmailRenderer } from '../mail/email-templates.js';
 import type { Mailer } from '../mail/mailer.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../db/connection.js';
-import type { Claim } from '../digest/delivery.repository.js';
+import type { Claim } from '../db/claims.js';
 
 /** The emails a visitor's form can cause; each is rendered at send time from the subscriber's state then. */
 export type NoticeKind = 'confirm' | 'already-subscribed' | 'manage-link';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { ASSETS_DIR } from './page-renderer.js';
+import { ASSETS_DIR } from '../paths.js';
 
 const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { describeSchedule } from '../subscriptions/subscriber.js';
 import { emailSchema } from '../subscriptions/subscription.schema.js';
 import { CONFIRM_TTL_DAYS, type ConfirmOutcome, type SubscriptionService } from '../subscriptions/subscription.service.js';
-import { manageLinkAction } from './manage-link.routes.js';
+import { manageLinkAction } from './link-actions.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
-import { rateLimitConfig } from './subscribe.routes.js';
+import { rateLimitConfig } from './rate-limit.js';
 import { INVALID_LINK, tokenQuery } from './token-query.js';
 
 export interface ConfirmRouteOptions {

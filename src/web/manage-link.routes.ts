@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
 import type { TokenPurpose } from '../subscriptions/tokens.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
-import { rateLimitConfig } from './subscribe.routes.js';
+import { rateLimitConfig } from './rate-limit.js';
 import { tokenQuery } from './token-query.js';
 
 export interface ManageLinkRouteOptions {
@@ -14,11 +14,6 @@ export interface ManageLinkRouteOptions {
 
 /** The links whose pages offer this button: each grants less than managing, so the page shows no manage link itself. */
 const LESSER_LINKS: readonly TokenPurpose[] = ['confirm', 'unsubscribe'];
-
-/** The button a page opened by a lesser link shows instead of a manage link. */
-export function manageLinkAction(token: string) {
-  return { action: `/manage-link?token=${encodeURIComponent(token)}`, label: 'Email me a link to manage my subscription' };
-}
 
 /**
  * Emails a manage link to the address of the subscription a confirm or

@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { PaperSearch } from '../ranking/paper-search.js';
-
-export const MAX_MATCH_LIMIT = 50;
+import { MAX_MATCH_LIMIT, type PaperSearch } from '../ranking/paper-search.js';
 
 const limitError = `limit must be a whole number from 1 to ${MAX_MATCH_LIMIT}`;
 

@@ -2,10 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyReply } from 'fastify';
 import Handlebars from 'handlebars';
-import { TEMPLATES_DIR } from '../mail/template-compiler.js';
-
-export const PAGES_DIR = path.join(TEMPLATES_DIR, 'pages');
-export const ASSETS_DIR = path.join(TEMPLATES_DIR, 'assets');
+import { PAGES_DIR } from '../paths.js';
 
 /** Sends a rendered page as UTF-8 HTML. */
 export function sendPage(reply: FastifyReply, html: string): FastifyReply {

@@ -5,7 +5,7 @@ import { describeSchedule, type Subscriber } from '../subscriptions/subscriber.j
 import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { fieldErrors, preferencesSchema, type FieldErrors } from '../subscriptions/subscription.schema.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
-import { manageLinkAction } from './manage-link.routes.js';
+import { manageLinkAction } from './link-actions.js';
 import { formView, valuesFromBody, valuesFromPreferences, type FormValues } from './form-view.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { subscriberFromLink, tokenQuery } from './token-query.js';

@@ -4,6 +4,7 @@ import type { SubscriptionService } from '../subscriptions/subscription.service.
 import { fieldErrors, subscribeSchema } from '../subscriptions/subscription.schema.js';
 import { DEFAULT_VALUES, formView, valuesFromBody } from './form-view.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
+import { rateLimitConfig } from './rate-limit.js';
 
 export interface SubscribeRouteOptions {
   subscriptions: SubscriptionService;
@@ -16,18 +17,6 @@ const isJson = (request: FastifyRequest) => (request.headers['content-type'] ?? 
 
 /** Identical for every address, whoever it belongs to; only the honeypot and errors differ. */
 const ACCEPTED_MESSAGE = 'Check your inbox: if this address can subscribe, a confirmation email is on its way. Click its link to start your digest.';
-
-export function rateLimitConfig(max: number) {
-  if (max === 0) return {};
-  return {
-    rateLimit: {
-      max,
-      timeWindow: '1 minute',
-      errorResponseBuilder: (_request: FastifyRequest, context: { after: string }) =>
-        new UserError(`Too many attempts from your address. Wait ${context.after} and try again.`, 429),
-    },
-  };
-}
 
 export function subscribeRoutes(app: FastifyInstance, { subscriptions, pages, rateLimit }: SubscribeRouteOptions): void {
   // The same for every visitor, so each is rendered once.

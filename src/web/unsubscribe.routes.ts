@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { UserError } from '../errors.js';
 import type { Subscriber } from '../subscriptions/subscriber.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
-import { manageLinkAction } from './manage-link.routes.js';
+import { manageLinkAction } from './link-actions.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { subscriberFromLink, tokenQuery } from './token-query.js';
 

@@ -1,4 +1,4 @@
-import type { PaperInput } from '../../src/papers/paper.js';
+import { emptyPaper, type PaperInput } from '../../src/papers/paper.js';
 
 let next = 0;
 
@@ -6,22 +6,12 @@ let next = 0;
 export function paper(overrides: Partial<PaperInput> = {}): PaperInput {
   next += 1;
   return {
-    id: `2501.${String(next).padStart(5, '0')}`,
-    source: 'hf',
-    title: `Paper number ${next}`,
+    ...emptyPaper(`2501.${String(next).padStart(5, '0')}`, 'hf', `Paper number ${next}`),
     abstract: 'An abstract about nothing in particular.',
     authors: ['Ada Lovelace', 'Alan Turing'],
-    keywords: [],
     categories: ['cs.LG'],
     publishedAt: '2026-11-20T00:00:00.000Z',
     upvotes: 10,
-    pageUrl: null,
-    pdfUrl: null,
-    codeUrl: null,
-    projectUrl: null,
-    thumbnailUrl: null,
-    aiSummary: null,
-    withdrawnAt: null,
     ...overrides,
   };
 }

@@ -1,8 +1,8 @@
 import { afterEach } from 'vitest';
-import { type ReceivedMail, type SmtpSink, type SmtpSinkOptions, startSmtpSink as startSink } from '../../scripts/lib/smtp-sink.js';
+import { type ReceivedMail, type SmtpSink, type SmtpSinkOptions, startSmtpSink as startSink } from '../kit/smtp-sink.js';
 
-export type { AcceptedMail, DataHook, DataStartHook, RcptHook, ReceivedMail, SmtpSink, SmtpSinkOptions } from '../../scripts/lib/smtp-sink.js';
-export { rawHeader } from '../../scripts/lib/smtp-sink.js';
+export type { AcceptedMail, DataHook, DataStartHook, RcptHook, ReceivedMail, SmtpSink, SmtpSinkOptions } from '../kit/smtp-sink.js';
+export { rawHeader } from '../kit/smtp-sink.js';
 
 const sinks: SmtpSink[] = [];
 afterEach(async () => {

@@ -1,15 +1,13 @@
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Db } from '../../src/db/connection.js';
 import { runIngest } from '../../src/papers/ingest-run.js';
 import { PaperRepository } from '../../src/papers/paper.repository.js';
-import { createHttpClient, type HttpClientOptions, type RetryEvent } from '../../src/papers/sources/fetch-retry.js';
+import { createHttpClient, type HttpClientOptions, type RetryEvent } from '../../src/papers/sources/http-client.js';
 import type { PaperFeed } from '../../src/papers/sources/source.js';
+import { fixture, HF_SAMPLE_FILE } from '../kit/fixtures.js';
 
-export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+export { fixture, HF_SAMPLE_FILE };
 
-/** The first entries of a real `GET /api/daily_papers?date=2024-10-25` response. */
-export const HF_SAMPLE_FILE = fixture('hf-daily-papers-2024-10-25.json');
 export const HF_SAMPLE = fs.readFileSync(HF_SAMPLE_FILE, 'utf8');
 /** A hand-written arXiv Atom response (see the comment at its top). */
 export const ATOM_FILE = fixture('arxiv-query.atom.xml');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connection.js';
 import { ARXIV_SPACING_MS, arxivFeed } from '../../src/papers/sources/arxiv.source.js';
-import type { HttpClientOptions } from '../../src/papers/sources/fetch-retry.js';
+import type { HttpClientOptions } from '../../src/papers/sources/http-client.js';
 import { hfDailyFeed } from '../../src/papers/sources/hf-daily.source.js';
 import { createPacer } from '../../src/papers/sources/pacer.js';
 import { atom, type FixtureResponse, inTurn, json, startFixtureServer } from '../helpers/fixture-server.js';

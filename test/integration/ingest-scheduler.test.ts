@@ -16,7 +16,7 @@ interface Entry {
 function recordingLogger() {
   const entries: Entry[] = [];
   const log = (level: Entry['level']) => (fields: object, message: string) => entries.push({ level, fields: fields as Entry['fields'], message });
-  return { entries, logger: { info: log('info'), warn: log('warn'), error: log('error') } };
+  return { entries, logger: { info: log('info'), warn: log('warn'), error: log('error'), debug: () => undefined } };
 }
 
 const started: IngestJobs[] = [];

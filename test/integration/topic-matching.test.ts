@@ -5,7 +5,7 @@ import { PaperRepository } from '../../src/papers/paper.repository.js';
 import { PaperSearch } from '../../src/ranking/paper-search.js';
 import { parseTopic, parseTopics, TopicError } from '../../src/topics/topic-grammar.js';
 import { TopicMatcher } from '../../src/topics/topic-matcher.js';
-import { seededRandom } from '../helpers/random.js';
+import { seededRandom } from '../kit/random.js';
 import { paper, storePapers, tempDb } from '../helpers/store.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { parseTopic, parseTopics, TOPIC_LIMITS, TopicError, type Topic } from '../../src/topics/topic-grammar.js';
-import { seededRandom } from '../helpers/random.js';
+import { seededRandom } from '../kit/random.js';
 
 /** Runs `fn`, expects a TopicError, and returns it so its message can be checked. */
 function topicError(fn: () => unknown): TopicError {

@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
-import type { PaperInput } from '../paper.js';
-import { type HttpClient, ResponseError } from './fetch-retry.js';
+import { emptyPaper, type PaperInput } from '../paper.js';
+import { type HttpClient, ResponseError } from './http-client.js';
 import type { Pacer } from './pacer.js';
 import { type PaperFeed, pagesInHand, readSavedResponse, type SourcePage, withoutVersion } from './source.js';
 
@@ -62,23 +62,14 @@ function toPaper(e: Entry, id: string): PaperInput {
   const primary = e.primary_category?.['@_term'];
   const categories = e.category.map((c) => c['@_term']);
   return {
-    id,
-    source: 'arxiv',
-    title: e.title.replace(/\s+/g, ' ').trim(),
+    ...emptyPaper(id, 'arxiv', e.title.replace(/\s+/g, ' ').trim()),
     abstract: e.summary?.trim() ?? '',
     authors: e.author.map((a) => a.name),
-    keywords: [],
     // The primary category first; cross-lists after it.
     categories: primary ? [primary, ...categories.filter((c) => c !== primary)] : categories,
     publishedAt: e.published ?? null,
-    upvotes: null,
     pageUrl: latest(e.link.find((l) => l['@_rel'] === 'alternate')?.['@_href'] ?? e.id),
     pdfUrl: latest(e.link.find((l) => l['@_title'] === 'pdf')?.['@_href']),
-    codeUrl: null,
-    projectUrl: null,
-    thumbnailUrl: null,
-    aiSummary: null,
-    withdrawnAt: null,
   };
 }
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { Rejection } from '../ingest.js';
-import type { PaperInput } from '../paper.js';
-import { type HttpClient, ResponseError } from './fetch-retry.js';
+import { emptyPaper, type PaperInput } from '../paper.js';
+import { type HttpClient, ResponseError } from './http-client.js';
 import { type PaperFeed, pagesInHand, readSavedResponse, type SourcePage, withoutVersion } from './source.js';
 
 /**
  * One entry of `GET /api/daily_papers`, written from a real response
- * (`../shared/fixtures/hf-daily-papers-2024-10-25.sample.json`). zod drops
+ * (`test/kit/fixtures/hf-daily-papers-2024-10-25.json`). zod drops
  * fields it does not name, so new fields on Hugging Face's side never break
  * ingest; a missing required one rejects only its entry.
  */
@@ -43,14 +43,11 @@ export const HF_MAX_PAGES = 20;
 function toPaper(e: Entry, baseUrl: string): PaperInput {
   const id = withoutVersion(e.paper.id);
   return {
-    id,
-    source: 'hf',
-    title: e.title,
+    ...emptyPaper(id, 'hf', e.title),
     abstract: e.paper.summary ?? '',
     // Hidden authors asked not to be shown; a digest must not list them.
     authors: e.paper.authors.filter((a) => !a.hidden).map((a) => a.name),
     keywords: e.paper.ai_keywords ?? [],
-    categories: [],
     publishedAt: e.paper.publishedAt,
     upvotes: e.paper.upvotes,
     pageUrl: `${baseUrl}/papers/${encodeURIComponent(id)}`,

@@ -1,4 +1,4 @@
-import { realSleep, type Sleep } from './fetch-retry.js';
+import { realSleep, type Sleep } from './http-client.js';
 
 /** Waits until at least `intervalMs` has passed since the previous call returned. */
 export type Pacer = (signal?: AbortSignal) => Promise<void>;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PaperInput } from '../paper.js';
+import { emptyPaper, type PaperInput } from '../paper.js';
 
 /** A paper read from a saved "trending papers" page, before ingest. */
 export interface SeedPaper {
@@ -84,24 +84,7 @@ export function parseSeedPage(text: string): SeedPaper[] {
 }
 
 export function seedPaperToInput(p: SeedPaper): PaperInput {
-  return {
-    id: p.id,
-    source: 'seed',
-    title: p.title,
-    abstract: p.abstract,
-    authors: [],
-    keywords: [],
-    categories: [],
-    publishedAt: null,
-    upvotes: null,
-    pageUrl: null,
-    pdfUrl: null,
-    codeUrl: p.codeUrl,
-    projectUrl: p.projectUrl,
-    thumbnailUrl: null,
-    aiSummary: null,
-    withdrawnAt: null,
-  };
+  return { ...emptyPaper(p.id, 'seed', p.title), abstract: p.abstract, codeUrl: p.codeUrl, projectUrl: p.projectUrl };
 }
 
 // Seed papers have no arXiv id; hashing the normalised title keeps the id

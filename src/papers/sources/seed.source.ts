@@ -1,13 +1,10 @@
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UserError } from '../../errors.js';
+import { SEED_FILE } from '../../paths.js';
 import type { PaperInput } from '../paper.js';
 import { seedPaperToInput } from './seed-page.js';
 import { type PaperFeed, pagesInHand } from './source.js';
-
-/** `seeds/papers.json`, generated from the seed page by `seeds/generate.ts`. */
-export const SEED_FILE = fileURLToPath(new URL('../../../seeds/papers.json', import.meta.url));
 
 const seedFile = z.array(
   z.object({

@@ -1,5 +1,16 @@
 import os from 'node:os';
-import type { Claim } from './delivery.repository.js';
+
+/*
+ * Claims and leases, shared by every queue that hands rows to a relay (the
+ * digest ledger and the form-email queue): a row in `sending` names its
+ * runner, and a runner that died or overstayed its lease loses it.
+ */
+
+/** A claimed row's owner and when it claimed it, for telling abandoned claims from live ones. */
+export interface Claim {
+  owner: string;
+  claimedAt: string;
+}
 
 /**
  * A runner holding `sending` rows longer than this is taken to be stuck or

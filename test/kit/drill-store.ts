@@ -10,7 +10,7 @@ import { openDatabase, type Db } from '../../src/db/connection.js';
 import { migrate } from '../../src/db/migrate.js';
 import { localTime } from '../../src/digest/local-time.js';
 import { ingestPapers } from '../../src/papers/ingest.js';
-import type { PaperInput } from '../../src/papers/paper.js';
+import { emptyPaper, type PaperInput } from '../../src/papers/paper.js';
 import { PaperRepository } from '../../src/papers/paper.repository.js';
 import { SubscriberRepository } from '../../src/subscriptions/subscriber.repository.js';
 import { parseTopic } from '../../src/topics/topic-grammar.js';
@@ -81,22 +81,14 @@ export interface DrillStore {
 function drillPapers(): PaperInput[] {
   return TOPICS.flatMap((topic, t) =>
     Array.from({ length: PAPERS_PER_TOPIC }, (_, k) => ({
-      id: `2611.${String(t * PAPERS_PER_TOPIC + k + 1).padStart(5, '0')}`,
-      source: 'hf' as const,
-      title: `${topic}: study ${k + 1} of ${PAPERS_PER_TOPIC}`,
+      ...emptyPaper(`2611.${String(t * PAPERS_PER_TOPIC + k + 1).padStart(5, '0')}`, 'hf', `${topic}: study ${k + 1} of ${PAPERS_PER_TOPIC}`),
       abstract: `We revisit ${topic} and report what held up across ${k + 2} benchmarks.`,
       authors: ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra'],
-      keywords: [],
       categories: ['cs.LG'],
       publishedAt: '2026-11-25T00:00:00.000Z',
       upvotes: 5 + ((t * 7 + k * 13) % 90),
       pageUrl: `https://example.org/papers/${t}-${k}`,
       pdfUrl: `https://example.org/pdf/${t}-${k}.pdf`,
-      codeUrl: null,
-      projectUrl: null,
-      thumbnailUrl: null,
-      aiSummary: null,
-      withdrawnAt: null,
     })),
   );
 }

@@ -1,1 +1,0 @@
-export { seededRandom } from '../../scripts/lib/random.js';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors.js';
 import type { Db } from './connection.js';
 
 /** `migrations/` at the repository root, from both `src/db` and `dist/db`. */
@@ -22,7 +23,8 @@ export interface MigrateResult {
   version: number;
 }
 
-export class MigrationError extends Error {
+/** The database and this paperboy disagree about the schema: the operator picks the right version. */
+export class MigrationError extends UserError {
   override name = 'MigrationError';
 }
 

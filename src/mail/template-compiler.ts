@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { EnvironmentError } from '../errors.js';
 
 /** `templates/` at the repository root, from both `src/mail` and `dist/mail`. */
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -20,6 +21,26 @@ const MJML_VERSION = (createRequire(import.meta.url)('mjml/package.json') as { v
 const OUTPUT_FORMAT = 2;
 
 export type Fill<P> = (props: P) => string;
+
+/**
+ * Reads the templates with `read`; a missing file means a broken install,
+ * which the operator fixes, so it is reported as one line rather than a stack.
+ */
+export function withTemplates<T>(dir: string, read: () => T): T {
+  const explain = (err: unknown) => {
+    const { code, path: missing } = err as NodeJS.ErrnoException;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return err;
+    return new EnvironmentError(
+      `the templates folder ${dir} is missing or incomplete (no ${missing ?? 'file'}): the install is broken; reinstall paperboy, or copy templates/ beside dist/`,
+    );
+  };
+  try {
+    const result = read();
+    return (result instanceof Promise ? result.catch((err: unknown) => Promise.reject(explain(err))) : result) as T;
+  } catch (err) {
+    throw explain(err);
+  }
+}
 
 export class TemplateError extends Error {
   override name = 'TemplateError';

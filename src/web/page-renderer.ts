@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyReply } from 'fastify';
 import Handlebars from 'handlebars';
-import { TEMPLATES_DIR } from '../mail/template-compiler.js';
+import { TEMPLATES_DIR, withTemplates } from '../mail/template-compiler.js';
 
 export const PAGES_DIR = path.join(TEMPLATES_DIR, 'pages');
 export const ASSETS_DIR = path.join(TEMPLATES_DIR, 'assets');
@@ -35,6 +35,10 @@ export class PageRenderer {
   private readonly pages = new Map<string, Handlebars.TemplateDelegate>();
 
   constructor(dir: string = PAGES_DIR) {
+    withTemplates(dir, () => this.load(dir));
+  }
+
+  private load(dir: string): void {
     const handlebars = Handlebars.create();
     handlebars.registerHelper('eq', (a: unknown, b: unknown) => String(a) === String(b));
     const partials = path.join(dir, 'partials');

@@ -15,7 +15,7 @@ export interface PreviewLimits {
   cacheEntries: number;
 }
 
-export const PREVIEW_LIMITS: PreviewLimits = { maxPapersTouched: 10_000, cacheMs: 60_000, cacheEntries: 1_000 };
+export const PREVIEW_LIMITS: PreviewLimits = { maxPapersTouched: 20_000, cacheMs: 60_000, cacheEntries: 1_000 };
 
 interface Cached {
   at: number;

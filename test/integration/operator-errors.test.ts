@@ -1,28 +1,17 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/http.js';
-import { cleanEnv, paperboy, ROOT, type RunResult } from '../helpers/run.js';
+import { paperboy, ROOT, runToEnd, type RunOptions, type RunResult } from '../helpers/run.js';
 import { tempDb, tempDir } from '../helpers/store.js';
 
 /** Root ignores file modes; the read-only cases run the program as `nobody` instead. */
 const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
-/** `node dist/server.js` from `cwd`, until it exits. */
-function serve(env: Record<string, string>, { cwd = ROOT, user = {} }: { cwd?: string; user?: { uid?: number; gid?: number } } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['dist/server.js'], { cwd, env: cleanEnv({ PORT: '0', LOG_LEVEL: 'warn', ...env }), ...user });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `node dist/server.js` until it exits; each case here stops it before it listens. */
+const serve = (env: Record<string, string>, options: RunOptions = {}) => runToEnd(['dist/server.js'], { PORT: '0', LOG_LEVEL: 'warn', ...env }, options);
 
 /** One line on stderr matching `pattern`, no stack trace, and the exit code an operator can act on. */
 function expectOneLine(result: RunResult, code: number, pattern: RegExp): void {
@@ -64,10 +53,10 @@ describe('operator errors: one line, no stack trace, the right exit code', () =>
     new Database(file).close();
     fs.chmodSync(file, 0o644);
     const pattern = /cannot write the database .*paperboy\.db: the file or its folder is read-only/;
-    expectOneLine(await serve({ DATABASE_PATH: file }, { user: asUser }), 1, pattern);
+    expectOneLine(await serve({ DATABASE_PATH: file }, asUser), 1, pattern);
 
     const fresh = path.join(readOnlyDir(), 'new.db');
-    expectOneLine(await serve({ DATABASE_PATH: fresh }, { user: asUser }), 1, /cannot write the database .*new\.db/);
+    expectOneLine(await serve({ DATABASE_PATH: fresh }, asUser), 1, /cannot write the database .*new\.db/);
   });
 
   it('a port another program holds: exit 1', async () => {

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testApp } from '../helpers/app.js';
-import { cleanEnv, ROOT } from '../helpers/run.js';
+import { runToEnd } from '../helpers/run.js';
 import { tempDir } from '../helpers/store.js';
 
 /** An address of this machine that is not loopback, when it has one. */
@@ -11,21 +10,11 @@ const external = Object.values(os.networkInterfaces())
   .flat()
   .find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
 
-function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['dist/server.js'], { cwd: ROOT, env: cleanEnv({ PORT: '0', ...env }) });
-  let stderr = '';
-  let stdout = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  return new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
-    child.on('exit', (code) => resolve({ code, stderr, stdout }));
-  });
-}
 
 describe('the outbox in production', () => {
   it('is refused: the Docker image\'s settings without SMTP_URL stop the server with one line saying what to set', async () => {
     const dir = tempDir();
-    const result = await runServer({ NODE_ENV: 'production', HOST: '0.0.0.0', DATABASE_PATH: path.join(dir, 'paperboy.db') });
+    const result = await runToEnd(['dist/server.js'], { PORT: '0', NODE_ENV: 'production', HOST: '0.0.0.0', DATABASE_PATH: path.join(dir, 'paperboy.db') });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^paperboy: invalid setting: SMTP_URL must be set when NODE_ENV=production: point it at your mail relay[^\n]*\n$/);
     // It stopped before listening or touching the data folder.

@@ -261,11 +261,12 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 /**
- * What serving needs on top of valid settings. Without a relay, emails go to
- * the outbox, whose viewer lists every address and every confirm and
- * unsubscribe link: a development tool, never part of a deployment.
+ * What serving or sending needs on top of valid settings. Without a relay,
+ * emails go to the outbox, whose viewer lists every address and every
+ * confirm and unsubscribe link: a development tool, never part of a
+ * deployment, where a digest "sent" to it would never reach anyone.
  */
-export function checkServeConfig(config: Config): void {
+export function requireRelayInProduction(config: Config): void {
   if (config.production && !config.smtpUrl) {
     throw new ConfigError(
       'SMTP_URL must be set when NODE_ENV=production: point it at your mail relay (such as smtp://user:pass@relay.example.com:587), or unset NODE_ENV to try paperboy with the development outbox',

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { buildApp } from './app.js';
-import { checkServeConfig, ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, requireRelayInProduction } from './config.js';
 import { EnvironmentError, operatorExitCode } from './errors.js';
 import { oneLine } from './text.js';
 import { startDigestJob } from './digest/digest.scheduler.js';
@@ -15,7 +15,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** Runs the service: configuration, store, HTTP listener and signals. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  checkServeConfig(config);
+  requireRelayInProduction(config);
 
   const logger = pino({ level: config.logLevel, serializers: { req: requestSerializer } });
   const store = openStore(config.databasePath, { seedIfEmpty: true });

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testApp } from '../helpers/app.js';
-import { runToEnd } from '../helpers/run.js';
+import { paperboy, runToEnd } from '../helpers/run.js';
 import { tempDir } from '../helpers/store.js';
 
 /** An address of this machine that is not loopback, when it has one. */
@@ -19,6 +19,15 @@ describe('the outbox in production', () => {
     expect(result.stderr).toMatch(/^paperboy: invalid setting: SMTP_URL must be set when NODE_ENV=production: point it at your mail relay[^\n]*\n$/);
     // It stopped before listening or touching the data folder.
     expect(result.stdout).not.toContain('Server listening');
+  });
+
+  it('is refused to a digest run too, which would file every digest where no reader gets it; a dry run still works', async () => {
+    const env = { NODE_ENV: 'production', DATABASE_PATH: path.join(tempDir(), 'paperboy.db') };
+    const run = await paperboy(['digest', '--now', '2026-12-01T08:00:00Z'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^paperboy: invalid setting: SMTP_URL must be set when NODE_ENV=production[^\n]*\n$/);
+    const dry = await paperboy(['digest', '--now', '2026-12-01T08:00:00Z', '--dry-run'], env);
+    expect(dry.code).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkServeConfig, ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, requireRelayInProduction } from '../../src/config.js';
 
 function errorOf(env: Record<string, string>): string {
   try {
@@ -159,8 +159,8 @@ describe('loadConfig', () => {
   });
 
   it('refuses to serve in production without a relay, and says what to set', () => {
-    expect(() => checkServeConfig(loadConfig({ NODE_ENV: 'production' }))).toThrow(/^SMTP_URL must be set when NODE_ENV=production/);
-    expect(() => checkServeConfig(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://relay.example.com' }))).not.toThrow();
-    expect(() => checkServeConfig(loadConfig({}))).not.toThrow();
+    expect(() => requireRelayInProduction(loadConfig({ NODE_ENV: 'production' }))).toThrow(/^SMTP_URL must be set when NODE_ENV=production/);
+    expect(() => requireRelayInProduction(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://relay.example.com' }))).not.toThrow();
+    expect(() => requireRelayInProduction(loadConfig({}))).not.toThrow();
   });
 });

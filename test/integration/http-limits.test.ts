@@ -30,7 +30,7 @@ function closed(socket: net.Socket): Promise<string> {
 
 const SLOW_POST = 'POST /subscribe HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=';
 
-describe('slow clients', () => {
+describe('slow clients', { timeout: 60_000 }, () => {
   it('a client that sends its headers and never finishes its body is cut off, and the server keeps answering', async () => {
     const { app } = await testApp({ limits: { idleTimeoutMs: 300, requestTimeoutMs: 60_000 } });
     const port = await listen(app);

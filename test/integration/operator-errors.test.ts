@@ -28,7 +28,7 @@ function readOnlyDir(): string {
   return dir;
 }
 
-describe('operator errors: one line, no stack trace, the right exit code', () => {
+describe('operator errors: one line, no stack trace, the right exit code', { timeout: 60_000 }, () => {
   it('a file that is not a database: exit 2 from the server and the CLI', async () => {
     const file = path.join(tempDir(), 'paperboy.db');
     fs.writeFileSync(file, 'these are my notes, not a database\n'.repeat(200));

@@ -11,7 +11,7 @@ const external = Object.values(os.networkInterfaces())
   .find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
 
 
-describe('the outbox in production', () => {
+describe('the outbox in production', { timeout: 60_000 }, () => {
   it('is refused: the Docker image\'s settings without SMTP_URL stop the server with one line saying what to set', async () => {
     const dir = tempDir();
     const result = await runToEnd(['dist/server.js'], { PORT: '0', NODE_ENV: 'production', HOST: '0.0.0.0', DATABASE_PATH: path.join(dir, 'paperboy.db') });

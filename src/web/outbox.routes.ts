@@ -34,11 +34,13 @@ export function isLoopback(address: string | undefined): boolean {
 /**
  * The outbox lists every address and every confirm, manage and unsubscribe
  * link, so it answers only this machine. The socket's own peer decides, never
- * X-Forwarded-For: a proxy on this machine forwards the whole world from
- * 127.0.0.1, and the outbox is not for a proxied deployment anyway.
+ * X-Forwarded-For; and a request that came through a proxy is refused even
+ * from 127.0.0.1, since a proxy on this machine connects from loopback on
+ * behalf of anyone.
  */
 async function loopbackOnly(request: FastifyRequest): Promise<void> {
-  if (!isLoopback(request.raw.socket.remoteAddress)) {
+  const proxied = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
+  if (proxied || !isLoopback(request.raw.socket.remoteAddress)) {
     throw new UserError('The outbox is shown only on the machine paperboy runs on: open it from there, at localhost.', 403);
   }
 }

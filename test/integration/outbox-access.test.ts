@@ -41,6 +41,11 @@ describe('the outbox in development', () => {
     expect(local.body).toContain('ada@example.com');
     expect((await app.inject({ method: 'GET', url: '/dev/outbox', remoteAddress: '::ffff:127.0.0.1' })).statusCode).toBe(200);
 
+    // A proxy on this machine connects from loopback on anyone's behalf: a forwarded request is refused too.
+    const proxied = await app.inject({ method: 'GET', url: '/dev/outbox', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '198.51.100.7' } });
+    expect(proxied.statusCode).toBe(403);
+    expect(proxied.body).not.toContain('ada@example.com');
+
     for (const url of ['/dev/outbox', `/dev/outbox/${(await services.outbox!.list())[0]!.file}/raw`]) {
       const remote = await app.inject({ method: 'GET', url, remoteAddress: '198.51.100.7', headers: { 'x-forwarded-for': '127.0.0.1' } });
       expect(remote.statusCode).toBe(403);

@@ -26,6 +26,8 @@ FROM node:20-slim
 # V8 grows its heap lazily to three times that when it has room. The cap
 # keeps the process near 200 MB at no measured cost in speed (see the
 # README's performance section).
+# NODE_ENV=production makes the server refuse to start without SMTP_URL: the
+# development outbox, which lists every address and link, never runs here.
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-old-space-size=128 \
     HOST=0.0.0.0 \

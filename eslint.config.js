@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
  * repositories, mail and the database.
  *
  *   leaves         config, errors, text, logger, paths: import only each other;
- *                  every folder may use them (db only `paths`)
+ *                  every folder may use them (db only `paths` and `errors`)
  *   db             the connection and migrations: nothing of the app
  *   papers         the store, ingest and sources: db
  *   topics         the topic grammar and the FTS5 matcher: db
@@ -45,7 +45,7 @@ const ROOTS = ['app', 'services', 'server', 'cli', 'store'];
 
 /** What each folder of src/ may import besides itself. */
 const FOLDER_IMPORTS = {
-  db: ['paths'],
+  db: ['paths', 'errors'],
   papers: [...LEAVES, 'db'],
   topics: [...LEAVES, 'db'],
   mail: [...LEAVES, 'db'],

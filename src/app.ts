@@ -9,6 +9,7 @@ import { schemaVersion } from './db/migrate.js';
 import type { Services } from './services.js';
 import { assetsRoutes } from './web/assets.routes.js';
 import { confirmRoutes } from './web/confirm.routes.js';
+import { HTTP_LIMITS, type HttpLimits, limitConnections, serverOptions, trustProxyOption } from './web/connection-limits.js';
 import { digestsRoutes } from './web/digests.routes.js';
 import { registerErrorHandler, sendError } from './web/error-handler.js';
 import { healthRoutes } from './web/health.routes.js';
@@ -24,24 +25,29 @@ export interface AppOptions {
   services: Services;
   /** pino logger; none by default, which suits tests. */
   logger?: FastifyBaseLogger;
+  /** Timeouts and connection caps; tests shorten them. */
+  limits?: Partial<HttpLimits>;
 }
 
 /** A subscription form is a few hundred bytes; nothing paperboy accepts needs more. */
 export const BODY_LIMIT = 64 * 1024;
 
 /** Builds the HTTP app. It never listens and never owns the database: `server.ts` does both. */
-export function buildApp({ services, logger }: AppOptions) {
+export function buildApp({ services, logger, limits: customLimits }: AppOptions) {
   const { config } = services;
   const https = config.publicUrl.startsWith('https:');
   const pages = new PageRenderer();
+  const limits = { ...HTTP_LIMITS, ...customLimits };
   const app = Fastify({
+    ...serverOptions(limits),
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     // A path with broken percent-encoding gets the same kind of answer as any other bad request.
     frameworkErrors: (_error, _request, reply) => sendError(reply, pages, 400, 'This address is not valid. Check the link, or start from the subscribe page.'),
   });
+  limitConnections(app.server, limits, config.trustProxy);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app, pages);
@@ -77,7 +83,7 @@ export function buildApp({ services, logger }: AppOptions) {
     const { subscriptions, links } = services;
     const limit = config.subscribeRateLimit;
     healthRoutes(routes, { papers: services.papers, schemaVersion: () => schemaVersion(services.db) });
-    matchesRoutes(routes, services.search);
+    matchesRoutes(routes, services.preview);
     assetsRoutes(routes);
     subscribeRoutes(routes, { subscriptions, pages, rateLimit: limit });
     confirmRoutes(routes, { subscriptions, pages, rateLimit: limit });

@@ -1,28 +1,60 @@
 import { ConfigError, loadConfig } from './config.js';
-import { type Command, type CommandContext, EXIT, UsageError } from './cli/command.js';
-import { UserError } from './errors.js';
+import { type Command, type CommandContext, EXIT } from './cli/command.js';
+import { operatorExitCode } from './errors.js';
+import { oneLine } from './text.js';
+
+interface CommandEntry {
+  /** The command's synopsis, as `paperboy <command> --help` prints it. */
+  usage: string;
+  summary: string;
+  /** Loaded when the command runs, so a quick command never pays for another's imports (MJML, say). */
+  load: () => Promise<Command>;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  migrate: {
+    usage: 'migrate',
+    summary: 'apply database migrations',
+    load: async () => (await import('./cli/migrate.command.js')).migrateCommand,
+  },
+  ingest: {
+    usage: 'ingest --source seed|hf|arxiv [--date YYYY-MM-DD] [--file F]',
+    summary: 'store papers from a source',
+    load: async () => (await import('./cli/ingest.command.js')).ingestCommand,
+  },
+  match: {
+    usage: 'match <topic>... [--json] [--limit N]',
+    summary: 'the ranked papers the topics match',
+    load: async () => (await import('./cli/match.command.js')).matchCommand,
+  },
+  digest: {
+    usage: 'digest [--now ISO-8601] [--dry-run] [--json]',
+    summary: 'one digest run, as if the time were --now',
+    load: async () => (await import('./cli/digest.command.js')).digestCommand,
+  },
+  preview: {
+    usage: 'preview --email E [--out F.html] [--now ISO-8601]',
+    summary: 'the digest that subscriber would get now',
+    load: async () => (await import('./cli/preview.command.js')).previewCommand,
+  },
+};
+
+const commandLine = ({ usage, summary }: CommandEntry) =>
+  usage.length <= 40 ? `  ${usage.padEnd(42)}${summary}` : `  ${usage}\n  ${' '.repeat(42)}${summary}`;
 
 const USAGE = `Usage: paperboy <command> [options]
 
 Commands:
-  migrate                                   apply database migrations
-  ingest --source seed|hf|arxiv [--date YYYY-MM-DD] [--file F]
-                                            store papers from a source
-  match <topic>... [--json] [--limit N]     the ranked papers the topics match
-  digest [--now ISO-8601] [--dry-run] [--json]
-                                            one digest run, as if the time were --now
-  preview --email E [--out F.html] [--now ISO-8601]
-                                            the digest that subscriber would get now
+${Object.values(COMMANDS).map(commandLine).join('\n')}
 
-Settings come from environment variables; see the README.`;
+Run paperboy <command> --help for one command. Settings come from environment variables; see the README.`;
 
-/** Each command is loaded when it runs, so a quick command never pays for another's imports (MJML, say). */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  migrate: async () => (await import('./cli/migrate.command.js')).migrateCommand,
-  ingest: async () => (await import('./cli/ingest.command.js')).ingestCommand,
-  match: async () => (await import('./cli/match.command.js')).matchCommand,
-  digest: async () => (await import('./cli/digest.command.js')).digestCommand,
-  preview: async () => (await import('./cli/preview.command.js')).previewCommand,
+const commandUsage = (entry: CommandEntry) => `Usage: paperboy ${entry.usage}\n\n${entry.summary[0]!.toUpperCase()}${entry.summary.slice(1)}.\n`;
+
+/** `--help` anywhere before `--`: after it, "--help" is a topic like any other. */
+const wantsHelp = (args: readonly string[]) => {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
 };
 
 /** Runs one command and returns its exit code: 0 done, 1 failed, 2 bad usage or input. */
@@ -33,27 +65,28 @@ export async function runCli(argv: string[], io: Omit<CommandContext, 'config'>)
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   // hasOwn: "constructor" or "toString" must not find Object's own functions.
-  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!load) {
-    io.stderr.write(`paperboy: unknown command "${name}"\n${USAGE}\n`);
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
+    io.stderr.write(`paperboy: unknown command "${oneLine(name)}"\n${USAGE}\n`);
     return EXIT.usage;
   }
+  if (wantsHelp(args)) {
+    io.stdout.write(commandUsage(entry));
+    return EXIT.ok;
+  }
   try {
-    const command = await load();
+    const command = await entry.load();
     return await command(args, { ...io, config: loadConfig() });
   } catch (err) {
-    const oneLine = (message: string) => message.replace(/\s*\n\s*/g, '; ');
-    if (err instanceof ConfigError) {
-      io.stderr.write(`paperboy: invalid setting: ${oneLine(err.message)}\n`);
-      return EXIT.usage;
-    }
     // parseArgs throws TypeErrors with a code for unknown or malformed options.
-    const code = (err as { code?: string }).code;
-    if (err instanceof UsageError || err instanceof UserError || code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`paperboy ${name}: ${oneLine((err as Error).message)}\n`);
-      return EXIT.usage;
+    const badArgs = (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+    const code = badArgs ? EXIT.usage : operatorExitCode(err);
+    if (code === null) {
+      io.stderr.write(`paperboy ${name}: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      return EXIT.failed;
     }
-    io.stderr.write(`paperboy ${name}: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return EXIT.failed;
+    const prefix = err instanceof ConfigError ? 'paperboy: invalid setting' : `paperboy ${name}`;
+    io.stderr.write(`${prefix}: ${oneLine((err as Error).message.replace(/\s*\n\s*/g, '; '))}\n`);
+    return code;
   }
 }

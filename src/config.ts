@@ -1,6 +1,8 @@
+import net from 'node:net';
 import path from 'node:path';
 import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
+import { UserError } from './errors.js';
 
 /**
  * Every setting paperboy reads, parsed once at start-up. Nothing else in the
@@ -35,14 +37,76 @@ const schedule = (example: string) =>
 
 const ARXIV_CATEGORY = /^[a-z-]+(\.[A-Za-z-]+)?$/;
 
+/**
+ * The address every emailed link starts with. A query or fragment would be
+ * glued into the middle of each link, and credentials would be mailed to
+ * every subscriber.
+ */
+const publicUrl = httpUrl('PUBLIC_URL').superRefine((value, ctx) => {
+  const url = new URL(value);
+  if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not hold a user name or password' });
+  if (url.search || value.includes('?')) ctx.addIssue({ code: 'custom', message: 'must not have a query (?…): links are built by adding paths to it' });
+  if (url.hash || value.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not have a fragment (#…): links are built by adding paths to it' });
+});
+
+/** `user%40example.com` decodes; a lone `%` or `%zz` does not, and would fail at the first send. */
+function decodes(part: string): boolean {
+  try {
+    decodeURIComponent(part);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const TRUST_PROXY_ERROR =
+  'must be false, a number of proxy hops (1 for one reverse proxy), or the proxies\' addresses or CIDR ranges, comma-separated (such as 10.0.0.0/8,::1)';
+
+/** An IP address, or one with a prefix length in range: 10.0.0.0/8, fd00::/8. */
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which hops may say who the visitor is. `true` counts as one proxy: trusting
+ * every hop would let a visitor pick their own address with X-Forwarded-For,
+ * and with it their own rate-limit bucket.
+ */
+const trustProxy = z.string().transform((value, ctx): TrustProxy => {
+  const lower = value.toLowerCase();
+  if (lower === 'false' || lower === '0') return false;
+  if (lower === 'true') return 1;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops <= 10) return hops;
+  } else {
+    const list = value.split(',').map((part) => part.trim()).filter(Boolean);
+    if (list.length > 0 && list.every(isAddressOrCidr)) return list;
+  }
+  ctx.addIssue({ code: 'custom', message: TRUST_PROXY_ERROR });
+  return z.NEVER;
+});
+
+/** false: no proxy; a number: that many hops; a list: the proxies' addresses or ranges. */
+export type TrustProxy = false | number | string[];
+
 const schema = z
   .object({
     PORT: integer(0, 65535).default(3000),
     HOST: z.string().min(1).refine(noLineBreaks, { error: 'must be a host name or address' }).default('127.0.0.1'),
-    PUBLIC_URL: httpUrl('PUBLIC_URL').default('http://localhost:3000'),
+    // The default follows PORT (see loadConfig).
+    PUBLIC_URL: publicUrl.optional(),
     DATABASE_PATH: z.string().min(1).default('data/paperboy.db'),
     SMTP_URL: z
       .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL, such as smtp://user:pass@relay.example.com:587' })
+      .refine((value) => {
+        const url = new URL(value);
+        return decodes(url.username) && decodes(url.password);
+      }, { error: 'has a user name or password with broken percent-encoding: write a literal % as %25, @ as %40 and : as %3A' })
       .optional(),
     MAIL_FROM: z
       .string()
@@ -79,7 +143,8 @@ const schema = z
     INGEST_ARXIV_SCHEDULE: schedule('30 4 * * *').default('30 4 * * *'),
     SOURCE_TIMEOUT_SECONDS: integer(1, 600).default(30),
     SUBSCRIBE_RATE_LIMIT: integer(0, 100_000).default(10),
-    TRUST_PROXY: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true').default(false),
+    TRUST_PROXY: trustProxy.default(false),
+    NODE_ENV: z.string().default('development'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -95,6 +160,9 @@ const schema = z
   });
 
 export type Env = Record<string, string | undefined>;
+
+/** Never echoed in an error: they are keys, or hold a password. */
+const SECRET_SETTINGS = new Set(['SECRET_KEY', 'DKIM_PRIVATE_KEY', 'SMTP_URL']);
 
 export interface Config {
   port: number;
@@ -122,13 +190,18 @@ export interface Config {
   sourceTimeoutMs: number;
   /** Subscribe attempts per IP address per minute; 0 turns the limit off. */
   subscribeRateLimit: number;
-  /** Trust X-Forwarded-For from a reverse proxy, so rate limits see the visitor's address. */
-  trustProxy: boolean;
+  /** Which proxies' X-Forwarded-For to believe, so rate limits see the visitor's address. */
+  trustProxy: TrustProxy;
+  /**
+   * `NODE_ENV=production`: a real deployment, where nothing that lists
+   * addresses or links may be served, so the outbox is not an option.
+   */
+  production: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
 /** A setting is wrong. The message is one line per bad variable, fit to print as is. */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   override name = 'ConfigError';
 }
 
@@ -150,7 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'configuration');
       const got = input[name];
-      const shown = got === undefined || name === 'SECRET_KEY' || name === 'DKIM_PRIVATE_KEY' ? '' : ` (got ${JSON.stringify(got)})`;
+      const shown = got === undefined || SECRET_SETTINGS.has(name) ? '' : ` (got ${JSON.stringify(got)})`;
       const message = issue.message.startsWith(`${name} `) ? issue.message : `${name} ${issue.message}`;
       return `${message}${shown}`;
     });
@@ -161,7 +234,8 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
-    publicUrl: e.PUBLIC_URL,
+    // Links must reach this server as it is started: PORT=3202 alone means :3202 in every email.
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     databasePath: e.DATABASE_PATH,
     dataDir: e.DATABASE_PATH === ':memory:' ? path.resolve('data') : path.dirname(path.resolve(e.DATABASE_PATH)),
     smtpUrl: e.SMTP_URL ?? null,
@@ -181,6 +255,21 @@ export function loadConfig(env: Env = process.env): Config {
     sourceTimeoutMs: e.SOURCE_TIMEOUT_SECONDS * 1000,
     subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
+    production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * What serving or sending needs on top of valid settings. Without a relay,
+ * emails go to the outbox, whose viewer lists every address and every
+ * confirm and unsubscribe link: a development tool, never part of a
+ * deployment, where a digest "sent" to it would never reach anyone.
+ */
+export function requireRelayInProduction(config: Config): void {
+  if (config.production && !config.smtpUrl) {
+    throw new ConfigError(
+      'SMTP_URL must be set when NODE_ENV=production: point it at your mail relay (such as smtp://user:pass@relay.example.com:587), or unset NODE_ENV to try paperboy with the development outbox',
+    );
+  }
 }

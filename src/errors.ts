@@ -1,7 +1,9 @@
 /**
- * An error a person caused and can fix: bad input, an unknown id. Its message
- * is shown to them as it is, so it must say what to change. Anything else that
- * is thrown is a fault of ours: logged in full and shown as a bare 500.
+ * An error a person caused and can fix: bad input, an unknown id, a bad
+ * setting, a bad command line. Its message is shown to them as it is, so it
+ * must say what to change. Over HTTP it becomes `statusCode`; the CLI and the
+ * server print it as one line and exit with 2. Anything else that is thrown
+ * is a fault of ours: logged in full and shown as a bare 500.
  */
 export class UserError extends Error {
   override name = 'UserError';
@@ -14,4 +16,21 @@ export class UserError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The machine, not the input: a file or folder that cannot be written, a
+ * damaged database, a port another program holds, a broken install. The
+ * operator fixes it outside paperboy; the process prints the message as one
+ * line and exits with 1. Never thrown while serving a request.
+ */
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+}
+
+/** What the server and the CLI exit with for an error an operator can fix; null for a fault of ours. */
+export function operatorExitCode(err: unknown): 1 | 2 | null {
+  if (err instanceof UserError) return 2;
+  if (err instanceof EnvironmentError) return 1;
+  return null;
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { EnvironmentError } from './errors.js';
 
 // The repository's own folders, found from this file so that `src/` (tsx)
 // and `dist/` (the build) resolve them alike. They live here, not in the
@@ -23,3 +24,23 @@ export const MIGRATIONS_DIR = fromRoot('migrations/');
 
 /** `seeds/papers.json`, generated from the seed page by `seeds/generate.ts`. */
 export const SEED_FILE = fromRoot('seeds/papers.json');
+
+/**
+ * Reads the templates with `read`; a missing file means a broken install,
+ * which the operator fixes, so it is reported as one line rather than a stack.
+ */
+export function withTemplates<T>(dir: string, read: () => T): T {
+  const explain = (err: unknown) => {
+    const { code, path: missing } = err as NodeJS.ErrnoException;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return err;
+    return new EnvironmentError(
+      `the templates folder ${dir} is missing or incomplete (no ${missing ?? 'file'}): the install is broken; reinstall paperboy, or copy templates/ beside dist/`,
+    );
+  };
+  try {
+    const result = read();
+    return (result instanceof Promise ? result.catch((err: unknown) => Promise.reject(explain(err))) : result) as T;
+  } catch (err) {
+    throw explain(err);
+  }
+}

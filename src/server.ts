@@ -1,6 +1,8 @@
 import { pino } from 'pino';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, requireRelayInProduction } from './config.js';
+import { EnvironmentError, operatorExitCode } from './errors.js';
+import { oneLine } from './text.js';
 import { startDigestJob } from './digest/digest.scheduler.js';
 import { installLastResort } from './last-resort.js';
 import { startIngestJobs } from './papers/ingest.scheduler.js';
@@ -20,14 +22,8 @@ const NOTICE_POLL_MS = 10_000;
 
 /** Runs the service: configuration, store, HTTP listener and signals. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const line of err.message.split('\n')) console.error(`paperboy: invalid setting: ${line}`);
-    process.exit(2);
-  }
+  const config = loadConfig();
+  requireRelayInProduction(config);
 
   const logger = pino({ level: config.logLevel, serializers: { req: requestSerializer } });
   const store = openStore(config.databasePath, { seedIfEmpty: true });
@@ -90,11 +86,40 @@ async function main(): Promise<void> {
 
   installLastResort(process, logger, () => shutdown('uncaughtException', 1));
 
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw explainListenError(err, config.host, config.port);
+  }
   logger.info({ publicUrl: config.publicUrl }, 'paperboy is ready');
 }
 
+/** The listener's failures an operator can fix, as one line; others pass through. */
+function explainListenError(err: unknown, host: string, port: number): unknown {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new EnvironmentError(`port ${port} on ${host} is in use by another program: stop it, or set PORT to a free port`);
+    case 'EACCES':
+      return new EnvironmentError(`not allowed to listen on port ${port}: ports below 1024 need privileges; set PORT to 1024 or above`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConfigError(`HOST ${host} is not an address of this machine: set HOST to 127.0.0.1, 0.0.0.0 or one of its addresses`);
+    default:
+      return err;
+  }
+}
+
+/** One line for what an operator can fix (2: a setting or input, 1: the machine); a stack for anything else. */
 main().catch((err: unknown) => {
-  console.error('paperboy: failed to start:', err);
-  process.exit(1);
+  const code = operatorExitCode(err);
+  if (code === null) {
+    console.error('paperboy: failed to start:', err);
+    process.exit(1);
+  }
+  const message = (err as Error).message;
+  if (err instanceof ConfigError) for (const line of message.split('\n')) console.error(`paperboy: invalid setting: ${oneLine(line)}`);
+  else console.error(`paperboy: ${oneLine(message)}`);
+  process.exit(code);
 });

@@ -14,6 +14,7 @@ import { outboxTransport, smtpTransport, type MailTransport } from './mail/mail-
 import { Mailer } from './mail/mailer.js';
 import { Outbox } from './mail/outbox.js';
 import { PaperRepository } from './papers/paper.repository.js';
+import { MatchPreview } from './ranking/match-preview.js';
 import { PaperSearch } from './ranking/paper-search.js';
 import { resolveSecretKey } from './subscriptions/secret-key.js';
 import { NoticeQueue } from './subscriptions/notice-queue.js';
@@ -30,7 +31,8 @@ export function createPaperServices(db: Db) {
   const papers = new PaperRepository(db);
   const matcher = new TopicMatcher(db);
   const search = new PaperSearch(matcher, papers);
-  return { db, papers, matcher, search };
+  const preview = new MatchPreview(matcher, search);
+  return { db, papers, matcher, search, preview };
 }
 
 export interface ServiceOptions {

@@ -1,4 +1,4 @@
-import { openDatabase, type Db } from './db/connection.js';
+import { explainDatabaseError, openDatabase, type Db } from './db/connection.js';
 import { migrate, type MigrateResult } from './db/migrate.js';
 import { ingestPapers, type IngestResult } from './papers/ingest.js';
 import { PaperRepository } from './papers/paper.repository.js';
@@ -17,14 +17,15 @@ export interface OpenedStore {
  * papers at once.
  */
 export function openStore(databasePath: string, { seedIfEmpty }: { seedIfEmpty: boolean }): OpenedStore {
-  const db = openDatabase(databasePath);
+  let db: Db | undefined;
   try {
+    db = openDatabase(databasePath);
     const migration = migrate(db);
     const papers = new PaperRepository(db);
     const seeded = seedIfEmpty && papers.count() === 0 ? ingestPapers(papers, readSeedPapers()) : null;
     return { db, migration, seeded };
   } catch (err) {
-    db.close();
-    throw err;
+    db?.close();
+    throw explainDatabaseError(err, databasePath);
   }
 }

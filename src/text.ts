@@ -31,3 +31,41 @@ export function httpUrl(value: string | null): string | null {
     return null;
   }
 }
+
+/**
+ * At most `max` characters, ending in "…" when cut. It counts code points, so
+ * a cut never falls inside a surrogate pair: half an emoji would be stored
+ * (and mailed) as U+FFFD.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+}
+
+/**
+ * Text fit for one line: line breaks, other controls and runs of spaces
+ * become one space. Error messages, log lines and mail headers use it: a
+ * line break in a subject would start a new header, and one in a CLI message
+ * would break the "one line per error" promise.
+ */
+export function oneLine(text: string): string {
+  return normalizeText(text)
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\s+/gu, ' ')
+    .trim();
+}
+
+/**
+ * Text from a source (an id, a title) made safe to print on a terminal: a
+ * control character is shown as an escape (`\x1b`, `\u202e`) instead of
+ * being sent, so a paper cannot move the cursor, recolour the screen or
+ * reverse the text around it.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu, (ch) => {
+    const code = ch.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}

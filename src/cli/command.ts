@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { UserError } from '../errors.js';
 
 export interface CommandContext {
   config: Config;
@@ -10,7 +11,7 @@ export interface CommandContext {
 export type Command = (args: string[], context: CommandContext) => Promise<number>;
 
 /** Bad usage or bad input: the CLI prints the message as one line and exits with 2. */
-export class UsageError extends Error {
+export class UsageError extends UserError {
   override name = 'UsageError';
 }
 

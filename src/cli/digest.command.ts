@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { requireRelayInProduction } from '../config.js';
 import { type Command, EXIT, UsageError } from './command.js';
 import { cliLogger, parseNow, withServices } from './digest-services.js';
 import { createProgress, type Progress } from './progress.js';
@@ -17,6 +18,7 @@ export const digestCommand: Command = async (args, { config, stdout, stderr }) =
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const now = parseNow(values.now, (message) => new UsageError(message));
   const dryRun = values['dry-run'];
+  if (!dryRun) requireRelayInProduction(config);
 
   let progress: Progress | undefined;
   const logger = cliLogger((line) => (progress ? progress.note(line) : stderr.write(`${line}\n`)));

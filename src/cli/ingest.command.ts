@@ -8,6 +8,7 @@ import { createPacer } from '../papers/sources/pacer.js';
 import { findSource, type PaperSourceEntry, SOURCE_NAMES } from '../papers/sources/registry.js';
 import type { PaperFeed } from '../papers/sources/source.js';
 import { openStore } from '../store.js';
+import { oneLine, printable } from '../text.js';
 import { type Command, EXIT, UsageError } from './command.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -64,9 +65,10 @@ export const ingestCommand: Command = async (args, { config, stdout, stderr }) =
     const bar = progress;
     const result = await runIngest(new PaperRepository(db), feed.pages, { onPage: (entries) => bar.advance(entries) });
     bar.finish(describeCounts(result));
-    for (const { id, reason } of result.rejected) stderr.write(`rejected ${id}: ${reason}\n`);
+    // Ids and reasons quote what the source sent: escaped, they cannot drive the terminal.
+    for (const { id, reason } of result.rejected) stderr.write(`rejected ${printable(id)}: ${printable(reason)}\n`);
     if (result.failure) {
-      stderr.write(`paperboy ingest: ${options.source.name} failed: ${result.failure.message.replace(/\s*\n\s*/g, '; ')}\n`);
+      stderr.write(`paperboy ingest: ${options.source.name} failed: ${printable(oneLine(result.failure.message))}\n`);
       return EXIT.failed;
     }
     stdout.write(`${options.source.name}: ${describeCounts(result)}\n`);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { MAX_MATCH_LIMIT } from '../ranking/paper-search.js';
 import { createPaperServices } from '../services.js';
 import { openStore } from '../store.js';
+import { printable } from '../text.js';
 import { type Command, EXIT, UsageError } from './command.js';
 
 export const matchCommand: Command = async (args, { config, stdout }) => {
@@ -30,8 +31,9 @@ export const matchCommand: Command = async (args, { config, stdout }) => {
     }
     results.forEach((paper, index) => {
       const votes = paper.upvotes === null ? '' : ` · ${paper.upvotes} upvotes`;
-      stdout.write(`${String(index + 1).padStart(2)}. ${paper.title}\n`);
-      stdout.write(`    score ${paper.score.toFixed(3)}${votes} · matched: ${paper.matched.join(', ')} · ${paper.id}\n`);
+      // Titles, words and ids come from sources: escaped, they cannot drive the terminal.
+      stdout.write(`${String(index + 1).padStart(2)}. ${printable(paper.title)}\n`);
+      stdout.write(`    score ${paper.score.toFixed(3)}${votes} · matched: ${printable(paper.matched.join(', '))} · ${printable(paper.id)}\n`);
     });
     return EXIT.ok;
   } finally {

@@ -1,12 +1,11 @@
-import { openDatabase } from '../db/connection.js';
-import { migrate } from '../db/migrate.js';
+import { openStore } from '../store.js';
 import { type Command, EXIT, UsageError } from './command.js';
 
 export const migrateCommand: Command = async (args, { config, stdout }) => {
   if (args.length > 0) throw new UsageError(`migrate takes no arguments (got ${args.join(' ')})`);
-  const db = openDatabase(config.databasePath);
+  const { db, migration } = openStore(config.databasePath, { seedIfEmpty: false });
   try {
-    const { applied, version } = migrate(db);
+    const { applied, version } = migration;
     stdout.write(
       applied.length === 0
         ? `${config.databasePath}: schema already at version ${version}\n`

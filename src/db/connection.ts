@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { EnvironmentError, UserError } from '../errors.js';
 
 export type Db = Database.Database;
 
@@ -12,9 +13,44 @@ export type Db = Database.Database;
 export function openDatabase(file: string): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
+}
+
+const READ_ONLY = new Set(['EACCES', 'EPERM', 'EROFS', 'SQLITE_READONLY', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_CANTOPEN', 'SQLITE_PERM', 'SQLITE_AUTH']);
+
+/**
+ * What an operator can do about a failure to open or migrate the database, as
+ * one line; other errors pass through untouched. A file that is not a
+ * database is the setting's fault (exit 2); a damaged or unwritable one is
+ * the machine's (exit 1).
+ */
+export function explainDatabaseError(err: unknown, file: string): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return err;
+  const where = path.resolve(file);
+  if (code === 'SQLITE_NOTADB') {
+    return new UserError(`DATABASE_PATH ${where} is not an SQLite database: point DATABASE_PATH at paperboy's database, or at a new file`);
+  }
+  if (code.startsWith('SQLITE_CORRUPT')) {
+    return new EnvironmentError(`the database ${where} is damaged: restore it from a backup, or move it away to start empty`);
+  }
+  if (READ_ONLY.has(code) || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
+    return new EnvironmentError(
+      `cannot write the database ${where}: the file or its folder is read-only or not ours (${code}); give the user paperboy runs as write access to both`,
+    );
+  }
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    return new UserError(`DATABASE_PATH ${where} is not a file path whose folder can be made (${code}): point it at a file in a folder`);
+  }
+  if (code === 'ENOSPC' || code === 'SQLITE_FULL') return new EnvironmentError(`the disk holding ${where} is full: free some space`);
+  return err;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { UserError } from '../errors.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import type { Db } from './connection.js';
 
@@ -19,7 +20,8 @@ export interface MigrateResult {
   version: number;
 }
 
-export class MigrationError extends Error {
+/** The database and this paperboy disagree about the schema: the operator picks the right version. */
+export class MigrationError extends UserError {
   override name = 'MigrationError';
 }
 

@@ -1,6 +1,6 @@
 import type { DigestEmailProps, DigestLink, DigestPaperView, DigestTopicCount } from '../mail/digest-email.js';
 import type { StoredPaper } from '../papers/paper.repository.js';
-import { httpUrl, normalizeText } from '../text.js';
+import { httpUrl, oneLine } from '../text.js';
 import { displayTerms, highlight } from './term-highlight.js';
 
 export interface DigestEntry {
@@ -38,18 +38,6 @@ export interface DigestViewInput {
 export const DIGEST_LIMITS = { subject: 100, preheader: 140, abstract: 280, authors: 3, terms: 5, topicChip: 60 } as const;
 
 const ARXIV_ID = /^\d{4}\.\d{4,5}$/;
-
-/**
- * Topics are typed by subscribers and titles come from sources; either may
- * hold line breaks or other controls, and the subject goes into a mail
- * header, where a line break would start a new header.
- */
-function oneLine(text: string): string {
-  return normalizeText(text)
-    .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ')
-    .replace(/\s+/gu, ' ')
-    .trim();
-}
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 

@@ -1,5 +1,5 @@
 import type { DigestEmailProps } from './digest-email.js';
-import { TEMPLATES_DIR } from '../paths.js';
+import { TEMPLATES_DIR, withTemplates } from '../paths.js';
 import { compileMjml, compileText, type Fill } from './template-compiler.js';
 
 /** A rendered email, ready for the mailer. */
@@ -47,7 +47,7 @@ export class EmailRenderer {
   static async load(dir: string = TEMPLATES_DIR): Promise<EmailRenderer> {
     const names = Object.keys(SUBJECTS) as EmailName[];
     const entries = await Promise.all(
-      names.map(async (name) => [name, { html: await compileMjml(name, dir), text: compileText(name, dir) }] as const),
+      names.map(async (name) => [name, { html: await withTemplates(dir, () => compileMjml(name, dir)), text: withTemplates(dir, () => compileText(name, dir)) }] as const),
     );
     return new EmailRenderer(Object.fromEntries(entries) as unknown as Compiled);
   }

@@ -34,8 +34,15 @@ export class Outbox {
     fs.mkdirSync(this.dir, { recursive: true });
     const file = `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}.eml`;
     const target = path.join(this.dir, file);
-    fs.writeFileSync(`${target}.tmp`, raw);
-    fs.renameSync(`${target}.tmp`, target);
+    const partial = `${target}.tmp`;
+    try {
+      fs.writeFileSync(partial, raw);
+      fs.renameSync(partial, target);
+    } catch (err) {
+      // A full disk or a failed rename must not leave half a message behind, to pile up unseen.
+      fs.rmSync(partial, { force: true });
+      throw err;
+    }
     return file;
   }
 

@@ -1,4 +1,5 @@
 import { HeaderInjectionError } from './mailer.js';
+import { clip, oneLine } from '../text.js';
 
 /**
  * What a failed hand-off means for the message:
@@ -42,14 +43,10 @@ const RECIPIENT_STAGES = /^(RCPT TO|DATA)\b/i;
 export function classifySendError(err: unknown): SendFailure {
   const e = (err ?? {}) as SmtpError;
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : null;
-  const message = oneLine(e.response ?? e.message ?? String(err));
+  const message = clip(oneLine(e.response ?? e.message ?? String(err)), 500);
   if (err instanceof HeaderInjectionError) return { kind: 'invalid', responseCode, message, connection: false };
   const permanent = responseCode !== null && responseCode >= 500 && responseCode < 600;
   if (permanent && RECIPIENT_STAGES.test(e.command ?? '')) return { kind: 'bounce', responseCode, message, connection: false };
   return { kind: 'transient', responseCode, message, connection: responseCode === null && CONNECTION_CODES.has(e.code ?? '') };
 }
 
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 500 ? `${flat.slice(0, 500)}…` : flat;
-}

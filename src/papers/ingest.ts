@@ -1,4 +1,4 @@
-import { httpUrl, normalizeText } from '../text.js';
+import { clip, httpUrl, normalizeText } from '../text.js';
 import type { PaperInput } from './paper.js';
 import type { PaperRepository, UpsertOutcome } from './paper.repository.js';
 
@@ -18,10 +18,6 @@ export interface IngestResult extends Record<UpsertOutcome, number> {
 // could end up in a mail header.
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
-}
 
 /** One line of plain text: titles, names and keywords never hold line breaks. */
 function line(text: string, max: number): string {

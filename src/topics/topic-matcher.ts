@@ -39,6 +39,7 @@ const MARKED = /\u0001([^\u0002]*)\u0002/g;
 export class TopicMatcher {
   private readonly matchStatement;
   private readonly highlights;
+  private readonly counter;
   /** How many full-text queries ran; lets callers prove matching is shared. */
   queries = 0;
 
@@ -61,6 +62,15 @@ export class TopicMatcher {
              highlight(papers_fts, 2, '${MARK_START}', '${MARK_END}') || ' ' ||
              highlight(papers_fts, 3, '${MARK_START}', '${MARK_END}') AS text
       FROM papers_fts WHERE papers_fts MATCH ? AND rowid = CAST(? AS INTEGER)`);
+    // Stops at the cap: counting a common word costs no more than the cap allows.
+    this.counter = db.prepare<[string, number], { n: number }>(
+      'SELECT count(*) AS n FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)',
+    );
+  }
+
+  /** How many papers the topic touches, counted up to `cap` and no further. */
+  countUpTo(topic: Topic, cap: number): number {
+    return this.counter.get(topic.query, cap)?.n ?? 0;
   }
 
   /** Papers the topic matches, most relevant first. */

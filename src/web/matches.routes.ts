@@ -1,7 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MAX_MATCH_LIMIT, type PaperSearch } from '../ranking/paper-search.js';
+import type { MatchPreview } from '../ranking/match-preview.js';
+import { MAX_MATCH_LIMIT } from '../ranking/paper-search.js';
+import { rateLimitConfig } from './rate-limit.js';
+
+/**
+ * Preview requests per IP address per minute. The form asks once per pause
+ * in typing (300 ms), so a person stays far below it.
+ */
+export const MATCHES_RATE_LIMIT = 60;
 
 const limitError = `limit must be a whole number from 1 to ${MAX_MATCH_LIMIT}`;
 
@@ -17,8 +25,10 @@ const query = z.object({
 });
 
 /** The papers some topics match, best first; the subscribe form previews them as a visitor types. */
-export function matchesRoutes(app: FastifyInstance, search: PaperSearch): void {
-  app.withTypeProvider<ZodTypeProvider>().get('/api/matches', { schema: { querystring: query } }, async (request) => {
-    return search.search(request.query.topics, { limit: request.query.limit });
-  });
+export function matchesRoutes(app: FastifyInstance, preview: MatchPreview, rateLimit: number = MATCHES_RATE_LIMIT): void {
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .get('/api/matches', { schema: { querystring: query }, config: { ...rateLimitConfig(rateLimit) } }, async (request) => {
+      return preview.preview(request.query.topics, request.query.limit);
+    });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
@@ -24,7 +24,31 @@ function linkify(text: string): Array<{ text: string; href?: string }> {
   return text.split(/(https?:\/\/[^\s<>"]+)/).map((part, i) => (i % 2 === 1 ? { text: part, href: part } : { text: part }));
 }
 
-/** `/dev/outbox`: the emails the embedded outbox holds. Registered only when no SMTP relay is set. */
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (`::ffff:127.0.0.1`) on a dual-stack socket. */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/**
+ * The outbox lists every address and every confirm, manage and unsubscribe
+ * link, so it answers only this machine. The socket's own peer decides, never
+ * X-Forwarded-For; and a request that came through a proxy is refused even
+ * from 127.0.0.1, since a proxy on this machine connects from loopback on
+ * behalf of anyone.
+ */
+async function loopbackOnly(request: FastifyRequest): Promise<void> {
+  const proxied = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
+  if (proxied || !isLoopback(request.raw.socket.remoteAddress)) {
+    throw new UserError('The outbox is shown only on the machine paperboy runs on: open it from there, at localhost.', 403);
+  }
+}
+
+/**
+ * `/dev/outbox`: the emails the embedded outbox holds. Registered only when no
+ * SMTP relay is set, which a production start refuses.
+ */
 export function outboxRoutes(app: FastifyInstance, { outbox, pages }: { outbox: Outbox; pages: PageRenderer }): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
@@ -34,23 +58,23 @@ export function outboxRoutes(app: FastifyInstance, { outbox, pages }: { outbox: 
     return message;
   };
 
-  typed.get('/dev/outbox', { config: { page: true } }, async (_request, reply) => {
+  typed.get('/dev/outbox', { config: { page: true }, onRequest: loopbackOnly }, async (_request, reply) => {
     return sendPage(reply, pages.render('outbox', { dir: outbox.dir, entries: await outbox.list() }));
   });
 
-  typed.get('/dev/outbox/:file', { schema: { params }, config: { page: true } }, async (request, reply) => {
+  typed.get('/dev/outbox/:file', { schema: { params }, config: { page: true }, onRequest: loopbackOnly }, async (request, reply) => {
     const message = await read(request.params.file);
     return sendPage(reply, pages.render('outbox-message', { ...message, hasHtml: message.html !== null, textParts: linkify(message.text ?? '') }));
   });
 
-  typed.get('/dev/outbox/:file/html', { schema: { params }, config: { page: true } }, async (request, reply) => {
+  typed.get('/dev/outbox/:file/html', { schema: { params }, config: { page: true }, onRequest: loopbackOnly }, async (request, reply) => {
     const message = await read(request.params.file);
     // <base target="_top">: a click on a link leaves the viewer, as it would leave a mail client.
     const body = (message.html ?? '').replace(/<head([^>]*)>/i, '<head$1><base target="_top">');
     return sendPage(reply.header('content-security-policy', EMAIL_CSP), body);
   });
 
-  typed.get('/dev/outbox/:file/raw', { schema: { params } }, async (request, reply) => {
+  typed.get('/dev/outbox/:file/raw', { schema: { params }, onRequest: loopbackOnly }, async (request, reply) => {
     const message = await read(request.params.file);
     return reply.type('message/rfc822').header('content-disposition', `attachment; filename="${request.params.file}"`).send(message.raw);
   });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyReply } from 'fastify';
 import Handlebars from 'handlebars';
-import { PAGES_DIR } from '../paths.js';
+import { PAGES_DIR, withTemplates } from '../paths.js';
 
 /** Sends a rendered page as UTF-8 HTML. */
 export function sendPage(reply: FastifyReply, html: string): FastifyReply {
@@ -32,6 +32,10 @@ export class PageRenderer {
   private readonly pages = new Map<string, Handlebars.TemplateDelegate>();
 
   constructor(dir: string = PAGES_DIR) {
+    withTemplates(dir, () => this.load(dir));
+  }
+
+  private load(dir: string): void {
     const handlebars = Handlebars.create();
     handlebars.registerHelper('eq', (a: unknown, b: unknown) => String(a) === String(b));
     const partials = path.join(dir, 'partials');

@@ -1,10 +1,15 @@
 import type { FastifyRequest } from 'fastify';
 
-/** `?token=1.1.abc…` → `?token=1.1.…`: the subscriber id stays for tracing, the signature never reaches a log. */
+/**
+ * `?token=1.1.abc…` → `?token=1.1.…`: the subscriber id stays for tracing, the
+ * signature never reaches a log. The name is compared decoded, as the query
+ * parser reads it, so `?%74oken=` is caught too.
+ */
 export function redactTokens(url: string): string {
-  return url.replace(/([?&]token=)([^&#]*)/g, (_match, key: string, value: string) => {
+  return url.replace(/([?&])([^=&#]*)=([^&#]*)/g, (match, sep: string, name: string, value: string) => {
+    if (decodeURIComponentSafe(name.replace(/\+/g, ' ')).trim().toLowerCase() !== 'token') return match;
     const id = /^(\d+\.\d+\.)/.exec(decodeURIComponentSafe(value))?.[1] ?? '';
-    return `${key}${id}…`;
+    return `${sep}${name}=${id}…`;
   });
 }
 

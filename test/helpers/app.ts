@@ -10,6 +10,7 @@ import { ingestPapers } from '../../src/papers/ingest.js';
 import { PaperRepository } from '../../src/papers/paper.repository.js';
 import { readSeedPapers } from '../../src/papers/sources/seed.source.js';
 import { createServices, type Services } from '../../src/services.js';
+import type { HttpLimits } from '../../src/web/connection-limits.js';
 import { tempDir } from './store.js';
 
 export const TEST_SECRET = 'test-secret-key-that-is-long-enough-0123456789';
@@ -39,10 +40,12 @@ export interface TestAppOptions {
   transport?: MailTransport;
   clock?: () => Date;
   logger?: Logger;
+  /** HTTP timeouts and connection caps, shortened for a test. */
+  limits?: Partial<HttpLimits>;
 }
 
 /** The real app over a real SQLite file with the real migrations, closed after the test. */
-export async function testApp({ env = {}, seed = true, transport, clock, logger }: TestAppOptions = {}): Promise<TestApp> {
+export async function testApp({ env = {}, seed = true, transport, clock, logger, limits }: TestAppOptions = {}): Promise<TestApp> {
   const dir = tempDir();
   const databasePath = path.join(dir, 'paperboy.db');
   const db = openDatabase(databasePath);
@@ -50,7 +53,7 @@ export async function testApp({ env = {}, seed = true, transport, clock, logger 
   if (seed) ingestPapers(new PaperRepository(db), readSeedPapers());
   const config = loadConfig({ DATABASE_PATH: databasePath, SECRET_KEY: TEST_SECRET, PUBLIC_URL, LOG_LEVEL: 'silent', ...env });
   const services = await createServices(db, config, { transport, clock, logger });
-  const app = buildApp({ services });
+  const app = buildApp({ services, limits });
   const testApp = { app, db, services, dir };
   opened.push(testApp);
   return testApp;

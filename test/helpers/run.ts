@@ -16,8 +16,21 @@ export interface RunResult {
 
 /** Runs `paperboy <args>` as a user would, through the package's bin. */
 export function paperboy(args: string[], env: Record<string, string>): Promise<RunResult> {
+  return runToEnd(['bin/paperboy.js', ...args], env);
+}
+
+export interface RunOptions {
+  /** The folder to run in (default: the repository). */
+  cwd?: string;
+  /** Run as another user, when the test runs as root. */
+  uid?: number;
+  gid?: number;
+}
+
+/** Runs a script of the built program with `node`, to the end. */
+export function runToEnd(args: string[], env: Record<string, string>, { cwd = ROOT, ...user }: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/paperboy.js', ...args], { cwd: ROOT, env: cleanEnv(env) });
+    const child = spawn(process.execPath, args, { cwd, env: cleanEnv(env), ...user });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { describe, expect, it } from 'vitest';
 import { PaperRepository } from '../../src/papers/paper.repository.js';
 import { hfDailyFeed } from '../../src/papers/sources/hf-daily.source.js';
+import { MatchPreview } from '../../src/ranking/match-preview.js';
 import { PaperSearch } from '../../src/ranking/paper-search.js';
 import { TopicMatcher } from '../../src/topics/topic-matcher.js';
 import { matchesRoutes } from '../../src/web/matches.routes.js';
@@ -174,7 +175,8 @@ describe('hf source: GET /api/daily_papers', () => {
     const app = Fastify({ logger: false });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
-    matchesRoutes(app, new PaperSearch(new TopicMatcher(db), repo));
+    const matcher = new TopicMatcher(db);
+    matchesRoutes(app, new MatchPreview(matcher, new PaperSearch(matcher, repo)));
     const res = await app.inject({ method: 'GET', url: '/api/matches?topics=contrastive' });
     await app.close();
     expect(res.statusCode).toBe(200);

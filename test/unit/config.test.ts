@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, requireRelayInProduction } from '../../src/config.js';
 
 function errorOf(env: Record<string, string>): string {
   try {
@@ -93,7 +93,7 @@ describe('loadConfig', () => {
       smtpPoolSize: 2,
       sourceTimeoutMs: 5000,
       subscribeRateLimit: 0,
-      trustProxy: true,
+      trustProxy: 1,
     });
   });
 
@@ -120,7 +120,13 @@ describe('loadConfig', () => {
     [{ INGEST_HF_SCHEDULE: 'hourly' }, /^INGEST_HF_SCHEDULE must be a cron expression such as "7 \* \* \* \*", or off/],
     [{ SOURCE_TIMEOUT_SECONDS: '0' }, /^SOURCE_TIMEOUT_SECONDS must be from 1 to 600/],
     [{ SUBSCRIBE_RATE_LIMIT: '-1' }, /^SUBSCRIBE_RATE_LIMIT must be a whole number/],
-    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY must be true or false/],
+    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY must be false, a number of proxy hops \(1 for one reverse proxy\), or the proxies' addresses/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY must be false, a number of proxy hops/],
+    [{ TRUST_PROXY: '10.0.0.1,proxy.local' }, /^TRUST_PROXY must be false, a number of proxy hops/],
+    [{ PUBLIC_URL: 'https://papers.example.com/?ref=mail' }, /^PUBLIC_URL must not have a query/],
+    [{ PUBLIC_URL: 'https://papers.example.com/#top' }, /^PUBLIC_URL must not have a fragment/],
+    [{ PUBLIC_URL: 'https://admin:hunter2@papers.example.com' }, /^PUBLIC_URL must not hold a user name or password/],
+    [{ SMTP_URL: 'smtp://user:50%off@relay.example.com:587' }, /^SMTP_URL has a user name or password with broken percent-encoding: write a literal % as %25/],
     [{ DKIM_DOMAIN: 'example.com' }, /^DKIM_SELECTOR must be set too.*\nDKIM_PRIVATE_KEY must be set too/],
   ])('stops on %j with a message naming the variable', (env, expected) => {
     expect(errorOf(env)).toMatch(expected);
@@ -134,5 +140,27 @@ describe('loadConfig', () => {
 
   it('ignores variables that are not settings', () => {
     expect(() => loadConfig({ PATH: '/usr/bin', HOME: '/root' })).not.toThrow();
+  });
+
+  it('points PUBLIC_URL at the port the server listens on when only PORT is set', () => {
+    expect(loadConfig({ PORT: '3202' }).publicUrl).toBe('http://localhost:3202');
+    expect(loadConfig({ PORT: '3202', PUBLIC_URL: 'https://papers.example.com' }).publicUrl).toBe('https://papers.example.com');
+  });
+
+  it('never echoes an SMTP password in an error', () => {
+    expect(errorOf({ SMTP_URL: 'smtp://user:hunter2%zz@relay.example.com' })).not.toContain('hunter2');
+  });
+
+  it('reads TRUST_PROXY as a hop count or a list of proxies, never as "every hop"', () => {
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: ' 10.0.0.0/8 , ::1,192.0.2.7 ' }).trustProxy).toEqual(['10.0.0.0/8', '::1', '192.0.2.7']);
+    expect(loadConfig({ SMTP_URL: 'smtp://user%40example.com:p%25ss@relay.example.com' }).smtpUrl).toMatch(/^smtp:/);
+  });
+
+  it('refuses to serve in production without a relay, and says what to set', () => {
+    expect(() => requireRelayInProduction(loadConfig({ NODE_ENV: 'production' }))).toThrow(/^SMTP_URL must be set when NODE_ENV=production/);
+    expect(() => requireRelayInProduction(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://relay.example.com' }))).not.toThrow();
+    expect(() => requireRelayInProduction(loadConfig({}))).not.toThrow();
   });
 });

@@ -10,4 +10,11 @@ describe('redactTokens', () => {
     expect(redactTokens('/api/matches?topics=lora')).toBe('/api/matches?topics=lora');
     expect(redactTokens('/confirm?token=%E0%A4%A')).toBe('/confirm?token=…');
   });
+
+  it('catches the parameter however its name is percent-encoded, as the query parser reads it', () => {
+    const mac = 'BILcKwY12oi2x-e2tOcLxfVJa0Lb-41zIuG1aPUJpoQ';
+    expect(redactTokens(`/unsubscribe?%74oken=12.1.${mac}`)).toBe('/unsubscribe?%74oken=12.1.…');
+    expect(redactTokens(`/confirm?a=1&%74%6F%6B%65%6E=${mac}`)).toBe('/confirm?a=1&%74%6F%6B%65%6E=…');
+    expect(redactTokens(`/confirm?tokens=${mac}`)).toBe(`/confirm?tokens=${mac}`);
+  });
 });

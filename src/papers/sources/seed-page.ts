@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
+import { UserError } from '../../errors.js';
 import { emptyPaper, type PaperInput } from '../paper.js';
+
+/** The saved page is not the trending-papers page this parser knows; whoever saved it can fetch it again. */
+export class SeedPageError extends UserError {
+  override name = 'SeedPageError';
+}
 
 /** A paper read from a saved "trending papers" page, before ingest. */
 export interface SeedPaper {
@@ -39,16 +45,16 @@ export function parseSeedPage(text: string): SeedPaper[] {
   HEADER.forEach((expected, i) => {
     const got = paragraphs[i];
     if (got?.text !== expected) {
-      throw new Error(`seed page header: expected paragraph ${i + 1} to be "${expected}", got ${describe(got)}`);
+      throw new SeedPageError(`seed page header: expected paragraph ${i + 1} to be "${expected}", got ${describe(got)}`);
     }
   });
   const date = paragraphs[HEADER.length];
   if (date === undefined || !HEADER_DATE.test(date.text)) {
-    throw new Error(`seed page header: expected a date like "Mar 17" as paragraph ${HEADER.length + 1}, got ${describe(date)}`);
+    throw new SeedPageError(`seed page header: expected a date like "Mar 17" as paragraph ${HEADER.length + 1}, got ${describe(date)}`);
   }
 
   const body = paragraphs.slice(HEADER.length + 1);
-  if (body.length === 0) throw new Error('seed page: no papers after the header');
+  if (body.length === 0) throw new SeedPageError('seed page: no papers after the header');
 
   const papers: SeedPaper[] = [];
   const titleById = new Map<string, string>();
@@ -58,7 +64,7 @@ export function parseSeedPage(text: string): SeedPaper[] {
     const n = i / 2 + 1;
     if (title === undefined) break;
     if (abstract === undefined) {
-      throw new Error(
+      throw new SeedPageError(
         `seed page: ${body.length} paragraphs after the header is an odd number, so they do not pair up into ` +
           `titles and abstracts; one is missing or a stray one was added. Unpaired last paragraph: ${describe(title)}`,
       );
@@ -66,7 +72,7 @@ export function parseSeedPage(text: string): SeedPaper[] {
     // A dropped or stray paragraph shifts every later pair, which puts an
     // abstract in the title slot; abstracts are always much longer than titles.
     if (abstract.text.length <= title.text.length) {
-      throw new Error(
+      throw new SeedPageError(
         `seed page paper ${n}: its abstract (${abstract.text.length} chars) is not longer than its title ` +
           `(${title.text.length} chars), so a paragraph is probably missing or extra at or before this point. ` +
           `Title: ${describe(title)}; abstract: ${describe(abstract)}`,
@@ -75,7 +81,7 @@ export function parseSeedPage(text: string): SeedPaper[] {
     const id = seedId(title.text);
     const clash = titleById.get(id);
     if (clash !== undefined) {
-      throw new Error(`seed page paper ${n} (line ${title.line}): id ${id} of "${title.text}" is already used by "${clash}"`);
+      throw new SeedPageError(`seed page paper ${n} (line ${title.line}): id ${id} of "${title.text}" is already used by "${clash}"`);
     }
     titleById.set(id, title.text);
     papers.push({ id, title: title.text, abstract: abstract.text, ...classifyLinks(extractUrls(abstract.text)) });
@@ -110,7 +116,7 @@ function splitParagraphs(text: string): Paragraph[] {
         return;
       }
       if (!afterBlank) {
-        throw new Error(
+        throw new SeedPageError(
           `seed page line ${i + 1}: a paragraph continues onto a second line; expected every title and abstract ` +
             `on a single line with a blank line between them. Line: ${JSON.stringify(snippet(line))}`,
         );

@@ -1,8 +1,10 @@
 import { openDatabase, type Db } from './db/connection.js';
 import { migrate, type MigrateResult } from './db/migrate.js';
+import { AbbreviationRepository } from './papers/abbreviation.repository.js';
 import { ingestPapers, type IngestResult } from './papers/ingest.js';
 import { PaperRepository } from './papers/paper.repository.js';
 import { readSeedPapers } from './papers/sources/seed.source.js';
+import { rekeyTopics } from './subscriptions/topic-rekey.js';
 
 export interface OpenedStore {
   db: Db;
@@ -21,6 +23,8 @@ export function openStore(databasePath: string, { seedIfEmpty }: { seedIfEmpty: 
   try {
     const migration = migrate(db);
     const papers = new PaperRepository(db);
+    new AbbreviationRepository(db).backfill();
+    rekeyTopics(db);
     const seeded = seedIfEmpty && papers.count() === 0 ? ingestPapers(papers, readSeedPapers()) : null;
     return { db, migration, seeded };
   } catch (err) {

@@ -32,6 +32,7 @@ export const matchCommand: Command = async (args, { config, stdout }) => {
       const votes = paper.upvotes === null ? '' : ` · ${paper.upvotes} upvotes`;
       stdout.write(`${String(index + 1).padStart(2)}. ${paper.title}\n`);
       stdout.write(`    score ${paper.score.toFixed(3)}${votes} · matched: ${paper.matched.join(', ')} · ${paper.id}\n`);
+      if (paper.expansions.length > 0) stdout.write(`    expanded: ${paper.expansions.join('; ')}\n`);
     });
     return EXIT.ok;
   } finally {

@@ -83,6 +83,14 @@ export function parseSeedPage(text: string): SeedPaper[] {
   return papers;
 }
 
+/**
+ * The day the seed page shows ("Mar 17"). The page gives no year; its newest
+ * paper (COSMOS, arXiv 2502.x) places it in 2025. Its papers carry no dates
+ * of their own, and an undated paper would otherwise age from the moment it
+ * was stored and rank as brand new.
+ */
+export const SEED_PAGE_DATE = '2025-03-17T00:00:00.000Z';
+
 export function seedPaperToInput(p: SeedPaper): PaperInput {
   return {
     id: p.id,
@@ -92,7 +100,7 @@ export function seedPaperToInput(p: SeedPaper): PaperInput {
     authors: [],
     keywords: [],
     categories: [],
-    publishedAt: null,
+    publishedAt: SEED_PAGE_DATE,
     upvotes: null,
     pageUrl: null,
     pdfUrl: null,

@@ -1,3 +1,5 @@
+import { wordForm } from './word-forms.js';
+
 /**
  * Mining "long form (ABBR)" definitions from paper text, after Schwartz and
  * Hearst (2003): the abbreviation's letters are found right to left in the
@@ -7,7 +9,7 @@
 export interface Definition {
   /** Lower-case, singular: "llm" for "LLMs". */
   abbr: string;
-  /** Lower-case words joined by single spaces, singular last word when the abbreviation was plural. */
+  /** Lower-case words joined by single spaces, the last one singular. */
   longForm: string;
 }
 
@@ -61,7 +63,8 @@ export function findDefinitions(text: string): Definition[] {
     const tokens = (long.toLowerCase().match(WORD) ?? []);
     // A one-word "long form" is a name, not a definition ("AdaLog (AdaLog)").
     if (tokens.length < 2 || tokens.join('') === abbr.replace(/[^a-z0-9]/g, '')) continue;
-    if (plural) tokens[tokens.length - 1] = tokens.at(-1)!.replace(/s$/, '');
+    // "networks (SNNs)" and "networks (SNN)" are one definition.
+    tokens[tokens.length - 1] = wordForm(tokens.at(-1)!).singular;
     const longForm = tokens.join(' ');
     if (longForm.length < 3 || longForm.length > 120) continue;
     found.set(`${abbr}\u0000${longForm}`, { abbr, longForm });

@@ -30,6 +30,8 @@ export const MIN_DEFINITION_SUPPORT = 2;
  */
 export const WIDENED_MATCH_WEIGHT = 0.6;
 
+const keyOfWords = (words: readonly string[]) => words.filter(Boolean).map(wordKey).join(' ');
+
 /** Compiled topics kept between runs; past this many the cache starts afresh. */
 const CACHE_LIMIT = 10_000;
 
@@ -139,9 +141,10 @@ export class TopicMatcher {
   expansionsFor(topic: Topic, seq: number): string[] {
     const expansions = this.expansions(topic);
     if (expansions.length === 0) return [];
-    const matched = new Set(this.matchedTerms(topic, seq).flatMap((term) => term.split(/[^\p{L}\p{N}]+/u)).map(wordKey));
+    // A highlighted run is one phrase as the paper writes it ("parameter-efficient fine-tuning").
+    const runs = new Set(this.matchedTerms(topic, seq).map((term) => keyOfWords(term.split(/[^\p{L}\p{N}]+/u))));
     return expansions
-      .filter((expansion) => expansion.words.every((word) => matched.has(wordKey(word))))
+      .filter((expansion) => runs.has(keyOfWords(expansion.words)))
       .map((expansion) => `${expansion.from} → ${expansion.to}`);
   }
 

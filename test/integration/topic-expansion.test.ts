@@ -4,6 +4,7 @@ import { AbbreviationRepository } from '../../src/papers/abbreviation.repository
 import type { PaperInput } from '../../src/papers/paper.js';
 import { PaperRepository } from '../../src/papers/paper.repository.js';
 import { seedPaperToInput } from '../../src/papers/sources/seed-page.js';
+import { rekeyTopics } from '../../src/subscriptions/topic-rekey.js';
 import { PaperSearch } from '../../src/ranking/paper-search.js';
 import { parseTopic } from '../../src/topics/topic-grammar.js';
 import { TopicMatcher, type MatcherOptions } from '../../src/topics/topic-matcher.js';
@@ -146,5 +147,26 @@ describe('honest ages', () => {
     const { search } = library([seedPaper, voted]);
     const ranked = search.search('contrastive loss', { limit: 5, now: NOW }).map((r) => r.id);
     expect(ranked).toEqual(['2503.01234', 'seed-0123456789ab']);
+  });
+});
+
+describe('stored topic keys', () => {
+  it('re-keys a quoted single word, which is now exact, and leaves other topics alone', () => {
+    const { db } = tempDb();
+    db.prepare(
+      `INSERT INTO subscribers (id, email, status, frequency, send_hour, timezone, created_at, updated_at)
+       VALUES (1, 'ada@example.com', 'active', 'daily', 8, 'UTC', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+    ).run();
+    const insert = db.prepare('INSERT INTO subscriber_topics (subscriber_id, position, text, key) VALUES (1, ?, ?, ?)');
+    // Keys as the grammar made them before exact terms existed.
+    insert.run(0, '"PEFT"', 'peft');
+    insert.run(1, 'LoRA', 'lora');
+    insert.run(2, '"mixture of experts" -video', '"mixture of experts" -video');
+
+    expect(rekeyTopics(db)).toBe(1);
+    const keys = db.prepare<[], { key: string }>('SELECT key FROM subscriber_topics ORDER BY position').all().map((row) => row.key);
+    expect(keys).toEqual(['=peft', 'lora', '"mixture of experts" -video']);
+    // Each stored key is what the grammar makes of its text now, so a digest run groups them rightly.
+    expect(rekeyTopics(db)).toBe(0);
   });
 });

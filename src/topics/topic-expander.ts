@@ -74,7 +74,9 @@ export class TopicExpander {
       for (let end = Math.min(terms.length, i + MAX_SPAN); end > i && !found; end -= 1) {
         const span = terms.slice(i, end);
         if (span.some((term) => term.exact)) continue;
-        const alternatives = this.index.get(keyOf(span.flatMap((term) => term.words)));
+        const spanKey = keyOf(span.flatMap((term) => term.words));
+        // A form that is only another spelling of what was typed ("test time adaptation") adds nothing.
+        const alternatives = this.index.get(spanKey)?.filter((alt) => keyOf(alt.words) !== spanKey);
         if (alternatives?.length) found = { end, alternatives };
       }
       if (!found) {

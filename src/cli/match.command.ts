@@ -31,7 +31,8 @@ export const matchCommand: Command = async (args, { config, stdout }) => {
     results.forEach((paper, index) => {
       const votes = paper.upvotes === null ? '' : ` · ${paper.upvotes} upvotes`;
       stdout.write(`${String(index + 1).padStart(2)}. ${paper.title}\n`);
-      stdout.write(`    score ${paper.score.toFixed(3)}${votes} · matched: ${paper.matched.join(', ')} · ${paper.id}\n`);
+      // Significant digits, not decimals: a months-old paper's score is tiny but still orders the list.
+      stdout.write(`    score ${paper.score.toPrecision(3)}${votes} · matched: ${paper.matched.join(', ')} · ${paper.id}\n`);
       if (paper.expansions.length > 0) stdout.write(`    expanded: ${paper.expansions.join('; ')}\n`);
     });
     return EXIT.ok;

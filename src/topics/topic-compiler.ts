@@ -26,9 +26,15 @@ const quote = (words: readonly string[]) => `"${words.join(' ')}"`;
  */
 export function termQuery(term: TypedTerm): string {
   if (term.exact) return quote(term.words);
+  const form = wordForm(term.words.at(-1)!);
+  return form.stem === null ? asWritten(term) : `${quote([...term.words.slice(0, -1), form.stem])} *`;
+}
+
+/** The term as typed, in the singular or the plural: what ranks as an exact-form match. */
+function asWritten(term: TypedTerm): string {
+  if (term.exact) return quote(term.words);
   const head = term.words.slice(0, -1);
   const form = wordForm(term.words.at(-1)!);
-  if (form.stem !== null) return `${quote([...head, form.stem])} *`;
   const spellings = new Set([form.word, form.singular, `${form.singular}s`]);
   return spellings.size === 1 ? quote(term.words) : `(${[...spellings].map((word) => quote([...head, word])).join(' OR ')})`;
 }
@@ -62,11 +68,17 @@ function nearPhrase(term: TypedTerm): string {
 function lineQuery(line: readonly TypedTerm[]): string {
   const widened = `(${line.map(termQuery).join(' AND ')})`;
   if (line.length < 2) return widened;
-  return `(${exactLineQuery(line)} OR (${widened} AND NEAR(${line.map(nearPhrase).join(' ')}, ${NEAR_WINDOW})))`;
+  return `(${typedLineQuery(line)} OR (${widened} AND NEAR(${line.map(nearPhrase).join(' ')}, ${NEAR_WINDOW})))`;
 }
 
-function exactLineQuery(line: readonly TypedTerm[]): string {
+/** Every word exactly as typed, anywhere: the grammar's own rule for a line. */
+function typedLineQuery(line: readonly TypedTerm[]): string {
   return `(${line.map((term) => quote(term.words)).join(' AND ')})`;
+}
+
+/** Every word as typed or in its plural, for ranking exact-form matches first. */
+function exactLineQuery(line: readonly TypedTerm[]): string {
+  return `(${line.map(asWritten).join(' AND ')})`;
 }
 
 function withExclusions(positive: string, topic: Topic): string {

@@ -1,6 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findDefinitions, resolveDefinitions } from '../../src/topics/abbreviations.js';
 import { GLOSSARY } from '../../src/topics/glossary.js';
+import { compileTopic } from '../../src/topics/topic-compiler.js';
+import { TopicExpander } from '../../src/topics/topic-expander.js';
+import { parseTopic, TopicError } from '../../src/topics/topic-grammar.js';
 import { wordKey } from '../../src/topics/word-forms.js';
 
 const key = (form: string) => (form.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).map(wordKey).join(' ');
@@ -57,5 +61,30 @@ describe('mining definitions', () => {
       2,
     );
     expect([...resolved.entries()].map(([abbr, d]) => `${abbr}=${d.longForm}`)).toEqual(['cl=continual learning']);
+  });
+});
+
+describe('compiled topics', () => {
+  const expander = new TopicExpander(GLOSSARY, [{ abbr: 'snn', longForm: 'spiking neural network', papers: 3 }]);
+
+  it('hold only quoted runs of letters and digits, prefix stars and FTS5 operators, whatever is typed', () => {
+    // Typed text mixed with the glossary's own words, so expansions are exercised too.
+    const pieces = fc.constantFrom('PEFT', 'lifelong learning', 'self-driving cars', '=RL', '"LLM"', '-video', 'NEAR', 'OR', '*', '"', ':', '^', '(', ')', 'SNN', 'ＬｏＲＡ');
+    fc.assert(
+      fc.property(fc.array(fc.oneof(pieces, fc.string()), { maxLength: 6 }), (parts) => {
+        let topic;
+        try {
+          topic = parseTopic(parts.join(' '));
+        } catch (error) {
+          if (error instanceof TopicError) return;
+          throw error;
+        }
+        for (const query of [compileTopic(topic, expander).query, compileTopic(topic, expander).exactQuery]) {
+          const rest = query.replace(/"[\p{L}\p{N}\u0300-\u036f ]*"/gu, '');
+          expect(rest, query).toMatch(/^(?:\s|\(|\)|\*|,|\d|AND|OR|NOT|NEAR)*$/);
+        }
+      }),
+      { numRuns: 500, seed: 20261202 },
+    );
   });
 });

@@ -8,11 +8,13 @@ import tseslint from 'typescript-eslint';
  * -> send -> record), from the edges (routes, jobs, CLI) through services to
  * repositories, mail and the database.
  *
- *   leaves         config, errors, text, logger, paths: import only each other;
+ *   leaves         config, errors, text, word-forms, logger, paths: import only
+ *                  each other;
  *                  every folder may use them (db only `paths` and `errors`)
  *   db             the connection and migrations: nothing of the app
- *   papers         the store, ingest and sources: db
- *   topics         the topic grammar and the FTS5 matcher: db
+ *   papers         the store, ingest (with abbreviation mining) and sources: db
+ *   topics         the topic grammar, expansion and the FTS5 matcher: db, papers
+ *                  (the mined definitions; matching reads what ingest stored)
  *   mail           templates, MIME, transports, outbox: db (for its own queue
  *                  tables); never papers, topics, ranking, subscriptions, digest
  *   ranking        search and scoring: papers, topics
@@ -39,7 +41,7 @@ import tseslint from 'typescript-eslint';
  * depth, since no folder inside src/ reuses a top-level name. A new folder
  * under src/ needs its row in FOLDERS and FOLDER_IMPORTS, or nothing checks it.
  */
-const LEAVES = ['config', 'errors', 'text', 'logger', 'paths'];
+const LEAVES = ['config', 'errors', 'text', 'word-forms', 'logger', 'paths'];
 const FOLDERS = ['db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'web', 'cli'];
 const ROOTS = ['app', 'services', 'server', 'cli', 'store'];
 
@@ -47,7 +49,7 @@ const ROOTS = ['app', 'services', 'server', 'cli', 'store'];
 const FOLDER_IMPORTS = {
   db: ['paths', 'errors'],
   papers: [...LEAVES, 'db'],
-  topics: [...LEAVES, 'db'],
+  topics: [...LEAVES, 'db', 'papers'],
   mail: [...LEAVES, 'db'],
   ranking: [...LEAVES, 'papers', 'topics'],
   subscriptions: [...LEAVES, 'db', 'topics', 'mail'],

@@ -24,6 +24,7 @@ import { SubscriberLinks } from './subscriptions/subscriber-links.js';
 import { SubscriberRepository } from './subscriptions/subscriber.repository.js';
 import { SubscriptionService } from './subscriptions/subscription.service.js';
 import { TokenSigner } from './subscriptions/tokens.js';
+import { rekeyTopics } from './subscriptions/topic-rekey.js';
 import { TopicMatcher } from './topics/topic-matcher.js';
 
 /** Papers, matching and ranking: all the read side needs, with no mail and no secrets. */
@@ -63,6 +64,8 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const mailer = new Mailer(transport, config.mailFrom);
   const emails = await EmailRenderer.load();
   const subscribers = new SubscriberRepository(db);
+  // Before any digest run matches by stored key: keys follow the grammar of this version.
+  rekeyTopics(db);
   const owner = options.runnerName ?? runnerName();
   const notices = new NoticeRepository(db);
   const noticeSender = new NoticeSender({ notices, subscribers, links, emails, mailer, logger, owner, clock: options.clock });

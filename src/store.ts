@@ -1,5 +1,6 @@
 import { explainDatabaseError, openDatabase, type Db } from './db/connection.js';
 import { migrate, type MigrateResult } from './db/migrate.js';
+import { AbbreviationRepository } from './papers/abbreviation.repository.js';
 import { ingestPapers, type IngestResult } from './papers/ingest.js';
 import { PaperRepository } from './papers/paper.repository.js';
 import { readSeedPapers } from './papers/sources/seed.source.js';
@@ -22,6 +23,7 @@ export function openStore(databasePath: string, { seedIfEmpty }: { seedIfEmpty: 
     db = openDatabase(databasePath);
     const migration = migrate(db);
     const papers = new PaperRepository(db);
+    new AbbreviationRepository(db).backfill();
     const seeded = seedIfEmpty && papers.count() === 0 ? ingestPapers(papers, readSeedPapers()) : null;
     return { db, migration, seeded };
   } catch (err) {

@@ -33,7 +33,9 @@ export const matchCommand: Command = async (args, { config, stdout }) => {
       const votes = paper.upvotes === null ? '' : ` · ${paper.upvotes} upvotes`;
       // Titles, words and ids come from sources: escaped, they cannot drive the terminal.
       stdout.write(`${String(index + 1).padStart(2)}. ${printable(paper.title)}\n`);
-      stdout.write(`    score ${paper.score.toFixed(3)}${votes} · matched: ${printable(paper.matched.join(', '))} · ${printable(paper.id)}\n`);
+      // Significant digits, not decimals: a months-old paper's score is tiny but still orders the list.
+      stdout.write(`    score ${paper.score.toPrecision(3)}${votes} · matched: ${printable(paper.matched.join(', '))} · ${printable(paper.id)}\n`);
+      if (paper.expansions.length > 0) stdout.write(`    expanded: ${printable(paper.expansions.join('; '))}\n`);
     });
     return EXIT.ok;
   } finally {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { AbbreviationRepository } from './abbreviation.repository.js';
 import type { Paper, PaperInput, PaperSource } from './paper.js';
 import { PAPER_SOURCES } from './sources/registry.js';
 
@@ -125,8 +126,10 @@ export class PaperRepository {
   private readonly updateRow;
   private readonly countRows;
   private readonly maxSeqRow;
+  private readonly abbreviations;
 
   constructor(private readonly db: Db) {
+    this.abbreviations = new AbbreviationRepository(db);
     this.byId = db.prepare<[string], PaperRow>(`SELECT ${COLUMNS} FROM papers WHERE id = ?`);
     this.bySeq = db.prepare<[string], PaperRow>(`SELECT ${COLUMNS} FROM papers WHERE seq IN (SELECT value FROM json_each(?))`);
     this.insertRow = db.prepare<[Params & { now: string }]>(`
@@ -167,7 +170,8 @@ export class PaperRepository {
   upsert(paper: PaperInput, now: string): UpsertOutcome {
     const old = this.findById(paper.id);
     if (!old) {
-      this.insertRow.run({ ...params(paper), now });
+      const { lastInsertRowid } = this.insertRow.run({ ...params(paper), now });
+      this.abbreviations.record(Number(lastInsertRowid), paper.title, paper.abstract);
       return 'added';
     }
     const merged = params(merge(old, paper));
@@ -175,6 +179,7 @@ export class PaperRepository {
     const changed = (Object.keys(merged) as Array<keyof Params>).some((key) => merged[key] !== before[key]);
     if (!changed) return 'unchanged';
     this.updateRow.run({ ...merged, now });
+    if (merged.title !== before.title || merged.abstract !== before.abstract) this.abbreviations.record(old.seq, merged.title, merged.abstract);
     return 'updated';
   }
 

@@ -23,6 +23,8 @@ export interface PaperMatch {
   matched: string[];
   /** The topics (as typed) that matched, best first. */
   topics: string[];
+  /** How the topics were widened to find this paper: "PEFT → parameter-efficient fine-tuning". */
+  expansions: string[];
   authors: string[];
   upvotes: number | null;
   publishedAt: string | null;
@@ -66,6 +68,7 @@ export class PaperSearch {
         relevance: round(relevance),
         matched: [...new Set(matchedTopics.flatMap((topic) => this.matcher.matchedTerms(topic, paper.seq)))],
         topics: matchedTopics.map((topic) => topic.text),
+        expansions: [...new Set(matchedTopics.flatMap((topic) => this.matcher.expansionsFor(topic, paper.seq)))],
         authors: paper.authors,
         upvotes: paper.upvotes,
         publishedAt: paper.publishedAt,

@@ -7,8 +7,11 @@ import { normalizeText } from '../text.js';
  *   "mixture of experts"       quoted text must appear as a phrase
  *   test-time adaptation       a hyphenated word is a phrase too ("test time")
  *   -video  -"text to image"   a leading minus excludes a word or a phrase
+ *   =PEFT  "PEFT"              this word exactly: no abbreviations or synonyms,
+ *                              no other endings
  * Words are whole tokens: `LoRA` never matches "exploration". Case and
- * accents do not matter.
+ * accents do not matter. The matcher widens each line with the glossary and
+ * the abbreviations mined from papers (see topic-compiler.ts).
  *
  * A topic compiles to an FTS5 query built only from quoted runs of letters and
  * digits, so nothing a person types can reach MATCH as syntax.
@@ -23,6 +26,12 @@ export const TOPIC_LIMITS = {
 /** A word (one token) or a phrase (several), lower-cased. */
 export type Term = readonly string[];
 
+/** A term as typed: `exact` when it was `=word` or a quoted single word. */
+export interface TypedTerm {
+  readonly words: Term;
+  readonly exact: boolean;
+}
+
 export interface Topic {
   /** The line as the person wrote it, trimmed. */
   readonly text: string;
@@ -30,7 +39,11 @@ export interface Topic {
   readonly key: string;
   readonly include: readonly Term[];
   readonly exclude: readonly Term[];
-  /** The FTS5 MATCH expression. */
+  /** The terms to look for, in the order typed, each once. */
+  readonly typed: readonly TypedTerm[];
+  /** The terms to exclude, each once. */
+  readonly excluded: readonly TypedTerm[];
+  /** The FTS5 MATCH expression for the porter index, without expansions. */
   readonly query: string;
 }
 
@@ -73,8 +86,17 @@ function excerpt(line: string): string {
   return flat.length > 40 ? `${flat.slice(0, 40)}…` : flat;
 }
 
-function termKey(term: Term): string {
-  return term.length === 1 ? term[0]! : `"${term.join(' ')}"`;
+function termKey(term: Term, exact = false): string {
+  if (term.length > 1) return `"${term.join(' ')}"`;
+  return exact ? `=${term[0]!}` : term[0]!;
+}
+
+function typedKey(term: TypedTerm): string {
+  return termKey(term.words, term.exact);
+}
+
+function uniqueTyped(terms: TypedTerm[]): TypedTerm[] {
+  return [...new Map(terms.map((term) => [typedKey(term), term] as const)).values()];
 }
 
 function phrase(term: Term): string {
@@ -98,8 +120,8 @@ export function parseTopic(line: string): Topic {
     throw new TopicError(`${label} contains a control character; type it as plain text.`);
   }
 
-  const include: Term[] = [];
-  const exclude: Term[] = [];
+  const include: TypedTerm[] = [];
+  const exclude: TypedTerm[] = [];
   let i = 0;
   while (i < text.length) {
     const ch = text[i]!;
@@ -113,6 +135,11 @@ export function parseTopic(line: string): Topic {
       while (text[i] === '-') i += 1;
     }
     let raw: string;
+    let exact = false;
+    if (text[i] === '=' && i + 1 < text.length && !/\s/.test(text[i + 1]!)) {
+      exact = true;
+      i += 1;
+    }
     if (text[i] === '"') {
       const close = text.indexOf('"', i + 1);
       if (close === -1) {
@@ -120,14 +147,17 @@ export function parseTopic(line: string): Topic {
       }
       raw = text.slice(i + 1, close);
       i = close + 1;
+      // A quoted single word is taken as written, like `=word`.
+      exact = exact || tokens(raw).length === 1;
     } else {
       const start = i;
       while (i < text.length && !/[\s"]/.test(text[i]!)) i += 1;
       raw = text.slice(start, i);
     }
-    const term = tokens(raw);
+    const words = tokens(raw);
     // Punctuation alone ("+", "::", a lone "-") has no words to look for.
-    if (term.length > 0) (negated ? exclude : include).push(term);
+    // Only a single word can be exact: a phrase is never expanded anyway.
+    if (words.length > 0) (negated ? exclude : include).push({ words, exact: exact && words.length === 1 });
   }
 
   if (include.length === 0) {
@@ -137,16 +167,21 @@ export function parseTopic(line: string): Topic {
         : `${label} has no letters or digits to look for.`,
     );
   }
-  const included = uniqueSorted(include);
-  const excluded = uniqueSorted(exclude);
+  const typed = uniqueTyped(include);
+  const excludedTyped = uniqueTyped(exclude);
+  const included = uniqueSorted(typed.map((term) => term.words));
+  const excluded = uniqueSorted(excludedTyped.map((term) => term.words));
+  const sortedKeys = (terms: TypedTerm[]) => [...new Set(terms.map(typedKey))].sort();
   if (included.length + excluded.length > TOPIC_LIMITS.maxTerms) {
     throw new TopicError(`${label} has ${included.length + excluded.length} words and phrases; use at most ${TOPIC_LIMITS.maxTerms}.`);
   }
 
   const positive = included.map(phrase).join(' AND ');
   const query = excluded.length === 0 ? positive : `(${positive}) NOT (${excluded.map(phrase).join(' OR ')})`;
-  const key = [...included.map(termKey), ...excluded.map((term) => `-${termKey(term)}`)].join(' ');
-  return { text, key, include: included, exclude: excluded, query };
+  // Keys of topics typed before exact terms existed are unchanged; a
+  // quoted single word now keys as `=word` (store.ts re-keys stored topics).
+  const key = [...sortedKeys(typed), ...sortedKeys(excludedTyped).map((term) => `-${term}`)].join(' ');
+  return { text, key, include: included, exclude: excluded, typed, excluded: excludedTyped, query };
 }
 
 /**

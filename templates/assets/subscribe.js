@@ -51,6 +51,12 @@
 
   var timer = null;
   var latest = 0;
+  // Which other names the topics were widened with ("PEFT → parameter-efficient
+  // fine-tuning"), so the reader sees what their topic will catch.
+  var expanded = document.createElement('p');
+  expanded.className = 'hint';
+  expanded.id = 'preview-expansions';
+  list.parentNode.insertBefore(expanded, list);
 
   function text(tag, value, className) {
     var node = document.createElement(tag);
@@ -62,6 +68,13 @@
 
   function show(papers) {
     list.textContent = '';
+    var seen = [];
+    papers.forEach(function (paper) {
+      (paper.expansions || []).forEach(function (expansion) {
+        if (seen.indexOf(expansion) === -1) seen.push(expansion);
+      });
+    });
+    expanded.textContent = seen.length ? 'Also looking for: ' + seen.join('; ') : '';
     papers.forEach(function (paper) {
       var item = document.createElement('li');
       if (paper.url) {
@@ -76,6 +89,7 @@
       var meta = [];
       if (paper.upvotes !== null && paper.upvotes !== undefined) meta.push(paper.upvotes + ' upvotes');
       if (paper.matched && paper.matched.length) meta.push('matched: ' + paper.matched.join(', '));
+      if (paper.expansions && paper.expansions.length) meta.push('via ' + paper.expansions.join('; '));
       if (meta.length) item.appendChild(text('span', meta.join(' · '), 'meta'));
       list.appendChild(item);
     });
@@ -103,6 +117,7 @@
           show(result.body);
         } else {
           list.textContent = '';
+          expanded.textContent = '';
           status.textContent = result.body && result.body.message ? result.body.message : 'These topics cannot be previewed.';
         }
       })
@@ -110,6 +125,7 @@
         if (request !== latest) return;
         preview.hidden = false;
         list.textContent = '';
+        expanded.textContent = '';
         status.textContent = 'The preview is not available right now; you can still subscribe.';
       });
   }

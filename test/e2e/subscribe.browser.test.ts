@@ -153,4 +153,18 @@ describe.skipIf(!browserAvailable())('a visitor in a real browser', () => {
     expect(db.prepare('SELECT status FROM subscribers').get()).toEqual({ status: 'active' });
     await context.close();
   });
+
+  it('shows in the live preview what a topic was widened with', { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    const { app } = await testApp({ env: { PUBLIC_URL: `http://127.0.0.1:${port}` } });
+    await app.listen({ port, host: '127.0.0.1' });
+    const context = await browser().newContext();
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.getByLabel('Topics', { exact: true }).pressSequentially('PEFT');
+    // The seed papers spell it out; the reader sees the long form the topic caught.
+    await expect.poll(() => page.locator('#preview-expansions').innerText(), { timeout: 10_000 }).toContain('PEFT → parameter-efficient fine-tuning');
+    await expect(page.locator('#preview-list li').first().innerText()).resolves.toMatch(/via PEFT → parameter/);
+    await context.close();
+  });
 });

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import { readMigrations } from '../../src/db/migrate.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { testApp } from '../helpers/app.js';
 import { paper, storePapers } from '../helpers/store.js';

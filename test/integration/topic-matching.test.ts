@@ -168,7 +168,9 @@ describe('matching topics against the full-text index', () => {
   it('reports the matched words as the paper writes them, lower-cased', () => {
     const { matcher, search, seqOf } = library();
     expect(matcher.matchedTerms(parseTopic('quantization'), seqOf('quantized'))).toEqual(['quantized']);
-    expect(matcher.matchedTerms(parseTopic('LORA'), seqOf('lora'))).toEqual(['lora']);
+    // The glossary's long form counts too: the title spells it out.
+    expect(matcher.matchedTerms(parseTopic('LORA'), seqOf('lora'))).toEqual(['lora', 'low-rank adaptation']);
+    expect(matcher.matchedTerms(parseTopic('=LORA'), seqOf('lora'))).toEqual(['lora']);
     // "LoRA" appears twice in lora-mid, and is reported once.
     expect(matcher.matchedTerms(parseTopic('lora'), seqOf('lora-mid'))).toEqual(['lora']);
     expect(matcher.matchedTerms(parseTopic('"mixture of experts"'), seqOf('moe'))).toEqual(['mixture of experts']);

@@ -152,7 +152,7 @@ describe('seeds/papers.json', () => {
 });
 
 describe('seedPaperToInput', () => {
-  it('maps a seed paper to a PaperInput with unknown fields null', () => {
+  it('maps a seed paper to a PaperInput dated by the page, with unknown fields null', () => {
     const atss = byTitle('Bridging the Gap Between Anchor-based and Anchor-free Detection via Adaptive Training Sample Selection');
     expect(seedPaperToInput(atss)).toEqual({
       id: atss.id,
@@ -162,7 +162,8 @@ describe('seedPaperToInput', () => {
       authors: [],
       keywords: [],
       categories: [],
-      publishedAt: null,
+      // Undated, it would rank as brand new; the page's own date is the honest age.
+      publishedAt: '2025-03-17T00:00:00.000Z',
       upvotes: null,
       pageUrl: null,
       pdfUrl: null,

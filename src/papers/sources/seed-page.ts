@@ -89,8 +89,16 @@ export function parseSeedPage(text: string): SeedPaper[] {
   return papers;
 }
 
+/**
+ * The day the seed page shows ("Mar 17"). The page gives no year; its newest
+ * paper (COSMOS, arXiv 2502.x) places it in 2025. Its papers carry no dates
+ * of their own, and an undated paper would otherwise age from the moment it
+ * was stored and rank as brand new.
+ */
+export const SEED_PAGE_DATE = '2025-03-17T00:00:00.000Z';
+
 export function seedPaperToInput(p: SeedPaper): PaperInput {
-  return { ...emptyPaper(p.id, 'seed', p.title), abstract: p.abstract, codeUrl: p.codeUrl, projectUrl: p.projectUrl };
+  return { ...emptyPaper(p.id, 'seed', p.title), abstract: p.abstract, publishedAt: SEED_PAGE_DATE, codeUrl: p.codeUrl, projectUrl: p.projectUrl };
 }
 
 // Seed papers have no arXiv id; hashing the normalised title keeps the id

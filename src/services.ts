@@ -13,6 +13,7 @@ import { EmailRenderer } from './mail/email-templates.js';
 import { outboxTransport, smtpTransport, type MailTransport } from './mail/mail-transport.js';
 import { Mailer } from './mail/mailer.js';
 import { Outbox } from './mail/outbox.js';
+import { ReturnPaths } from './mail/return-path.js';
 import { PaperRepository } from './papers/paper.repository.js';
 import { PaperSearch } from './ranking/paper-search.js';
 import { resolveSecretKey } from './subscriptions/secret-key.js';
@@ -62,7 +63,13 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
 
   const deliveries = new DeliveryRepository(db);
   const owner = options.runnerName ?? runnerName();
-  const composer = new DigestComposer({ papers: paperServices.papers, matcher: paperServices.matcher, emails, links, publicUrl: config.publicUrl });
+  const returnPaths = config.bounceDomain ? new ReturnPaths(secret.key, config.bounceDomain) : null;
+  const bulk = {
+    postalAddress: config.postalAddress,
+    unsubscribeMailbox: config.unsubscribeMailbox,
+    returnPath: returnPaths ? (deliveryId: number) => returnPaths.forDelivery(deliveryId) : null,
+  };
+  const composer = new DigestComposer({ papers: paperServices.papers, matcher: paperServices.matcher, emails, links, publicUrl: config.publicUrl, bulk });
   const planner = new DigestPlanner({
     deliveries,
     maxPapers: config.digestMaxPapers,
@@ -95,6 +102,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     deliveries,
     composer,
     digests,
+    returnPaths,
     /** Lets emails in flight finish, then closes the SMTP pool. The caller closes the database. */
     async close(): Promise<void> {
       await digests.stop();

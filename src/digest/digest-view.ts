@@ -28,6 +28,8 @@ export interface DigestViewInput {
     /** The web view of this digest; null when rendering the web view itself. */
     view: string | null;
   };
+  /** The sender's postal address for the footer; bulk-sender rules want one in every email. */
+  postalAddress?: string | null;
 }
 
 /**
@@ -197,5 +199,6 @@ export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestE
     manageUrl: input.links.manage,
     unsubscribeUrl: input.links.unsubscribe,
     viewUrl: view,
+    postalAddress: input.postalAddress ? oneLine(input.postalAddress) : null,
   };
 }

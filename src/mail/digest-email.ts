@@ -76,4 +76,6 @@ export interface DigestEmailProps {
   unsubscribeUrl: string;
   /** Null when rendering the web view itself. */
   viewUrl: string | null;
+  /** The sender's postal address, one line; null when none is configured. */
+  postalAddress: string | null;
 }

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
+import { BounceService } from './bounces/bounce.service.js';
+import { MailReportRepository } from './bounces/mail-report.repository.js';
 import { DeliveryRepository } from './digest/delivery.repository.js';
 import { DigestComposer } from './digest/digest-composer.js';
 import { DigestPlanner } from './digest/digest-planner.js';
@@ -88,6 +90,9 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     owner,
   });
 
+  const mailReports = new MailReportRepository(db);
+  const bounces = new BounceService({ reports: mailReports, subscribers, returnPaths, logger });
+
   return {
     ...paperServices,
     config,
@@ -103,6 +108,8 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     composer,
     digests,
     returnPaths,
+    mailReports,
+    bounces,
     /** Lets emails in flight finish, then closes the SMTP pool. The caller closes the database. */
     async close(): Promise<void> {
       await digests.stop();

@@ -14,8 +14,8 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `paperboy <args>` as a user would, through the package's bin. */
-export function paperboy(args: string[], env: Record<string, string>): Promise<RunResult> {
+/** Runs `paperboy <args>` as a user would, through the package's bin; `input`, when given, is piped to its stdin. */
+export function paperboy(args: string[], env: Record<string, string>, input?: Buffer | string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/paperboy.js', ...args], { cwd: ROOT, env: cleanEnv(env) });
     let stdout = '';
@@ -24,6 +24,8 @@ export function paperboy(args: string[], env: Record<string, string>): Promise<R
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
   });
 }
 

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
 import { BounceService } from './bounces/bounce.service.js';
 import { MailReportRepository } from './bounces/mail-report.repository.js';
+import { AMAZON_SNS, SnsVerifier, type SnsTrust } from './bounces/sns-verifier.js';
 import { DeliveryRepository } from './digest/delivery.repository.js';
 import { DigestComposer } from './digest/digest-composer.js';
 import { DigestPlanner } from './digest/digest-planner.js';
@@ -40,6 +41,8 @@ export interface ServiceOptions {
   clock?: () => Date;
   /** How this process signs its ledger claims; tests give two runners in one process different names. */
   runnerName?: string;
+  /** Which SNS certificates and links to trust; only tests, which sign with their own certificate, change it. */
+  snsTrust?: SnsTrust;
 }
 
 /**
@@ -92,6 +95,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
 
   const mailReports = new MailReportRepository(db);
   const bounces = new BounceService({ reports: mailReports, subscribers, returnPaths, logger });
+  const snsVerifier = new SnsVerifier(options.snsTrust ?? AMAZON_SNS);
 
   return {
     ...paperServices,
@@ -110,6 +114,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     returnPaths,
     mailReports,
     bounces,
+    snsVerifier,
     /** Lets emails in flight finish, then closes the SMTP pool. The caller closes the database. */
     async close(): Promise<void> {
       await digests.stop();

@@ -17,6 +17,7 @@ import { outboxTransport, smtpTransport, type MailTransport } from './mail/mail-
 import { Mailer } from './mail/mailer.js';
 import { Outbox } from './mail/outbox.js';
 import { ReturnPaths } from './mail/return-path.js';
+import { quotaTransport, SendQuota } from './mail/send-quota.js';
 import { PaperRepository } from './papers/paper.repository.js';
 import { PaperSearch } from './ranking/paper-search.js';
 import { resolveSecretKey } from './subscriptions/secret-key.js';
@@ -56,11 +57,13 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const tokens = new TokenSigner(secret.key);
   const links = new SubscriberLinks(config.publicUrl, tokens);
   const outbox = config.smtpUrl ? null : new Outbox(path.join(config.dataDir, 'outbox'));
-  const transport =
+  const relay =
     options.transport ??
     (config.smtpUrl
       ? smtpTransport(config.smtpUrl, config.dkim, { maxConnections: config.smtpPoolSize })
       : outboxTransport(outbox!, config.dkim));
+  const limits = { perSecond: config.smtpRateLimit, perDay: config.smtpDailyQuota };
+  const transport = limits.perSecond > 0 || limits.perDay > 0 ? quotaTransport(relay, new SendQuota(db, limits)) : relay;
   const mailer = new Mailer(transport, config.mailFrom);
   const emails = await EmailRenderer.load();
   const subscribers = new SubscriberRepository(db);

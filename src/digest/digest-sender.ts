@@ -34,6 +34,8 @@ export interface SendCounts {
   cancelled: number;
   /** The run stopped early because the relay could not be reached. */
   relayDown: boolean;
+  /** Digests left for a later run because the daily send quota was used up (never dropped). */
+  deferred: number;
 }
 
 export interface SenderDeps {
@@ -66,13 +68,14 @@ export class DigestSender {
 
   async sendDue(now: Date, onDone: (delivery: Delivery) => void = () => {}): Promise<SendCounts> {
     const { deliveries, owner, concurrency } = this.deps;
-    const counts: SendCounts = { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false };
+    const counts: SendCounts = { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false, deferred: 0 };
     const at = now.toISOString();
     let connectionFailures = 0;
     let handoffs = 0;
     let relayDown = false;
+    let quotaReached = false;
 
-    while (!this.stopping && !relayDown) {
+    while (!this.stopping && !relayDown && !quotaReached) {
       const batch = deliveries.claim(owner, at, concurrency * 4);
       if (batch.length === 0) break;
       const readers = this.deps.subscribers.findByIds(batch.map((delivery) => delivery.subscriberId));
@@ -81,9 +84,13 @@ export class DigestSender {
       const sent: Delivery[] = [];
       let next = 0;
       const worker = async () => {
-        while (next < batch.length && !this.stopping && !relayDown) {
+        while (next < batch.length && !this.stopping && !relayDown && !quotaReached) {
           const delivery = batch[next++]!;
           const failure = await this.deliver(delivery, readers.get(delivery.subscriberId) ?? null, now, counts);
+          if (failure?.kind === 'deferred') {
+            quotaReached = true;
+            continue;
+          }
           if (failure === null) sent.push(delivery);
           if (failure !== undefined) {
             handoffs += 1;
@@ -101,6 +108,10 @@ export class DigestSender {
     counts.relayDown = relayDown || (handoffs > 0 && connectionFailures === handoffs);
     if (counts.relayDown) {
       this.deps.logger.error({ failures: connectionFailures }, 'the SMTP relay is unreachable; the remaining digests wait for the next run');
+    }
+    if (quotaReached) {
+      counts.deferred = deliveries.countReady(at);
+      this.deps.logger.warn({ deferred: counts.deferred }, 'the daily send quota (SMTP_DAILY_QUOTA) is used up; the remaining digests wait for the next run');
     }
     return counts;
   }
@@ -139,7 +150,11 @@ export class DigestSender {
       failure = classifySendError(err);
     }
 
-    if (failure.kind === 'bounce') {
+    if (failure.kind === 'deferred') {
+      // Never handed over, so not an attempt: the row goes back as it was and leads the next run's queue.
+      deliveries.unclaim(owner, [delivery.id], at);
+      counts.deferred += 1;
+    } else if (failure.kind === 'bounce') {
       deliveries.atomically(() => {
         deliveries.finish(delivery.id, owner, 'bounced', failure.message, at);
         subscribers.transition(subscriber.id, ['active'], 'bounced', at);

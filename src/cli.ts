@@ -15,6 +15,8 @@ Commands:
                                             the digest that subscriber would get now
   bounces [--file MESSAGE.eml] | --list     record a bounce or complaint (stdin when no
                                             --file), or list the latest reports
+  mail-test --to E                          send one test email through SMTP_URL and
+                                            show the conversation and the headers sent
 
 Settings come from environment variables; see the README.`;
 
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   digest: async () => (await import('./cli/digest.command.js')).digestCommand,
   preview: async () => (await import('./cli/preview.command.js')).previewCommand,
   bounces: async () => (await import('./cli/bounces.command.js')).bouncesCommand,
+  'mail-test': async () => (await import('./cli/mail-test.command.js')).mailTestCommand,
 };
 
 /** Runs one command and returns its exit code: 0 done, 1 failed, 2 bad usage or input. */

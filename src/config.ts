@@ -95,7 +95,7 @@ const schema = z
       .optional(),
     UNSUBSCRIBE_MAILBOX: z
       .string()
-      .regex(/^[^\s<>@",;:()\\[\]]+@[a-z0-9.-]+\.[a-z]{2,}$/i, { error: 'must be a bare address such as unsubscribe@example.com' })
+      .regex(/^[^\s<>@",;:()\\[\]?&%#]+@[a-z0-9.-]+\.[a-z]{2,}$/i, { error: 'must be a bare address such as unsubscribe@example.com' })
       .optional(),
     POSTMARK_WEBHOOK_USER: z.string().regex(/^[^:\s]{1,100}$/, { error: 'must be one word of up to 100 characters, without ":"' }).optional(),
     POSTMARK_WEBHOOK_PASSWORD: z.string().min(16, { error: 'must be at least 16 characters; generate one with `openssl rand -hex 16`' }).optional(),

@@ -55,6 +55,8 @@ describe('what a bulk sender must show', () => {
       ['UNSUBSCRIBE_MAILBOX', 'a@example.com\r\nBcc: victim@example.com'],
       ['BOUNCE_DOMAIN', 'example.com\nX: y'],
       ['MAIL_POSTAL_ADDRESS', '1 Main St\r\nBcc: victim@example.com'],
+      // Would break out of the mailto: URL's subject.
+      ['UNSUBSCRIBE_MAILBOX', 'a?subject=x@example.com'],
     ] as const) {
       expect(() => loadConfig({ [name]: value }), name).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value }), name).toThrow(new RegExp(name));

@@ -238,6 +238,7 @@ describe('POST /webhooks/postmark', () => {
     expect(spam.json()).toEqual({ stored: true, outcomes: ['suppressed'] });
     expect(status(w, 'bob@example.com')).toBe('unsubscribed');
     expect((await post({ RecordType: 'Bounce', Email: 'x' })).statusCode).toBe(400);
+    expect((await post({ ...bounce('ada@example.com'), Content: 'x'.repeat(600 * 1024) })).statusCode).toBe(413);
     expect(reportCount(w)).toBe(2);
   });
 

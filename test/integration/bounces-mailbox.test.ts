@@ -61,6 +61,10 @@ describe('reports from the bounce mailbox', () => {
     const again = await paperboy(['bounces', '--file', '-'], env, dsn);
     expect(again.stdout).toContain('recorded before');
     expect(reports(w)).toHaveLength(1);
+
+    // The operator sees what arrived and what it did.
+    const list = await paperboy(['bounces', '--list'], env);
+    expect(list.stdout).toMatch(/mailbox hard-bounce ada@example\.com: suppressed .*5\.1\.1/);
   });
 
   it(`soft bounces are counted, and ${SOFT_BOUNCE_LIMIT} digests in a row suppress`, async () => {

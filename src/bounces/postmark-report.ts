@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { type MailReport, oneLine, ReportFormatError, type ReportKind } from './mail-report.js';
 
@@ -60,4 +60,3 @@ export function basicAuthMatches(header: string | undefined, expected: { user: s
   return timingSafeEqual(digest(Buffer.from(given, 'base64').toString('utf8')), digest(`${expected.user}:${expected.password}`));
 }
 
-export { ReportFormatError };

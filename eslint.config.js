@@ -21,7 +21,10 @@ import tseslint from 'typescript-eslint';
  *   subscriptions  subscribers, tokens, the lifecycle: db, topics, mail
  *   digest         planning, the ledger, sending: db, papers, topics, ranking,
  *                  subscriptions, mail
- *   web            routes and pages: papers, ranking, subscriptions, digest, and
+ *   bounces        reports of later bounces and complaints (DSN, ARF, SES,
+ *                  Postmark) and what they do: db, subscriptions, mail
+ *   web            routes and pages: papers, ranking, subscriptions, digest,
+ *                  bounces, and
  *                  of mail only the outbox (its development viewer); never db:
  *                  a route asks a repository or a service. A route file never
  *                  imports another route file.
@@ -42,7 +45,7 @@ import tseslint from 'typescript-eslint';
  * under src/ needs its row in FOLDERS and FOLDER_IMPORTS, or nothing checks it.
  */
 const LEAVES = ['config', 'errors', 'text', 'word-forms', 'logger', 'paths'];
-const FOLDERS = ['db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'web', 'cli'];
+const FOLDERS = ['db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces', 'web', 'cli'];
 const ROOTS = ['app', 'services', 'server', 'cli', 'store'];
 
 /** What each folder of src/ may import besides itself. */
@@ -54,17 +57,18 @@ const FOLDER_IMPORTS = {
   ranking: [...LEAVES, 'papers', 'topics'],
   subscriptions: [...LEAVES, 'db', 'topics', 'mail'],
   digest: [...LEAVES, 'db', 'papers', 'topics', 'ranking', 'subscriptions', 'mail'],
-  web: [...LEAVES, 'papers', 'ranking', 'subscriptions', 'digest', 'mail/outbox'],
-  cli: [...LEAVES, 'db', 'papers', 'topics', 'ranking', 'subscriptions', 'digest', 'mail', 'services', 'store'],
+  bounces: [...LEAVES, 'db', 'subscriptions', 'mail'],
+  web: [...LEAVES, 'papers', 'ranking', 'subscriptions', 'digest', 'bounces', 'mail/outbox'],
+  cli: [...LEAVES, 'db', 'papers', 'topics', 'ranking', 'subscriptions', 'digest', 'bounces', 'mail', 'services', 'store'],
 };
 
 /** What each file at the top of src/ may import. */
 const ROOT_IMPORTS = {
   ...Object.fromEntries(LEAVES.map((leaf) => [leaf, LEAVES])),
   store: [...LEAVES, 'db', 'papers'],
-  services: [...LEAVES, 'db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest'],
+  services: [...LEAVES, 'db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces'],
   app: [...LEAVES, 'db', 'services', 'web'],
-  server: [...LEAVES, 'db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'web', 'app', 'services', 'store'],
+  server: [...LEAVES, 'db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces', 'web', 'app', 'services', 'store'],
   cli: [...LEAVES, 'cli'],
 };
 

@@ -20,6 +20,7 @@ import { PageRenderer } from './web/page-renderer.js';
 import { preferencesRoutes } from './web/preferences.routes.js';
 import { subscribeRoutes } from './web/subscribe.routes.js';
 import { unsubscribeRoutes } from './web/unsubscribe.routes.js';
+import { webhookRoutes } from './web/webhooks.routes.js';
 
 export interface AppOptions {
   services: Services;
@@ -92,6 +93,11 @@ export function buildApp({ services, logger, limits: customLimits }: AppOptions)
     digestsRoutes(routes, { subscriptions, digests: services.digests });
     await routes.register(unsubscribeRoutes, { subscriptions, pages });
     if (services.outbox) outboxRoutes(routes, { outbox: services.outbox, pages });
+    await routes.register(webhookRoutes, {
+      bounces: services.bounces,
+      postmark: config.postmarkWebhook,
+      ses: config.sesTopicArns ? { topicArns: config.sesTopicArns, verifier: services.snsVerifier } : null,
+    });
   });
   return app;
 }

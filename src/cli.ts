@@ -37,6 +37,16 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'the digest that subscriber would get now',
     load: async () => (await import('./cli/preview.command.js')).previewCommand,
   },
+  bounces: {
+    usage: 'bounces [--file MESSAGE.eml] | --list [--limit N] [--json]',
+    summary: 'record a bounce or complaint report (stdin when no --file), or list the latest reports',
+    load: async () => (await import('./cli/bounces.command.js')).bouncesCommand,
+  },
+  'mail-test': {
+    usage: 'mail-test --to E',
+    summary: 'send one test email through SMTP_URL and show the conversation and the headers sent',
+    load: async () => (await import('./cli/mail-test.command.js')).mailTestCommand,
+  },
 };
 
 const commandLine = ({ usage, summary }: CommandEntry) =>

@@ -36,6 +36,8 @@ const schedule = (example: string) =>
     .transform((value) => (value === 'off' ? null : value));
 
 const ARXIV_CATEGORY = /^[a-z-]+(\.[A-Za-z-]+)?$/;
+const DOMAIN = /^[a-z0-9.-]+\.[a-z]{2,}$/i;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 /**
  * The address every emailed link starts with. A query or fragment would be
@@ -123,7 +125,7 @@ const schema = z
     ARXIV_BASE_URL: httpUrl('ARXIV_BASE_URL').default('https://export.arxiv.org'),
     DKIM_DOMAIN: z
       .string()
-      .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { error: 'must be a domain name such as example.com' })
+      .regex(DOMAIN, { error: 'must be a domain name such as example.com' })
       .optional(),
     DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, { error: 'must be a DNS label such as mail2026' }).optional(),
     // Environment files often hold a PEM key on one line with literal "\n".
@@ -145,6 +147,30 @@ const schema = z
     SUBSCRIBE_RATE_LIMIT: integer(0, 100_000).default(10),
     TRUST_PROXY: trustProxy.default(false),
     NODE_ENV: z.string().default('development'),
+    SMTP_RATE_LIMIT: integer(0, 100_000).default(0),
+    SMTP_DAILY_QUOTA: integer(0, 100_000_000).default(0),
+    MAIL_POSTAL_ADDRESS: z
+      .string()
+      .max(300, { error: 'must be at most 300 characters' })
+      .refine(noLineBreaks, { error: 'must be one line, such as "Paperboy, 1 Main St, Springfield, USA"' })
+      .optional(),
+    BOUNCE_DOMAIN: z
+      .string()
+      .regex(DOMAIN, { error: 'must be a domain name such as bounces.example.com' })
+      .optional(),
+    UNSUBSCRIBE_MAILBOX: z
+      .string()
+      .regex(/^[^\s<>@",;:()\\[\]?&%#]+@[a-z0-9.-]+\.[a-z]{2,}$/i, { error: 'must be a bare address such as unsubscribe@example.com' })
+      .optional(),
+    POSTMARK_WEBHOOK_USER: z.string().regex(/^[^:\s]{1,100}$/, { error: 'must be one word of up to 100 characters, without ":"' }).optional(),
+    POSTMARK_WEBHOOK_PASSWORD: z.string().min(16, { error: 'must be at least 16 characters; generate one with `openssl rand -hex 16`' }).optional(),
+    SES_TOPIC_ARNS: z
+      .string()
+      .transform((value) => [...new Set(value.split(',').map((part) => part.trim()).filter(Boolean))])
+      .refine((list) => list.length > 0 && list.every((arn) => SNS_TOPIC_ARN.test(arn)), {
+        error: 'must be a comma-separated list of SNS topic ARNs such as arn:aws:sns:eu-west-1:123456789012:ses-feedback',
+      })
+      .optional(),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -157,12 +183,17 @@ const schema = z
         }
       }
     }
+    const postmark = [env.POSTMARK_WEBHOOK_USER, env.POSTMARK_WEBHOOK_PASSWORD];
+    if (postmark.filter(Boolean).length === 1) {
+      const missing = env.POSTMARK_WEBHOOK_USER ? 'POSTMARK_WEBHOOK_PASSWORD' : 'POSTMARK_WEBHOOK_USER';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'must be set too: the Postmark webhook needs a user and a password' });
+    }
   });
 
 export type Env = Record<string, string | undefined>;
 
 /** Never echoed in an error: they are keys, or hold a password. */
-const SECRET_SETTINGS = new Set(['SECRET_KEY', 'DKIM_PRIVATE_KEY', 'SMTP_URL']);
+const SECRET_SETTINGS = new Set(['SECRET_KEY', 'DKIM_PRIVATE_KEY', 'SMTP_URL', 'POSTMARK_WEBHOOK_PASSWORD']);
 
 export interface Config {
   port: number;
@@ -198,6 +229,20 @@ export interface Config {
    */
   production: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Hand-offs to the relay per second, across every process on the database; 0 means no limit. */
+  smtpRateLimit: number;
+  /** Hand-offs per rolling 24 hours, across every process on the database; 0 means no quota. */
+  smtpDailyQuota: number;
+  /** The sender's postal address, printed in every digest footer (bulk-sender rules, CAN-SPAM). */
+  postalAddress: string | null;
+  /** Domain of the VERP return path `bounces+<signed id>@domain`; null keeps MAIL_FROM's address. */
+  bounceDomain: string | null;
+  /** An address that takes `mailto:` unsubscribe requests, offered beside the https link. */
+  unsubscribeMailbox: string | null;
+  /** Basic-auth credentials of the Postmark webhook; null turns the route off. */
+  postmarkWebhook: { user: string; password: string } | null;
+  /** SNS topics whose SES notifications are accepted; null turns the route off. */
+  sesTopicArns: string[] | null;
 }
 
 /** A setting is wrong. The message is one line per bad variable, fit to print as is. */
@@ -257,6 +302,14 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
+    smtpRateLimit: e.SMTP_RATE_LIMIT,
+    smtpDailyQuota: e.SMTP_DAILY_QUOTA,
+    postalAddress: e.MAIL_POSTAL_ADDRESS ?? null,
+    bounceDomain: e.BOUNCE_DOMAIN ?? null,
+    unsubscribeMailbox: e.UNSUBSCRIBE_MAILBOX ?? null,
+    postmarkWebhook:
+      e.POSTMARK_WEBHOOK_USER && e.POSTMARK_WEBHOOK_PASSWORD ? { user: e.POSTMARK_WEBHOOK_USER, password: e.POSTMARK_WEBHOOK_PASSWORD } : null,
+    sesTopicArns: e.SES_TOPIC_ARNS ?? null,
   };
 }
 

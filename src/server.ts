@@ -6,6 +6,7 @@ import { oneLine } from './text.js';
 import { startDigestJob } from './digest/digest.scheduler.js';
 import { installLastResort } from './last-resort.js';
 import { startIngestJobs } from './papers/ingest.scheduler.js';
+import { relayWarnings } from './mail/relay-warnings.js';
 import { createServices } from './services.js';
 import { requestSerializer } from './web/request-log.js';
 import { openStore } from './store.js';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   if (services.secret.origin === 'generated') {
     logger.warn({ file: services.secret.file }, 'SECRET_KEY is not set: made a random key for signing links and kept it in the data folder');
   }
+  for (const warning of relayWarnings(config)) logger.warn(warning);
   if (services.outbox) {
     logger.info({ outbox: `${config.publicUrl}/dev/outbox` }, 'SMTP_URL is not set: emails go to the outbox');
   }

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
+import { BounceService } from './bounces/bounce.service.js';
+import { MailReportRepository } from './bounces/mail-report.repository.js';
+import { AMAZON_SNS, SnsVerifier, type SnsTrust } from './bounces/sns-verifier.js';
 import { DeliveryRepository } from './digest/delivery.repository.js';
 import { DigestComposer } from './digest/digest-composer.js';
 import { DigestPlanner } from './digest/digest-planner.js';
@@ -13,6 +16,8 @@ import { EmailRenderer } from './mail/email-templates.js';
 import { outboxTransport, smtpTransport, type MailTransport } from './mail/mail-transport.js';
 import { Mailer } from './mail/mailer.js';
 import { Outbox } from './mail/outbox.js';
+import { ReturnPaths } from './mail/return-path.js';
+import { quotaTransport, SendQuota } from './mail/send-quota.js';
 import { PaperRepository } from './papers/paper.repository.js';
 import { MatchPreview } from './ranking/match-preview.js';
 import { PaperSearch } from './ranking/paper-search.js';
@@ -43,6 +48,8 @@ export interface ServiceOptions {
   clock?: () => Date;
   /** How this process signs its ledger claims; tests give two runners in one process different names. */
   runnerName?: string;
+  /** Which SNS certificates and links to trust; only tests, which sign with their own certificate, change it. */
+  snsTrust?: SnsTrust;
 }
 
 /**
@@ -56,11 +63,13 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const tokens = new TokenSigner(secret.key);
   const links = new SubscriberLinks(config.publicUrl, tokens);
   const outbox = config.smtpUrl ? null : new Outbox(path.join(config.dataDir, 'outbox'));
-  const transport =
+  const relay =
     options.transport ??
     (config.smtpUrl
       ? smtpTransport(config.smtpUrl, config.dkim, { maxConnections: config.smtpPoolSize })
       : outboxTransport(outbox!, config.dkim));
+  const limits = { perSecond: config.smtpRateLimit, perDay: config.smtpDailyQuota };
+  const transport = limits.perSecond > 0 || limits.perDay > 0 ? quotaTransport(relay, new SendQuota(db, limits)) : relay;
   const mailer = new Mailer(transport, config.mailFrom);
   const emails = await EmailRenderer.load();
   const subscribers = new SubscriberRepository(db);
@@ -73,7 +82,13 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const subscriptions = new SubscriptionService({ repo: subscribers, tokens, notices, queue: noticeQueue, logger, clock: options.clock });
 
   const deliveries = new DeliveryRepository(db);
-  const composer = new DigestComposer({ papers: paperServices.papers, matcher: paperServices.matcher, emails, links, publicUrl: config.publicUrl });
+  const returnPaths = config.bounceDomain ? new ReturnPaths(secret.key, config.bounceDomain) : null;
+  const bulk = {
+    postalAddress: config.postalAddress,
+    unsubscribeMailbox: config.unsubscribeMailbox,
+    returnPath: returnPaths ? (deliveryId: number) => returnPaths.forDelivery(deliveryId) : null,
+  };
+  const composer = new DigestComposer({ papers: paperServices.papers, matcher: paperServices.matcher, emails, links, publicUrl: config.publicUrl, bulk });
   const planner = new DigestPlanner({
     deliveries,
     maxPapers: config.digestMaxPapers,
@@ -92,6 +107,10 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     owner,
   });
 
+  const mailReports = new MailReportRepository(db);
+  const bounces = new BounceService({ reports: mailReports, subscribers, returnPaths, logger });
+  const snsVerifier = new SnsVerifier(options.snsTrust ?? AMAZON_SNS);
+
   return {
     ...paperServices,
     config,
@@ -107,6 +126,10 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     deliveries,
     composer,
     digests,
+    returnPaths,
+    mailReports,
+    bounces,
+    snsVerifier,
     /**
      * Stops claiming and lets emails in flight finish, then closes the SMTP
      * pool. Queued emails not yet claimed stay queued for the next start.

@@ -41,6 +41,7 @@ export const digestCommand: Command = async (args, { config, stdout, stderr }) =
   progress?.finish(line);
   if (values.json) stdout.write(`${JSON.stringify({ now: now.toISOString(), dryRun, ...summary })}\n`);
   else stdout.write(`digest${dryRun ? ' (dry run, nothing sent)' : ''} at ${now.toISOString()}: ${line}\n`);
+  if (summary.deferred > 0) stderr.write(`paperboy digest: the daily send quota is used up; ${summary.deferred} digests wait for the next run\n`);
   if (summary.relayDown) stderr.write('paperboy digest: the SMTP relay could not be reached; the digests left wait for the next run\n');
   return summary.failed > 0 || summary.relayDown ? EXIT.failed : EXIT.ok;
 };

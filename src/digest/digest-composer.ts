@@ -16,7 +16,20 @@ export interface ComposerDeps {
   emails: EmailRenderer;
   links: SubscriberLinks;
   publicUrl: string;
+  /** What bulk senders must show; see BulkSenderSettings. */
+  bulk?: BulkSenderSettings;
 }
+
+/** The settings behind the headers and footer that mailbox providers ask bulk senders for. */
+export interface BulkSenderSettings {
+  postalAddress: string | null;
+  /** Offered as a `mailto:` List-Unsubscribe beside the https link. */
+  unsubscribeMailbox: string | null;
+  /** The VERP envelope sender of a delivery, or null to keep MAIL_FROM's. */
+  returnPath: ((deliveryId: number) => string) | null;
+}
+
+const NO_BULK: BulkSenderSettings = { postalAddress: null, unsubscribeMailbox: null, returnPath: null };
 
 /** A delivery, or a preview, to render: the ledger row's content and where it is viewed. */
 export interface DigestDraft {
@@ -58,27 +71,38 @@ function remember<K, V>(cache: Map<K, V>, key: K, make: () => V, max = MAX_CACHE
  */
 export class DigestComposer {
   private readonly listId: string;
+  private readonly feedbackId: string;
+  private readonly bulk: BulkSenderSettings;
   private readonly papers = new Map<number, StoredPaper>();
   private readonly terms = new Map<string, string[]>();
   private readonly topics = new Map<string, Topic | null>();
   private readonly cards = new Map<string, DigestPaperView>();
 
   constructor(private readonly deps: ComposerDeps) {
-    this.listId = `paperboy digest <digest.${new URL(deps.publicUrl).hostname}>`;
+    const host = new URL(deps.publicUrl).hostname;
+    this.listId = `paperboy digest <digest.${host}>`;
+    // Gmail's feedback loop reports complaint rates per field; the last one names the sender.
+    this.feedbackId = `digest:paperboy:${host}`;
+    this.bulk = deps.bulk ?? NO_BULK;
   }
 
-  /** The email for a delivery, with the headers a bulk sender owes its readers (RFC 2369, 2919, 8058). */
+  /** The email for a delivery, with the headers a bulk sender owes its readers (RFC 2369, 2919, 8058, Gmail's Feedback-ID). */
   email(subscriber: Subscriber, delivery: Delivery): OutgoingEmail {
     const unsubscribe = this.deps.links.url('unsubscribe', subscriber);
+    const { unsubscribeMailbox, returnPath } = this.bulk;
+    // The mailto variant carries the same one-purpose token, so a request sent to the mailbox names its subscriber.
+    const mailto = unsubscribeMailbox ? `, <mailto:${unsubscribeMailbox}?subject=unsubscribe%20${this.deps.links.token('unsubscribe', subscriber)}>` : '';
     return {
       to: subscriber.email,
       messageId: delivery.messageId,
       ...this.render(subscriber, draftOf(delivery, subscriber.timezone), 'email', unsubscribe),
       headers: {
-        'List-Unsubscribe': `<${unsubscribe}>`,
+        'List-Unsubscribe': `<${unsubscribe}>${mailto}`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
         'List-Id': this.listId,
+        'Feedback-ID': `${subscriber.frequency}:${this.feedbackId}`,
       },
+      ...(returnPath ? { returnPath: returnPath(delivery.id) } : {}),
     };
   }
 
@@ -127,6 +151,7 @@ export class DigestComposer {
         entries,
         more: Math.max(0, draft.matched - entries.length),
         links: footer,
+        postalAddress: this.bulk.postalAddress,
       },
       (entry) => remember(this.cards, cardKey(entry), () => paperCard(entry), MAX_CARDS),
     );

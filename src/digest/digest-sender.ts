@@ -34,17 +34,21 @@ export interface SendCounts {
   cancelled: number;
   /** The run stopped early because the relay could not be reached. */
   relayDown: boolean;
+  /** Digests left for a later run because the daily send quota was used up (never dropped). */
+  deferred: number;
 }
 
 /**
- * What became of one claimed delivery. `cancelled` and `unrenderable` never
- * reached the relay; the others did, and those that failed carry the
+ * What became of one claimed delivery. `cancelled`, `unrenderable` and
+ * `deferred` (over the send quota, handed back without using an attempt)
+ * never reached the relay; the others did, and those that failed carry the
  * relay's answer, so the run can tell a dead relay from a bad address.
  */
 export type DeliveryOutcome =
   | { kind: 'sent' }
   | { kind: 'cancelled' }
   | { kind: 'unrenderable' }
+  | { kind: 'deferred' }
   | { kind: 'bounced' | 'failed' | 'retried'; failure: SendFailure };
 
 /** The count each outcome adds to; a digest that cannot be rendered has failed for good. */
@@ -55,6 +59,7 @@ const COUNTED_AS = {
   bounced: 'bounced',
   failed: 'failed',
   retried: 'retried',
+  deferred: 'deferred',
 } as const satisfies Record<DeliveryOutcome['kind'], Exclude<keyof SendCounts, 'relayDown'>>;
 
 export interface SenderDeps {
@@ -87,13 +92,14 @@ export class DigestSender {
 
   async sendDue(now: Date, onDone: (delivery: Delivery) => void = () => {}): Promise<SendCounts> {
     const { deliveries, owner, concurrency } = this.deps;
-    const counts: SendCounts = { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false };
+    const counts: SendCounts = { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false, deferred: 0 };
     const at = now.toISOString();
     let connectionFailures = 0;
     let handoffs = 0;
     let relayDown = false;
+    let quotaReached = false;
 
-    while (!this.stopping && !relayDown) {
+    while (!this.stopping && !relayDown && !quotaReached) {
       const batch = deliveries.claim(owner, at, concurrency * 4);
       if (batch.length === 0) break;
       const readers = this.deps.subscribers.findByIds(batch.map((delivery) => delivery.subscriberId));
@@ -102,9 +108,13 @@ export class DigestSender {
       const sent: Delivery[] = [];
       let next = 0;
       const worker = async () => {
-        while (next < batch.length && !this.stopping && !relayDown) {
+        while (next < batch.length && !this.stopping && !relayDown && !quotaReached) {
           const delivery = batch[next++]!;
           const outcome = await this.deliver(delivery, readers.get(delivery.subscriberId) ?? null, now);
+          if (outcome.kind === 'deferred') {
+            quotaReached = true;
+            continue;
+          }
           counts[COUNTED_AS[outcome.kind]] += 1;
           if (outcome.kind === 'sent') sent.push(delivery);
           if (outcome.kind !== 'cancelled' && outcome.kind !== 'unrenderable') {
@@ -123,6 +133,10 @@ export class DigestSender {
     counts.relayDown = relayDown || (handoffs > 0 && connectionFailures === handoffs);
     if (counts.relayDown) {
       this.deps.logger.error({ failures: connectionFailures }, 'the SMTP relay is unreachable; the remaining digests wait for the next run');
+    }
+    if (quotaReached) {
+      counts.deferred = deliveries.countReady(at);
+      this.deps.logger.warn({ deferred: counts.deferred }, 'the daily send quota (SMTP_DAILY_QUOTA) is used up; the remaining digests wait for the next run');
     }
     return counts;
   }
@@ -154,6 +168,11 @@ export class DigestSender {
       failure = classifySendError(err);
     }
 
+    if (failure.kind === 'deferred') {
+      // Never handed over, so not an attempt: the row goes back as it was and leads the next run's queue.
+      deliveries.unclaim(owner, [delivery.id], at);
+      return { kind: 'deferred' };
+    }
     if (failure.kind === 'bounce') {
       deliveries.atomically(() => {
         deliveries.finish(delivery.id, owner, 'bounced', failure.message, at);

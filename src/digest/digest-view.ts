@@ -28,6 +28,8 @@ export interface DigestViewInput {
    * none: no manage or unsubscribe link, and no link to itself.
    */
   links: { manage: string; unsubscribe: string; view: string | null } | { manage: null; unsubscribe: null; view: null };
+  /** The sender's postal address for the footer; bulk-sender rules want one in every email. */
+  postalAddress?: string | null;
 }
 
 /**
@@ -186,5 +188,6 @@ export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestE
     unsubscribeUrl: input.links.unsubscribe,
     viewUrl: view,
     viewOnlyNote: input.links.manage === null ? 'This page is view-only. To change your topics or unsubscribe, use the links in your digest email.' : null,
+    postalAddress: input.postalAddress ? oneLine(input.postalAddress) : null,
   };
 }

@@ -140,7 +140,7 @@ export class DigestService {
     const ready = deliveries.countReady(at);
     options.onReady?.(dryRun ? planned + ready : ready);
     const counts: SendCounts = dryRun
-      ? { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false }
+      ? { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false, deferred: 0 }
       : await sender.sendDue(now, () => options.onDelivered?.());
 
     const summary: RunSummary = {

@@ -80,4 +80,6 @@ export interface DigestEmailProps {
   viewUrl: string | null;
   /** Shown in the web view in place of the manage and unsubscribe links. */
   viewOnlyNote: string | null;
+  /** The sender's postal address, one line; null when none is configured. */
+  postalAddress: string | null;
 }

@@ -22,8 +22,10 @@ export interface OutboundMessage {
   messageId: string;
   /** The whole message as SMTP carries it, headers included. */
   raw: Buffer;
+  /** When the message was sent, as its Date header says; send quotas count from it (now when absent). */
+  date?: Date;
   /** What the message says, for logs and for tests about what was sent. */
-  email: Required<OutgoingEmail>;
+  email: Required<Omit<OutgoingEmail, 'returnPath'>>;
 }
 
 /** The one thing the mailer needs from a way of sending: hand over a message, and close. */
@@ -34,7 +36,7 @@ export interface MailTransport {
 }
 
 /** nodemailer sends the mailer's bytes as they are; DKIM, when set, signs them on the way. */
-const rawOptions = ({ envelope, raw, messageId }: OutboundMessage): Mail.Options => ({ envelope, raw, messageId });
+const rawOptions = ({ envelope, raw, messageId }: Pick<OutboundMessage, 'envelope' | 'raw' | 'messageId'>): Mail.Options => ({ envelope, raw, messageId });
 
 /**
  * SMTP timeouts, set explicitly: nodemailer's defaults (two minutes for a

@@ -10,6 +10,8 @@ export interface OutgoingEmail extends RenderedEmail {
   messageId?: string;
   /** Extra headers (List-Unsubscribe and friends). */
   headers?: Record<string, string>;
+  /** The envelope sender (where bounces go); MAIL_FROM's address when absent. Digests pass a VERP address. */
+  returnPath?: string;
 }
 
 /** A value bound for a header held a line break: sending it could forge headers. */
@@ -55,8 +57,10 @@ export class Mailer {
       assertOneLine(name, value);
     }
     const headers = email.headers ?? {};
+    const returnPath = email.returnPath ?? this.envelopeFrom;
+    assertOneLine('Return-Path', returnPath);
     const raw = buildMessage({ from: this.from, to: email.to, subject: email.subject, messageId, date: now, headers, text: email.text, html: email.html });
-    return this.transport.send({ envelope: { from: this.envelopeFrom, to: email.to }, messageId, raw, email: { ...email, messageId, headers } });
+    return this.transport.send({ envelope: { from: returnPath, to: email.to }, messageId, raw, date: now, email: { ...email, messageId, headers } });
   }
 
   close(): Promise<void> {

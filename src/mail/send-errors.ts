@@ -1,13 +1,15 @@
 import { HeaderInjectionError } from './mailer.js';
 import { clip, oneLine } from '../text.js';
+import { QuotaExceededError } from './send-quota.js';
 
 /**
  * What a failed hand-off means for the message:
  *   bounce     the relay refused this recipient or message for good (5xx to RCPT TO or DATA)
  *   transient  worth another try later: a 4xx, a dropped or refused connection, a timeout
  *   invalid    the message itself can never be sent (a header would carry a line break)
+ *   deferred   never handed over: the daily send quota is used up; not an attempt
  */
-export type SendFailureKind = 'bounce' | 'transient' | 'invalid';
+export type SendFailureKind = 'bounce' | 'transient' | 'invalid' | 'deferred';
 
 export interface SendFailure {
   kind: SendFailureKind;
@@ -45,6 +47,7 @@ export function classifySendError(err: unknown): SendFailure {
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : null;
   const message = clip(oneLine(e.response ?? e.message ?? String(err)), 500);
   if (err instanceof HeaderInjectionError) return { kind: 'invalid', responseCode, message, connection: false };
+  if (err instanceof QuotaExceededError) return { kind: 'deferred', responseCode, message, connection: false };
   const permanent = responseCode !== null && responseCode >= 500 && responseCode < 600;
   if (permanent && RECIPIENT_STAGES.test(e.command ?? '')) return { kind: 'bounce', responseCode, message, connection: false };
   return { kind: 'transient', responseCode, message, connection: responseCode === null && CONNECTION_CODES.has(e.code ?? '') };

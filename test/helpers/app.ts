@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import type { SnsTrust } from '../../src/bounces/sns-verifier.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -42,17 +43,19 @@ export interface TestAppOptions {
   logger?: Logger;
   /** HTTP timeouts and connection caps, shortened for a test. */
   limits?: Partial<HttpLimits>;
+  /** The SNS certificates and links to trust; a test that signs its own SNS messages serves its certificate locally. */
+  snsTrust?: SnsTrust;
 }
 
 /** The real app over a real SQLite file with the real migrations, closed after the test. */
-export async function testApp({ env = {}, seed = true, transport, clock, logger, limits }: TestAppOptions = {}): Promise<TestApp> {
+export async function testApp({ env = {}, seed = true, transport, clock, logger, limits, snsTrust }: TestAppOptions = {}): Promise<TestApp> {
   const dir = tempDir();
   const databasePath = path.join(dir, 'paperboy.db');
   const db = openDatabase(databasePath);
   migrate(db);
   if (seed) ingestPapers(new PaperRepository(db), readSeedPapers());
   const config = loadConfig({ DATABASE_PATH: databasePath, SECRET_KEY: TEST_SECRET, PUBLIC_URL, LOG_LEVEL: 'silent', ...env });
-  const services = await createServices(db, config, { transport, clock, logger });
+  const services = await createServices(db, config, { transport, clock, logger, snsTrust });
   const app = buildApp({ services, limits });
   const testApp = { app, db, services, dir };
   opened.push(testApp);

@@ -14,9 +14,9 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `paperboy <args>` as a user would, through the package's bin. */
-export function paperboy(args: string[], env: Record<string, string>): Promise<RunResult> {
-  return runToEnd(['bin/paperboy.js', ...args], env);
+/** Runs `paperboy <args>` as a user would, through the package's bin; `input`, when given, is piped to its stdin. */
+export function paperboy(args: string[], env: Record<string, string>, input?: Buffer | string): Promise<RunResult> {
+  return runToEnd(['bin/paperboy.js', ...args], env, { input });
 }
 
 export interface RunOptions {
@@ -25,10 +25,12 @@ export interface RunOptions {
   /** Run as another user, when the test runs as root. */
   uid?: number;
   gid?: number;
+  /** Piped to the program's stdin. */
+  input?: Buffer | string;
 }
 
 /** Runs a script of the built program with `node`, to the end. */
-export function runToEnd(args: string[], env: Record<string, string>, { cwd = ROOT, ...user }: RunOptions = {}): Promise<RunResult> {
+export function runToEnd(args: string[], env: Record<string, string>, { cwd = ROOT, input, ...user }: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd, env: cleanEnv(env), ...user });
     let stdout = '';
@@ -37,6 +39,8 @@ export function runToEnd(args: string[], env: Record<string, string>, { cwd = RO
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
   });
 }
 

@@ -4,6 +4,8 @@ import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 's
 
 export interface ReceivedMail {
   envelopeTo: string[];
+  /** The MAIL FROM address: where bounces would go. */
+  envelopeFrom: string;
   raw: Buffer;
   parsed: ParsedMail;
 }
@@ -120,7 +122,8 @@ export async function startSmtpSink({ onRcpt, onDataStart, onData, keepMessages 
           return callback();
         }
         simpleParser(raw).then((parsed) => {
-          received.push({ envelopeTo, raw, parsed });
+          const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          received.push({ envelopeTo, envelopeFrom, raw, parsed });
           accept(mail);
           callback();
         }, callback);

@@ -13,6 +13,8 @@ Commands:
                                             one digest run, as if the time were --now
   preview --email E [--out F.html] [--now ISO-8601]
                                             the digest that subscriber would get now
+  runs [--kind digest|ingest] [--limit N] [--json]
+                                            the newest digest and ingest runs
 
 Settings come from environment variables; see the README.`;
 
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   match: async () => (await import('./cli/match.command.js')).matchCommand,
   digest: async () => (await import('./cli/digest.command.js')).digestCommand,
   preview: async () => (await import('./cli/preview.command.js')).previewCommand,
+  runs: async () => (await import('./cli/runs.command.js')).runsCommand,
 };
 
 /** Runs one command and returns its exit code: 0 done, 1 failed, 2 bad usage or input. */

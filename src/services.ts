@@ -21,6 +21,8 @@ import { SubscriberRepository } from './subscriptions/subscriber.repository.js';
 import { SubscriptionService } from './subscriptions/subscription.service.js';
 import { TokenSigner } from './subscriptions/tokens.js';
 import { TopicMatcher } from './topics/topic-matcher.js';
+import { RunHistory } from './runs/run-history.js';
+import { RunRepository, type RunTrigger } from './runs/run.repository.js';
 
 /** Papers, matching and ranking: all the read side needs, with no mail and no secrets. */
 export function createPaperServices(db: Db) {
@@ -37,6 +39,8 @@ export interface ServiceOptions {
   clock?: () => Date;
   /** How this process signs its ledger claims; tests give two runners in one process different names. */
   runnerName?: string;
+  /** How runs from this process are recorded in the run history: the service's jobs, or a CLI command. */
+  trigger?: RunTrigger;
 }
 
 /**
@@ -60,6 +64,8 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const subscribers = new SubscriberRepository(db);
   const subscriptions = new SubscriptionService({ repo: subscribers, tokens, links, emails, mailer, logger, clock: options.clock });
 
+  const runs = new RunRepository(db);
+  const history = new RunHistory(runs, options.trigger ?? 'schedule', options.clock);
   const deliveries = new DeliveryRepository(db);
   const owner = options.runnerName ?? runnerName();
   const composer = new DigestComposer({ papers: paperServices.papers, matcher: paperServices.matcher, emails, links, publicUrl: config.publicUrl });
@@ -79,6 +85,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     composer,
     logger,
     owner,
+    history,
   });
 
   return {
@@ -95,6 +102,8 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     deliveries,
     composer,
     digests,
+    runs,
+    history,
     /** Lets emails in flight finish, then closes the SMTP pool. The caller closes the database. */
     async close(): Promise<void> {
       await digests.stop();

@@ -9,6 +9,8 @@ import { hfDailyFeed, hfFileFeed } from '../papers/sources/hf-daily.source.js';
 import { createPacer } from '../papers/sources/pacer.js';
 import { seedFeed } from '../papers/sources/seed.source.js';
 import type { PaperFeed } from '../papers/sources/source.js';
+import { ingestReport, RunHistory } from '../runs/run-history.js';
+import { RunRepository } from '../runs/run.repository.js';
 import { openStore } from '../store.js';
 import { type Command, EXIT, UsageError } from './command.js';
 import { createProgress, type Progress } from './progress.js';
@@ -81,7 +83,9 @@ export const ingestCommand: Command = async (args, { config, stdout, stderr }) =
   try {
     progress = createProgress(`ingest ${options.source}`, feed.total, stderr);
     const bar = progress;
-    const result = await runIngest(new PaperRepository(db), feed.pages, { onPage: (entries) => bar.advance(entries) });
+    const history = new RunHistory(new RunRepository(db), 'cli');
+    const read = () => runIngest(new PaperRepository(db), feed.pages, { onPage: (entries) => bar.advance(entries) });
+    const result = await history.record('ingest', feed.source, read, ingestReport);
     bar.finish(describeCounts(result));
     for (const { id, reason } of result.rejected) stderr.write(`rejected ${id}: ${reason}\n`);
     if (result.failure) {

@@ -8,6 +8,7 @@ import { createHttpClient, type HttpClientOptions } from './sources/fetch-retry.
 import { hfDailyFeed } from './sources/hf-daily.source.js';
 import { createPacer, type PacerOptions } from './sources/pacer.js';
 import type { PaperFeed } from './sources/source.js';
+import { ingestReport, type RunHistory } from '../runs/run-history.js';
 
 /** The part of a pino logger the jobs use: fields first, then the message. */
 export interface JobLogger {
@@ -22,6 +23,8 @@ export interface IngestJobsOptions {
   config: Pick<Config, 'hfBaseUrl' | 'arxivBaseUrl' | 'arxivCategories' | 'ingestSchedule' | 'sourceTimeoutMs'>;
   repo: PaperRepository;
   logger: JobLogger;
+  /** Where each run is recorded; none in tests that do not look. */
+  history?: RunHistory;
   /** Test seams: the time, and the HTTP and sleeping underneath. */
   clock?: () => Date;
   http?: Pick<HttpClientOptions, 'fetch' | 'sleep' | 'random' | 'retry'>;
@@ -46,7 +49,7 @@ const utcDay = (date: Date) => date.toISOString().slice(0, 10);
  * growing; arXiv once a day. A failed run is logged and the next one tries
  * again; it never throws out of the job.
  */
-export function startIngestJobs({ config, repo, logger, clock = () => new Date(), http, pacer }: IngestJobsOptions): IngestJobs {
+export function startIngestJobs({ config, repo, logger, history, clock = () => new Date(), http, pacer }: IngestJobsOptions): IngestJobs {
   const controller = new AbortController();
   const client = createHttpClient({
     ...http,
@@ -60,7 +63,8 @@ export function startIngestJobs({ config, repo, logger, clock = () => new Date()
 
   async function ingest(job: IngestJobName, feed: PaperFeed, fields: object): Promise<void> {
     const started = Date.now();
-    const result = await runIngest(repo, feed.pages, { now: clock });
+    const read = () => runIngest(repo, feed.pages, { now: clock });
+    const result = await (history ? history.record('ingest', feed.source, read, ingestReport) : read());
     for (const { id, reason } of result.rejected.slice(0, MAX_LOGGED_REJECTIONS)) {
       logger.warn({ job, source: feed.source, id, reason }, 'paper rejected');
     }

@@ -5,6 +5,8 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { adminCsrfBinding, adminRoutes, SESSION_COOKIE } from './admin/admin.routes.js';
+import { instrumentRequests, metricsRoutes } from './metrics/metrics.routes.js';
 import type { Services } from './services.js';
 import { assetsRoutes } from './web/assets.routes.js';
 import { confirmRoutes } from './web/confirm.routes.js';
@@ -43,6 +45,7 @@ export function buildApp({ services, logger }: AppOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app, pages);
+  instrumentRequests(app, services.metrics);
 
   app.register(helmet, {
     contentSecurityPolicy: {
@@ -59,7 +62,7 @@ export function buildApp({ services, logger }: AppOptions) {
   app.register(csrf, {
     cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: https },
     // Binds each form to the link it was opened from, so a token from one subscriber's page never works on another's.
-    getUserInfo: (request: FastifyRequest) => String((request.query as { token?: unknown }).token ?? ''),
+    getUserInfo: (request: FastifyRequest) => adminCsrfBinding(request) ?? String((request.query as { token?: unknown }).token ?? ''),
     csrfOpts: { hmacKey: services.secret.key },
   });
   app.register(rateLimit, { global: false });
@@ -76,6 +79,10 @@ export function buildApp({ services, logger }: AppOptions) {
     digestsRoutes(routes, { subscriptions, digests: services.digests });
     await routes.register(unsubscribeRoutes, { subscriptions, links, pages });
     if (services.outbox) outboxRoutes(routes, { outbox: services.outbox, pages });
+    const { admin } = services;
+    if (admin) await routes.register(adminRoutes, { admin, pages, secure: https, loginRateLimit: config.adminLoginRateLimit });
+    const hasSession = (request: FastifyRequest) => admin?.session(request.cookies[SESSION_COOKIE], request.ip) != null;
+    if (admin || config.metricsToken) metricsRoutes(routes, { metrics: services.metrics, token: config.metricsToken, hasSession });
   });
   return app;
 }

@@ -33,6 +33,9 @@ const schedule = (example: string) =>
     })
     .transform((value) => (value === 'off' ? null : value));
 
+/** `scrypt$N$r$p$salt$hash`, salt and hash in base64, as `paperboy hash-password` writes it. */
+const SCRYPT_HASH = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/;
+
 const ARXIV_CATEGORY = /^[a-z-]+(\.[A-Za-z-]+)?$/;
 
 const schema = z
@@ -80,6 +83,17 @@ const schema = z
     SOURCE_TIMEOUT_SECONDS: integer(1, 600).default(30),
     SUBSCRIBE_RATE_LIMIT: integer(0, 100_000).default(10),
     TRUST_PROXY: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true').default(false),
+    // A password (12 characters or more) or its scrypt hash from `paperboy hash-password`.
+    ADMIN_PASSWORD: z
+      .string()
+      .refine((value) => (value.startsWith('scrypt$') ? SCRYPT_HASH.test(value) : value.length >= 12), {
+        error: 'must be at least 12 characters, or a hash from `paperboy hash-password`',
+      })
+      .optional(),
+    METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters; generate one with `openssl rand -hex 32`' }).optional(),
+    ADMIN_LOGIN_RATE_LIMIT: integer(1, 1000).default(5),
+    RETENTION_DAYS: integer(1, 36_500).default(180),
+    PRUNE_SCHEDULE: schedule('23 3 * * *').default('23 3 * * *'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -125,6 +139,16 @@ export interface Config {
   /** Trust X-Forwarded-For from a reverse proxy, so rate limits see the visitor's address. */
   trustProxy: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** The admin password or its scrypt hash; null turns `/admin` off. */
+  adminPassword: string | null;
+  /** A bearer token that may read `/metrics`; null when only an admin session may. */
+  metricsToken: string | null;
+  /** Admin login attempts per IP address per minute. */
+  adminLoginRateLimit: number;
+  /** Ledger rows, run history and outbox files older than this many days are pruned. */
+  retentionDays: number;
+  /** Cron expression (UTC) for pruning; null when only `paperboy prune` prunes. */
+  pruneSchedule: string | null;
 }
 
 /** A setting is wrong. The message is one line per bad variable, fit to print as is. */
@@ -150,7 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'configuration');
       const got = input[name];
-      const shown = got === undefined || name === 'SECRET_KEY' || name === 'DKIM_PRIVATE_KEY' ? '' : ` (got ${JSON.stringify(got)})`;
+      const shown = got === undefined || ['SECRET_KEY', 'DKIM_PRIVATE_KEY', 'ADMIN_PASSWORD', 'METRICS_TOKEN'].includes(name) ? '' : ` (got ${JSON.stringify(got)})`;
       const message = issue.message.startsWith(`${name} `) ? issue.message : `${name} ${issue.message}`;
       return `${message}${shown}`;
     });
@@ -182,5 +206,10 @@ export function loadConfig(env: Env = process.env): Config {
     subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    adminPassword: e.ADMIN_PASSWORD ?? null,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    adminLoginRateLimit: e.ADMIN_LOGIN_RATE_LIMIT,
+    retentionDays: e.RETENTION_DAYS,
+    pruneSchedule: e.PRUNE_SCHEDULE,
   };
 }

@@ -21,7 +21,12 @@ import { SubscriberRepository } from './subscriptions/subscriber.repository.js';
 import { SubscriptionService } from './subscriptions/subscription.service.js';
 import { TokenSigner } from './subscriptions/tokens.js';
 import { TopicMatcher } from './topics/topic-matcher.js';
+import { AdminRepository } from './admin/admin.repository.js';
+import { AdminService } from './admin/admin.service.js';
+import { AdminPassword } from './admin/password.js';
+import { countingTransport, Metrics } from './metrics/metrics.js';
 import { RunHistory } from './runs/run-history.js';
+import { StatsRepository } from './stats/stats.repository.js';
 import { RunRepository, type RunTrigger } from './runs/run.repository.js';
 
 /** Papers, matching and ranking: all the read side needs, with no mail and no secrets. */
@@ -54,11 +59,15 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const tokens = new TokenSigner(secret.key);
   const links = new SubscriberLinks(config.publicUrl, tokens);
   const outbox = config.smtpUrl ? null : new Outbox(path.join(config.dataDir, 'outbox'));
-  const transport =
+  const stats = new StatsRepository(db);
+  const metrics = new Metrics(stats);
+  const transport = countingTransport(
     options.transport ??
-    (config.smtpUrl
-      ? smtpTransport(config.smtpUrl, config.dkim, { maxConnections: config.smtpPoolSize })
-      : outboxTransport(outbox!, config.dkim));
+      (config.smtpUrl
+        ? smtpTransport(config.smtpUrl, config.dkim, { maxConnections: config.smtpPoolSize })
+        : outboxTransport(outbox!, config.dkim)),
+    metrics,
+  );
   const mailer = new Mailer(transport, config.mailFrom);
   const emails = await EmailRenderer.load();
   const subscribers = new SubscriberRepository(db);
@@ -66,6 +75,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
 
   const runs = new RunRepository(db);
   const history = new RunHistory(runs, options.trigger ?? 'schedule', options.clock);
+  history.onFinish(metrics.observeRun);
   const deliveries = new DeliveryRepository(db);
   const owner = options.runnerName ?? runnerName();
   const composer = new DigestComposer({ papers: paperServices.papers, matcher: paperServices.matcher, emails, links, publicUrl: config.publicUrl });
@@ -88,6 +98,19 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     history,
   });
 
+  const admin = config.adminPassword
+    ? new AdminService({
+        password: new AdminPassword(config.adminPassword),
+        repo: new AdminRepository(db),
+        stats,
+        runs,
+        subscribers,
+        subscriptions,
+        deliveries,
+        clock: options.clock,
+      })
+    : null;
+
   return {
     ...paperServices,
     config,
@@ -104,6 +127,10 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     digests,
     runs,
     history,
+    stats,
+    metrics,
+    /** The admin console; null when ADMIN_PASSWORD is not set. */
+    admin,
     /** Lets emails in flight finish, then closes the SMTP pool. The caller closes the database. */
     async close(): Promise<void> {
       await digests.stop();

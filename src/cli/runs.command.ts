@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { RunRepository, type Run, type RunKind } from '../runs/run.repository.js';
+import { describeRunCounts, duration } from '../runs/run-view.js';
+import { RunRepository, type RunKind } from '../runs/run.repository.js';
 import { openStore } from '../store.js';
 import { type Command, EXIT, UsageError } from './command.js';
 import { printHelp } from './help.js';
@@ -8,18 +9,6 @@ const USAGE = `Usage: paperboy runs [--kind digest|ingest] [--limit N] [--json]
 
 The newest digest and ingest runs, scheduled or from the CLI: when each
 started, how long it took, its outcome and its counts.`;
-
-/** "12.3 s", or "running" for a run with no end. */
-export function duration(run: Pick<Run, 'startedAt' | 'finishedAt'>): string {
-  if (!run.finishedAt) return 'running';
-  return `${((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1)} s`;
-}
-
-/** "sent 3, skipped 1": the counters that are not zero. */
-export function describeRunCounts(counts: Run['counts']): string {
-  const parts = Object.entries(counts).filter(([, n]) => n !== 0).map(([name, n]) => `${name} ${n}`);
-  return parts.length > 0 ? parts.join(', ') : 'nothing';
-}
 
 export const runsCommand: Command = async (args, { config, stdout }) => {
   if (printHelp(args, USAGE, stdout)) return EXIT.ok;

@@ -262,6 +262,17 @@ export class DeliveryRepository {
     return this.readyCount.get(now)?.n ?? 0;
   }
 
+  /**
+   * Puts a digest that failed for good back in the queue, due now, with a
+   * fresh retry budget. Only a failed row moves, so a repeated click or a
+   * row that changed meanwhile does nothing. Its Message-ID stays.
+   */
+  requeueFailed(id: number, now: string): boolean {
+    return this.db
+      .prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, updated_at = @now WHERE id = @id AND status = 'failed'`)
+      .run({ id, now }).changes > 0;
+  }
+
   /** Runs `work` in one transaction, for changes that span this ledger and another table. */
   atomically<T>(work: () => T): T {
     return this.db.transaction(work)();

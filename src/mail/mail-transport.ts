@@ -23,7 +23,7 @@ export interface OutboundMessage {
   /** The whole message as SMTP carries it, headers included. */
   raw: Buffer;
   /** What the message says, for logs and for tests about what was sent. */
-  email: Required<OutgoingEmail>;
+  email: Required<Omit<OutgoingEmail, 'template'>> & Pick<OutgoingEmail, 'template'>;
 }
 
 /** The one thing the mailer needs from a way of sending: hand over a message, and close. */

@@ -84,7 +84,7 @@ describe('admin pages without a session', () => {
     const login = await world.app.inject({ method: 'POST', url: '/admin/login', headers: FORM, payload: form({ password: ADMIN_PASSWORD }) });
     expect(login.statusCode).toBe(403);
     for (const url of POSTS) {
-      for (const csrf of [{}, { _csrf: 'forged-token' }]) {
+      for (const csrf of [{}, { _csrf: 'forged-token' }] as Array<Record<string, string>>) {
         const answer = await world.app.inject({ method: 'POST', url, headers: { ...FORM, cookie: admin.cookie }, payload: form(csrf) });
         expect([url, answer.statusCode]).toEqual([url, 403]);
       }

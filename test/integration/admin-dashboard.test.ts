@@ -102,17 +102,18 @@ describe('the dashboard', () => {
     expect(chartTable(html, 'papers')).toEqual(papers);
 
     const statuses = Object.fromEntries([...html.matchAll(/<dd data-status="(\w+)">(\d+)<\/dd>/g)].map((m) => [m[1], Number(m[2])]));
-    const fromDb = Object.fromEntries(db.prepare('SELECT status, count(*) AS n FROM subscribers GROUP BY status').all().map((r: any) => [r.status, r.n]));
+    const fromDb = Object.fromEntries((db.prepare('SELECT status, count(*) AS n FROM subscribers GROUP BY status').all() as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]));
     expect(statuses).toEqual({ pending: 0, active: 0, unsubscribed: 0, bounced: 0, ...fromDb });
     // The one from before the window, six confirmed, less three unsubscribed and one bounced.
     expect(statuses.active).toBe(3);
 
     // Top topics count active subscribers only.
     const topics = [...html.matchAll(/<tr><td>([^<]+)<\/td><td>(\d+)<\/td><\/tr>/g)].map((m) => [m[1], Number(m[2])]);
-    const expected = db
-      .prepare(`SELECT t.text, count(*) AS n FROM subscriber_topics t JOIN subscribers s ON s.id = t.subscriber_id WHERE s.status = 'active' GROUP BY t.key ORDER BY n DESC, t.text`)
-      .all()
-      .map((r: any) => [r.text, r.n]);
+    const expected = (
+      db
+        .prepare(`SELECT t.text, count(*) AS n FROM subscriber_topics t JOIN subscribers s ON s.id = t.subscriber_id WHERE s.status = 'active' GROUP BY t.key ORDER BY n DESC, t.text`)
+        .all() as Array<{ text: string; n: number }>
+    ).map((r) => [r.text, r.n]);
     expect(topics).toEqual(expected);
     expect(topics.length).toBeGreaterThan(1);
   });

@@ -15,6 +15,8 @@ Commands:
                                             the digest that subscriber would get now
   runs [--kind digest|ingest] [--limit N] [--json]
                                             the newest digest and ingest runs
+  prune [--dry-run]                         delete ledger rows, runs and outbox files past RETENTION_DAYS
+  backup --out F                            a consistent copy of the database, taken while it runs
 
 Settings come from environment variables; see the README.`;
 
@@ -26,6 +28,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   digest: async () => (await import('./cli/digest.command.js')).digestCommand,
   preview: async () => (await import('./cli/preview.command.js')).previewCommand,
   runs: async () => (await import('./cli/runs.command.js')).runsCommand,
+  prune: async () => (await import('./cli/prune.command.js')).pruneCommand,
+  backup: async () => (await import('./cli/backup.command.js')).backupCommand,
 };
 
 /** Runs one command and returns its exit code: 0 done, 1 failed, 2 bad usage or input. */

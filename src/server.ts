@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startDigestJob } from './digest/digest.scheduler.js';
 import { startIngestJobs } from './papers/ingest.scheduler.js';
+import { startPruneJob } from './retention/prune.scheduler.js';
 import { createServices } from './services.js';
 import { requestSerializer } from './web/request-log.js';
 import { openStore } from './store.js';
@@ -42,13 +43,15 @@ async function main(): Promise<void> {
   const digestJob = startDigestJob({ schedule: config.digestSchedule, digests: services.digests, logger: logger.child({ component: 'digest' }) });
   logger.info({ schedule: config.digestSchedule ?? 'off' }, 'digest schedule (UTC); each subscriber gets theirs at their own local hour');
 
+  const pruneJob = startPruneJob({ schedule: config.pruneSchedule, prune: services.prune, logger: logger.child({ component: 'prune' }) });
+
   const app = buildApp({ services, logger });
   // Two phases: the listener stops taking requests, the ingest jobs stop (a
   // run in flight is aborted; its current page is not stored) and the digest
   // run stops claiming; then emails still in flight finish before the SMTP
   // pool and the database close.
   app.addHook('onClose', async () => {
-    await Promise.all([ingestJobs.stop(), digestJob.stop()]);
+    await Promise.all([ingestJobs.stop(), digestJob.stop(), pruneJob.stop()]);
     await services.close();
     store.db.close();
   });

@@ -26,6 +26,7 @@ import { AdminService } from './admin/admin.service.js';
 import { AdminPassword } from './admin/password.js';
 import { countingTransport, Metrics } from './metrics/metrics.js';
 import { RunHistory } from './runs/run-history.js';
+import { PruneService } from './retention/prune.service.js';
 import { StatsRepository } from './stats/stats.repository.js';
 import { RunRepository, type RunTrigger } from './runs/run.repository.js';
 
@@ -129,6 +130,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     history,
     stats,
     metrics,
+    prune: new PruneService({ deliveries, runs, outbox, retentionDays: config.retentionDays }),
     /** The admin console; null when ADMIN_PASSWORD is not set. */
     admin,
     /** Lets emails in flight finish, then closes the SMTP pool. The caller closes the database. */

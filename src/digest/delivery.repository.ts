@@ -273,6 +273,22 @@ export class DeliveryRepository {
       .run({ id, now }).changes > 0;
   }
 
+  /**
+   * Deletes ended digests last changed before `cutoff` (with `dryRun`, only
+   * counts them), keeping what the no-repeat rule reads: each subscriber's
+   * newest digest that did not fail, whose watermark is where their next
+   * digest starts. Planning reads sent papers only above that watermark,
+   * and every paper of an older digest is at or below it, so the sent-paper
+   * rows that go with older digests (by cascade) are never read again.
+   */
+  pruneEnded(cutoff: string, dryRun: boolean): number {
+    const where = `FROM deliveries WHERE updated_at < @cutoff AND status IN ('sent', 'skipped', 'failed', 'bounced')
+      AND (status = 'failed' OR watermark < (SELECT max(k.watermark) FROM deliveries k
+                                            WHERE k.subscriber_id = deliveries.subscriber_id AND k.status <> 'failed'))`;
+    if (dryRun) return (this.db.prepare(`SELECT count(*) AS n ${where}`).get({ cutoff }) as { n: number }).n;
+    return this.db.prepare(`DELETE ${where}`).run({ cutoff }).changes;
+  }
+
   /** Runs `work` in one transaction, for changes that span this ledger and another table. */
   atomically<T>(work: () => T): T {
     return this.db.transaction(work)();

@@ -59,7 +59,8 @@ export function lineChart(title: string, days: readonly string[], series: readon
   // A date label about once a week keeps 30 days readable at phone width.
   days.forEach((day, i) => {
     if (i % 7 === (days.length - 1) % 7) {
-      parts.push(`<text x="${x(i)}" y="${HEIGHT - 8}" text-anchor="middle" font-size="11" fill="#555">${escapeXml(day.slice(5))}</text>`);
+      const anchor = i === days.length - 1 ? 'end' : 'middle';
+      parts.push(`<text x="${x(i)}" y="${HEIGHT - 8}" text-anchor="${anchor}" font-size="11" fill="#555">${escapeXml(day.slice(5))}</text>`);
     }
   });
   series.forEach((s, n) => {

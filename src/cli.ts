@@ -17,6 +17,7 @@ Commands:
                                             the newest digest and ingest runs
   prune [--dry-run]                         delete ledger rows, runs and outbox files past RETENTION_DAYS
   backup --out F                            a consistent copy of the database, taken while it runs
+  hash-password                             an ADMIN_PASSWORD hash of the password on stdin
 
 Settings come from environment variables; see the README.`;
 
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   runs: async () => (await import('./cli/runs.command.js')).runsCommand,
   prune: async () => (await import('./cli/prune.command.js')).pruneCommand,
   backup: async () => (await import('./cli/backup.command.js')).backupCommand,
+  'hash-password': async () => (await import('./cli/hash-password.command.js')).hashPasswordCommand,
 };
 
 /** Runs one command and returns its exit code: 0 done, 1 failed, 2 bad usage or input. */

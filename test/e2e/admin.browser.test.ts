@@ -77,7 +77,7 @@ describe.skipIf(!browserAvailable())('the admin console in a real browser', () =
     await page.setViewportSize({ width: 375, height: 800 });
     for (const url of ['/admin', '/admin/deliveries', '/admin/subscribers?q=reader', '/admin/audit']) {
       await page.goto(`${base}${url}`);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect([url, overflow]).toEqual([url, 0]);
     }
     await page.goto(`${base}/admin`);

@@ -23,11 +23,20 @@ import tseslint from 'typescript-eslint';
  *                  subscriptions, mail
  *   bounces        reports of later bounces and complaints (DSN, ARF, SES,
  *                  Postmark) and what they do: db, subscriptions, mail
+ *   runs           the run history every digest and ingest run writes: db
+ *                  (papers and digest record their runs in it)
+ *   stats          read-only counts for the dashboard and metrics: db,
+ *                  subscriptions
+ *   metrics        the Prometheus registry and /metrics: runs, stats, mail
+ *   retention      pruning old ledger rows, runs and outbox files: runs,
+ *                  digest, mail
  *   web            routes and pages: papers, ranking, subscriptions, digest,
  *                  bounces, and
  *                  of mail only the outbox (its development viewer); never db:
  *                  a route asks a repository or a service. A route file never
  *                  imports another route file.
+ *   admin          the operator's console: db, runs, stats, subscriptions,
+ *                  digest, and of web only the page renderer and rate limits
  *   cli            commands: everything above but web, plus the wiring
  *                  (services.ts, store.ts)
  *   roots          services.ts wires every service and never imports web or
@@ -45,30 +54,35 @@ import tseslint from 'typescript-eslint';
  * under src/ needs its row in FOLDERS and FOLDER_IMPORTS, or nothing checks it.
  */
 const LEAVES = ['config', 'errors', 'text', 'word-forms', 'logger', 'paths'];
-const FOLDERS = ['db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces', 'web', 'cli'];
+const FOLDERS = ['db', 'runs', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces', 'stats', 'metrics', 'retention', 'web', 'admin', 'cli'];
 const ROOTS = ['app', 'services', 'server', 'cli', 'store'];
 
 /** What each folder of src/ may import besides itself. */
 const FOLDER_IMPORTS = {
   db: ['paths', 'errors'],
-  papers: [...LEAVES, 'db'],
+  runs: [...LEAVES, 'db'],
+  papers: [...LEAVES, 'db', 'runs'],
   topics: [...LEAVES, 'db', 'papers'],
   mail: [...LEAVES, 'db'],
   ranking: [...LEAVES, 'papers', 'topics'],
   subscriptions: [...LEAVES, 'db', 'topics', 'mail'],
-  digest: [...LEAVES, 'db', 'papers', 'topics', 'ranking', 'subscriptions', 'mail'],
+  digest: [...LEAVES, 'db', 'runs', 'papers', 'topics', 'ranking', 'subscriptions', 'mail'],
   bounces: [...LEAVES, 'db', 'subscriptions', 'mail'],
+  stats: [...LEAVES, 'db', 'subscriptions'],
+  metrics: [...LEAVES, 'runs', 'stats', 'mail'],
+  retention: [...LEAVES, 'runs', 'digest', 'mail'],
   web: [...LEAVES, 'papers', 'ranking', 'subscriptions', 'digest', 'bounces', 'mail/outbox'],
-  cli: [...LEAVES, 'db', 'papers', 'topics', 'ranking', 'subscriptions', 'digest', 'bounces', 'mail', 'services', 'store'],
+  admin: [...LEAVES, 'db', 'runs', 'stats', 'subscriptions', 'digest', 'web/page-renderer', 'web/rate-limit'],
+  cli: [...LEAVES, 'db', 'runs', 'papers', 'topics', 'ranking', 'subscriptions', 'digest', 'bounces', 'retention', 'admin/password', 'mail', 'services', 'store'],
 };
 
 /** What each file at the top of src/ may import. */
 const ROOT_IMPORTS = {
   ...Object.fromEntries(LEAVES.map((leaf) => [leaf, LEAVES])),
   store: [...LEAVES, 'db', 'papers'],
-  services: [...LEAVES, 'db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces'],
-  app: [...LEAVES, 'db', 'services', 'web'],
-  server: [...LEAVES, 'db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces', 'web', 'app', 'services', 'store'],
+  services: [...LEAVES, 'db', 'runs', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces', 'stats', 'metrics', 'retention', 'admin'],
+  app: [...LEAVES, 'db', 'services', 'web', 'admin', 'metrics'],
+  server: [...LEAVES, 'db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces', 'retention', 'web', 'app', 'services', 'store'],
   cli: [...LEAVES, 'cli'],
 };
 

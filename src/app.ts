@@ -6,6 +6,8 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { schemaVersion } from './db/migrate.js';
+import { adminCsrfBinding, adminRoutes, SESSION_COOKIE } from './admin/admin.routes.js';
+import { instrumentRequests, metricsRoutes } from './metrics/metrics.routes.js';
 import type { Services } from './services.js';
 import { assetsRoutes } from './web/assets.routes.js';
 import { confirmRoutes } from './web/confirm.routes.js';
@@ -52,6 +54,7 @@ export function buildApp({ services, logger, limits: customLimits }: AppOptions)
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app, pages);
+  instrumentRequests(app, services.metrics);
 
   app.register(helmet, {
     contentSecurityPolicy: {
@@ -68,7 +71,7 @@ export function buildApp({ services, logger, limits: customLimits }: AppOptions)
   app.register(csrf, {
     cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: https },
     // Binds each form to the link it was opened from, so a token from one subscriber's page never works on another's.
-    getUserInfo: (request: FastifyRequest) => String((request.query as { token?: unknown }).token ?? ''),
+    getUserInfo: (request: FastifyRequest) => adminCsrfBinding(request) ?? String((request.query as { token?: unknown }).token ?? ''),
     csrfOpts: { hmacKey: services.secret.key },
   });
   app.register(rateLimit, { global: false });
@@ -98,6 +101,10 @@ export function buildApp({ services, logger, limits: customLimits }: AppOptions)
       postmark: config.postmarkWebhook,
       ses: config.sesTopicArns ? { topicArns: config.sesTopicArns, verifier: services.snsVerifier } : null,
     });
+    const { admin } = services;
+    if (admin) await routes.register(adminRoutes, { admin, pages, secure: https, loginRateLimit: config.adminLoginRateLimit });
+    const hasSession = (request: FastifyRequest) => admin?.session(request.cookies[SESSION_COOKIE], request.ip) != null;
+    if (admin || config.metricsToken) metricsRoutes(routes, { metrics: services.metrics, token: config.metricsToken, hasSession });
   });
   return app;
 }

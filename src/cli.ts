@@ -47,6 +47,26 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'send one test email through SMTP_URL and show the conversation and the headers sent',
     load: async () => (await import('./cli/mail-test.command.js')).mailTestCommand,
   },
+  runs: {
+    usage: 'runs [--kind digest|ingest] [--limit N] [--json]',
+    summary: 'the newest digest and ingest runs',
+    load: async () => (await import('./cli/runs.command.js')).runsCommand,
+  },
+  prune: {
+    usage: 'prune [--dry-run]',
+    summary: 'delete ledger rows, runs and outbox files past RETENTION_DAYS',
+    load: async () => (await import('./cli/prune.command.js')).pruneCommand,
+  },
+  backup: {
+    usage: 'backup --out F',
+    summary: 'a consistent copy of the database, taken while it runs',
+    load: async () => (await import('./cli/backup.command.js')).backupCommand,
+  },
+  'hash-password': {
+    usage: 'hash-password',
+    summary: 'an ADMIN_PASSWORD hash of the password on stdin',
+    load: async () => (await import('./cli/hash-password.command.js')).hashPasswordCommand,
+  },
 };
 
 const commandLine = ({ usage, summary }: CommandEntry) =>

@@ -35,6 +35,9 @@ const schedule = (example: string) =>
     })
     .transform((value) => (value === 'off' ? null : value));
 
+/** `scrypt$N$r$p$salt$hash`, salt and hash in base64, as `paperboy hash-password` writes it. */
+const SCRYPT_HASH = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/;
+
 const ARXIV_CATEGORY = /^[a-z-]+(\.[A-Za-z-]+)?$/;
 const DOMAIN = /^[a-z0-9.-]+\.[a-z]{2,}$/i;
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -171,6 +174,17 @@ const schema = z
         error: 'must be a comma-separated list of SNS topic ARNs such as arn:aws:sns:eu-west-1:123456789012:ses-feedback',
       })
       .optional(),
+    // A password (12 characters or more) or its scrypt hash from `paperboy hash-password`.
+    ADMIN_PASSWORD: z
+      .string()
+      .refine((value) => (value.startsWith('scrypt$') ? SCRYPT_HASH.test(value) : value.length >= 12), {
+        error: 'must be at least 12 characters, or a hash from `paperboy hash-password`',
+      })
+      .optional(),
+    METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters; generate one with `openssl rand -hex 32`' }).optional(),
+    ADMIN_LOGIN_RATE_LIMIT: integer(1, 1000).default(5),
+    RETENTION_DAYS: integer(1, 36_500).default(180),
+    PRUNE_SCHEDULE: schedule('23 3 * * *').default('23 3 * * *'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -193,7 +207,7 @@ const schema = z
 export type Env = Record<string, string | undefined>;
 
 /** Never echoed in an error: they are keys, or hold a password. */
-const SECRET_SETTINGS = new Set(['SECRET_KEY', 'DKIM_PRIVATE_KEY', 'SMTP_URL', 'POSTMARK_WEBHOOK_PASSWORD']);
+const SECRET_SETTINGS = new Set(['SECRET_KEY', 'DKIM_PRIVATE_KEY', 'SMTP_URL', 'POSTMARK_WEBHOOK_PASSWORD', 'ADMIN_PASSWORD', 'METRICS_TOKEN']);
 
 export interface Config {
   port: number;
@@ -243,6 +257,16 @@ export interface Config {
   postmarkWebhook: { user: string; password: string } | null;
   /** SNS topics whose SES notifications are accepted; null turns the route off. */
   sesTopicArns: string[] | null;
+  /** The admin password or its scrypt hash; null turns `/admin` off. */
+  adminPassword: string | null;
+  /** A bearer token that may read `/metrics`; null when only an admin session may. */
+  metricsToken: string | null;
+  /** Admin login attempts per IP address per minute. */
+  adminLoginRateLimit: number;
+  /** Ledger rows, run history and outbox files older than this many days are pruned. */
+  retentionDays: number;
+  /** Cron expression (UTC) for pruning; null when only `paperboy prune` prunes. */
+  pruneSchedule: string | null;
 }
 
 /** A setting is wrong. The message is one line per bad variable, fit to print as is. */
@@ -310,6 +334,11 @@ export function loadConfig(env: Env = process.env): Config {
     postmarkWebhook:
       e.POSTMARK_WEBHOOK_USER && e.POSTMARK_WEBHOOK_PASSWORD ? { user: e.POSTMARK_WEBHOOK_USER, password: e.POSTMARK_WEBHOOK_PASSWORD } : null,
     sesTopicArns: e.SES_TOPIC_ARNS ?? null,
+    adminPassword: e.ADMIN_PASSWORD ?? null,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    adminLoginRateLimit: e.ADMIN_LOGIN_RATE_LIMIT,
+    retentionDays: e.RETENTION_DAYS,
+    pruneSchedule: e.PRUNE_SCHEDULE,
   };
 }
 

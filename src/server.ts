@@ -7,6 +7,7 @@ import { startDigestJob } from './digest/digest.scheduler.js';
 import { installLastResort } from './last-resort.js';
 import { startIngestJobs } from './papers/ingest.scheduler.js';
 import { relayWarnings } from './mail/relay-warnings.js';
+import { startPruneJob } from './retention/prune.scheduler.js';
 import { createServices } from './services.js';
 import { requestSerializer } from './web/request-log.js';
 import { openStore } from './store.js';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     logger.info({ outbox: `${config.publicUrl}/dev/outbox` }, 'SMTP_URL is not set: emails go to the outbox');
   }
 
-  const ingestJobs = startIngestJobs({ config, repo: services.papers, logger: logger.child({ component: 'ingest' }) });
+  const ingestJobs = startIngestJobs({ config, repo: services.papers, history: services.history, logger: logger.child({ component: 'ingest' }) });
   logger.info({ hf: config.ingestSchedule.hf ?? 'off', arxiv: config.ingestSchedule.arxiv ?? 'off' }, 'ingest schedule (UTC)');
 
   const digestJob = startDigestJob({ schedule: config.digestSchedule, digests: services.digests, logger: logger.child({ component: 'digest' }) });
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
 
   services.notices.start(NOTICE_POLL_MS);
   logger.info({ everyMs: NOTICE_POLL_MS }, 'email queue started: confirmations and notes the form causes are retried until sent');
+  const pruneJob = startPruneJob({ schedule: config.pruneSchedule, prune: services.prune, logger: logger.child({ component: 'prune' }) });
 
   const app = buildApp({ services, logger });
   // Two phases: the listener stops taking requests, the ingest jobs stop (a
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
   // run stops claiming; then emails still in flight finish before the SMTP
   // pool and the database close.
   app.addHook('onClose', async () => {
-    await Promise.all([ingestJobs.stop(), digestJob.stop()]);
+    await Promise.all([ingestJobs.stop(), digestJob.stop(), pruneJob.stop()]);
     await services.close();
     store.db.close();
   });

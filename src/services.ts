@@ -31,6 +31,14 @@ import { SubscriptionService } from './subscriptions/subscription.service.js';
 import { TokenSigner } from './subscriptions/tokens.js';
 import { rekeyTopics } from './subscriptions/topic-rekey.js';
 import { TopicMatcher } from './topics/topic-matcher.js';
+import { AdminRepository } from './admin/admin.repository.js';
+import { AdminService } from './admin/admin.service.js';
+import { AdminPassword } from './admin/password.js';
+import { countingTransport, Metrics } from './metrics/metrics.js';
+import { RunHistory } from './runs/run-history.js';
+import { PruneService } from './retention/prune.service.js';
+import { StatsRepository } from './stats/stats.repository.js';
+import { RunRepository, type RunTrigger } from './runs/run.repository.js';
 
 /** Papers, matching and ranking: all the read side needs, with no mail and no secrets. */
 export function createPaperServices(db: Db) {
@@ -50,6 +58,8 @@ export interface ServiceOptions {
   runnerName?: string;
   /** Which SNS certificates and links to trust; only tests, which sign with their own certificate, change it. */
   snsTrust?: SnsTrust;
+  /** How runs from this process are recorded in the run history: the service's jobs, or a CLI command. */
+  trigger?: RunTrigger;
 }
 
 /**
@@ -69,7 +79,12 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
       ? smtpTransport(config.smtpUrl, config.dkim, { maxConnections: config.smtpPoolSize })
       : outboxTransport(outbox!, config.dkim));
   const limits = { perSecond: config.smtpRateLimit, perDay: config.smtpDailyQuota };
-  const transport = limits.perSecond > 0 || limits.perDay > 0 ? quotaTransport(relay, new SendQuota(db, limits)) : relay;
+  const stats = new StatsRepository(db);
+  const metrics = new Metrics(stats);
+  const transport = countingTransport(
+    limits.perSecond > 0 || limits.perDay > 0 ? quotaTransport(relay, new SendQuota(db, limits)) : relay,
+    metrics,
+  );
   const mailer = new Mailer(transport, config.mailFrom);
   const emails = await EmailRenderer.load();
   const subscribers = new SubscriberRepository(db);
@@ -81,6 +96,9 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const noticeQueue = new NoticeQueue(noticeSender, logger);
   const subscriptions = new SubscriptionService({ repo: subscribers, tokens, notices, queue: noticeQueue, logger, clock: options.clock });
 
+  const runs = new RunRepository(db);
+  const history = new RunHistory(runs, options.trigger ?? 'schedule', options.clock);
+  history.onFinish(metrics.observeRun);
   const deliveries = new DeliveryRepository(db);
   const returnPaths = config.bounceDomain ? new ReturnPaths(secret.key, config.bounceDomain) : null;
   const bulk = {
@@ -105,11 +123,24 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     composer,
     logger,
     owner,
+    history,
   });
 
   const mailReports = new MailReportRepository(db);
   const bounces = new BounceService({ reports: mailReports, subscribers, returnPaths, logger });
   const snsVerifier = new SnsVerifier(options.snsTrust ?? AMAZON_SNS);
+  const admin = config.adminPassword
+    ? new AdminService({
+        password: new AdminPassword(config.adminPassword),
+        repo: new AdminRepository(db),
+        stats,
+        runs,
+        subscribers,
+        subscriptions,
+        deliveries,
+        clock: options.clock,
+      })
+    : null;
 
   return {
     ...paperServices,
@@ -130,6 +161,13 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     mailReports,
     bounces,
     snsVerifier,
+    runs,
+    history,
+    stats,
+    metrics,
+    prune: new PruneService({ deliveries, runs, outbox, retentionDays: config.retentionDays }),
+    /** The admin console; null when ADMIN_PASSWORD is not set. */
+    admin,
     /**
      * Stops claiming and lets emails in flight finish, then closes the SMTP
      * pool. Queued emails not yet claimed stay queued for the next start.

@@ -30,7 +30,7 @@ export async function withServices<T>(
 ): Promise<T> {
   const { db } = openStore(config.databasePath, { seedIfEmpty: false });
   try {
-    const services = await createServices(db, config, { logger });
+    const services = await createServices(db, config, { logger, trigger: 'cli' });
     try {
       return await work(services);
     } finally {

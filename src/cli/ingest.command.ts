@@ -7,6 +7,8 @@ import { createHttpClient, type RetryEvent } from '../papers/sources/http-client
 import { createPacer } from '../papers/sources/pacer.js';
 import { findSource, type PaperSourceEntry, SOURCE_NAMES } from '../papers/sources/registry.js';
 import type { PaperFeed } from '../papers/sources/source.js';
+import { ingestReport, RunHistory } from '../runs/run-history.js';
+import { RunRepository } from '../runs/run.repository.js';
 import { openStore } from '../store.js';
 import { oneLine, printable } from '../text.js';
 import { type Command, EXIT, UsageError } from './command.js';
@@ -63,7 +65,9 @@ export const ingestCommand: Command = async (args, { config, stdout, stderr }) =
   try {
     progress = createProgress(`ingest ${options.source.name}`, feed.total, stderr);
     const bar = progress;
-    const result = await runIngest(new PaperRepository(db), feed.pages, { onPage: (entries) => bar.advance(entries) });
+    const history = new RunHistory(new RunRepository(db), 'cli');
+    const read = () => runIngest(new PaperRepository(db), feed.pages, { onPage: (entries) => bar.advance(entries) });
+    const result = await history.record('ingest', feed.source, read, ingestReport);
     bar.finish(describeCounts(result));
     // Ids and reasons quote what the source sent: escaped, they cannot drive the terminal.
     for (const { id, reason } of result.rejected) stderr.write(`rejected ${printable(id)}: ${printable(reason)}\n`);

@@ -99,6 +99,9 @@ export class DeliveryRepository {
   private readonly insertSent;
   private readonly byIdFor;
   private readonly readyCount;
+  private readonly requeueRow;
+  private readonly prunable;
+  private readonly pruneRows;
 
   constructor(private readonly db: Db) {
     // One query per batch. For each (id, key) pair, the UNIQUE (subscriber_id,
@@ -153,6 +156,14 @@ export class DeliveryRepository {
     this.readyCount = db.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
     );
+    this.requeueRow = db.prepare<[{ id: number; now: string }]>(`
+      UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, updated_at = @now WHERE id = @id AND status = 'failed'`);
+    // A failed row's watermark is never read (see `states`); any other row is kept while it holds its subscriber's newest watermark.
+    const prunable = `FROM deliveries WHERE updated_at < @cutoff AND status IN ('sent', 'skipped', 'failed', 'bounced')
+      AND (status = 'failed' OR watermark < (SELECT max(k.watermark) FROM deliveries k
+                                            WHERE k.subscriber_id = deliveries.subscriber_id AND k.status <> 'failed'))`;
+    this.prunable = db.prepare<[{ cutoff: string }], { n: number }>(`SELECT count(*) AS n ${prunable}`);
+    this.pruneRows = db.prepare<[{ cutoff: string }]>(`DELETE ${prunable}`);
   }
 
   /** Where each subscriber stands for their digest key, by subscriber id. */
@@ -255,6 +266,27 @@ export class DeliveryRepository {
   /** Deliveries waiting for an attempt that is due by `now`. */
   countReady(now: string): number {
     return this.readyCount.get(now)?.n ?? 0;
+  }
+
+  /**
+   * Puts a digest that failed for good back in the queue, due now, with a
+   * fresh retry budget. Only a failed row moves, so a repeated click or a
+   * row that changed meanwhile does nothing. Its Message-ID stays.
+   */
+  requeueFailed(id: number, now: string): boolean {
+    return this.requeueRow.run({ id, now }).changes > 0;
+  }
+
+  /**
+   * Deletes ended digests last changed before `cutoff` (with `dryRun`, only
+   * counts them), keeping what the no-repeat rule reads: each subscriber's
+   * newest digest that did not fail, whose watermark is where their next
+   * digest starts. Planning reads sent papers only above that watermark,
+   * and every paper of an older digest is at or below it, so the sent-paper
+   * rows that go with older digests (by cascade) are never read again.
+   */
+  pruneEnded(cutoff: string, dryRun: boolean): number {
+    return dryRun ? (this.prunable.get({ cutoff })?.n ?? 0) : this.pruneRows.run({ cutoff }).changes;
   }
 
   /** Runs `work` in one transaction, for changes that span this ledger and another table. */

@@ -11,6 +11,7 @@ import type { DigestSender, SendCounts } from './digest-sender.js';
 import { digestKey, periodKey } from './digest-key.js';
 import { localTime, type LocalTime } from './local-time.js';
 import { isAbandoned } from '../db/claims.js';
+import { digestReport, type RunHistory } from '../runs/run-history.js';
 
 /** Subscribers read per batch: enough to share work, small enough to keep memory flat. */
 export const SUBSCRIBER_BATCH = 500;
@@ -59,6 +60,8 @@ export interface DigestServiceDeps {
   composer: DigestComposer;
   logger: Logger;
   owner: string;
+  /** Records every run that writes (dry runs aside) in the run history. */
+  history?: RunHistory;
 }
 
 /** What `paperboy preview` shows: the digest a subscriber would get now. */
@@ -84,7 +87,10 @@ export class DigestService {
   /** Runs a tick; a call while one is running waits for that one instead of starting a second. */
   run(options: RunOptions): Promise<RunSummary> {
     if (this.running) return this.running;
-    this.running = this.tick(options).finally(() => (this.running = null));
+    const { history } = this.deps;
+    const tick = () => this.tick(options);
+    const run = history && !options.dryRun ? history.record('digest', null, tick, digestReport) : tick();
+    this.running = run.finally(() => (this.running = null));
     return this.running;
   }
 

@@ -4,6 +4,8 @@ import { compileMjml, compileText, type Fill } from './template-compiler.js';
 
 /** A rendered email, ready for the mailer. */
 export interface RenderedEmail {
+  /** Which template made it, so what is sent can be counted by kind. */
+  template?: EmailName;
   subject: string;
   html: string;
   text: string;
@@ -54,6 +56,6 @@ export class EmailRenderer {
 
   render<K extends EmailName>(name: K, props: EmailProps[K]): RenderedEmail {
     const template = this.compiled[name];
-    return { subject: SUBJECTS[name](props), html: template.html(props), text: template.text(props) };
+    return { template: name, subject: SUBJECTS[name](props), html: template.html(props), text: template.text(props) };
   }
 }

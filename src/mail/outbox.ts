@@ -78,6 +78,14 @@ export class Outbox {
     };
   }
 
+  /** Deletes messages written before `cutoff` (with `dryRun`, only counts them). The file name holds the time. */
+  prune(cutoff: Date, dryRun: boolean): number {
+    const stamp = cutoff.toISOString().replace(/[-:.]/g, '');
+    const old = this.files().filter((file) => file.slice(0, stamp.length) < stamp);
+    if (!dryRun) for (const file of old) fs.rmSync(path.join(this.dir, file), { force: true });
+    return old.length;
+  }
+
   private files(): string[] {
     try {
       return fs.readdirSync(this.dir).filter((name) => FILE.test(name)).sort().reverse();

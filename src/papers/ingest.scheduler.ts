@@ -7,6 +7,7 @@ import { createHttpClient, type HttpClientOptions } from './sources/http-client.
 import { createPacer, type PacerOptions } from './sources/pacer.js';
 import { scheduledSources, type ScheduledSourceName, type SourceSettings } from './sources/registry.js';
 import type { PaperFeed } from './sources/source.js';
+import { ingestReport, type RunHistory } from '../runs/run-history.js';
 
 /** A scheduled job is named after the source it reads. */
 export type IngestJobName = ScheduledSourceName;
@@ -15,6 +16,8 @@ export interface IngestJobsOptions {
   config: SourceSettings & Pick<Config, 'sourceTimeoutMs'>;
   repo: PaperRepository;
   logger: Logger;
+  /** Where each run is recorded; none in tests that do not look. */
+  history?: RunHistory;
   /** Test seams: the time, and the HTTP and sleeping underneath. */
   clock?: () => Date;
   http?: Pick<HttpClientOptions, 'fetch' | 'sleep' | 'random' | 'retry'>;
@@ -37,7 +40,7 @@ const MAX_LOGGED_REJECTIONS = 20;
  * reads. A failed run is logged and the next one tries again; it never
  * throws out of the job.
  */
-export function startIngestJobs({ config, repo, logger, clock = () => new Date(), http, pacer }: IngestJobsOptions): IngestJobs {
+export function startIngestJobs({ config, repo, logger, history, clock = () => new Date(), http, pacer }: IngestJobsOptions): IngestJobs {
   const controller = new AbortController();
   const client = createHttpClient({
     ...http,
@@ -52,7 +55,8 @@ export function startIngestJobs({ config, repo, logger, clock = () => new Date()
 
   async function ingest(job: IngestJobName, feed: PaperFeed, fields: object): Promise<void> {
     const started = Date.now();
-    const result = await runIngest(repo, feed.pages, { now: clock });
+    const read = () => runIngest(repo, feed.pages, { now: clock });
+    const result = await (history ? history.record('ingest', feed.source, read, ingestReport) : read());
     for (const { id, reason } of result.rejected.slice(0, MAX_LOGGED_REJECTIONS)) {
       logger.warn({ job, source: feed.source, id, reason }, 'paper rejected');
     }

@@ -184,6 +184,17 @@ export class SubscriberRepository {
     return this.setStatusRow.run({ id, from: JSON.stringify(from), to, now }).changes > 0;
   }
 
+  /**
+   * Lifts the suppression a hard bounce put on an address. Until suppressions
+   * have their own table, a suppression is the `bounced` status: a confirmed
+   * address goes back to active, one never confirmed to pending.
+   */
+  liftSuppression(id: number, now: string): boolean {
+    const subscriber = this.findById(id);
+    if (subscriber?.status !== 'bounced') return false;
+    return this.transition(id, ['bounced'], subscriber.confirmedAt ? 'active' : 'pending', now);
+  }
+
   /** Records an email the visitor caused once it went out: `confirm` also restarts the confirmation link's lifetime. */
   recordNotice(id: number, notice: string | null, confirm: string | null = null): void {
     this.setNoticeRow.run({ id, notice, confirm });

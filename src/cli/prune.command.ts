@@ -1,0 +1,22 @@
+import { parseArgs } from 'node:util';
+import { describePrune } from '../retention/prune.service.js';
+import { type Command, EXIT, UsageError } from './command.js';
+import { cliLogger, withServices } from './digest-services.js';
+import { printHelp } from './help.js';
+
+const USAGE = `Usage: paperboy prune [--dry-run]
+
+Deletes ended digests from the delivery ledger, run history and outbox
+files older than RETENTION_DAYS (180 by default). Each subscriber's newest
+digest stays whatever its age: the next digest starts where it ended, so no
+paper is ever sent twice. --dry-run shows what would go and deletes nothing.`;
+
+export const pruneCommand: Command = async (args, { config, stdout, stderr }) => {
+  if (printHelp(args, USAGE, stdout)) return EXIT.ok;
+  const { values, positionals } = parseArgs({ args, options: { 'dry-run': { type: 'boolean', default: false } }, allowPositionals: true });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const dryRun = values['dry-run'];
+  const result = await withServices(config, cliLogger((line) => stderr.write(`${line}\n`)), async (services) => services.prune.prune({ now: new Date(), dryRun }));
+  stdout.write(`${dryRun ? 'would delete' : 'deleted'} ${describePrune(result)}\n`);
+  return EXIT.ok;
+};

@@ -1,0 +1,86 @@
+import type { RunCounts, RunKind, RunRepository, RunTrigger } from './run.repository.js';
+
+/** A run as it ended, for listeners such as the metrics. */
+export interface FinishedRun {
+  kind: RunKind;
+  source: string | null;
+  trigger: RunTrigger;
+  outcome: 'ok' | 'failed';
+  counts: RunCounts;
+  seconds: number;
+}
+
+/** What a run's result says about itself: its counters, and an error when it did not finish its work. */
+export interface RunReport {
+  counts: RunCounts;
+  error: string | null;
+}
+
+/**
+ * Records each run's start, end, counts and outcome. The row is written
+ * before the work starts, so a run whose process dies is still visible
+ * (as "running" with no end).
+ */
+export class RunHistory {
+  private readonly listeners: Array<(run: FinishedRun) => void> = [];
+
+  constructor(
+    private readonly repo: RunRepository,
+    private readonly trigger: RunTrigger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  onFinish(listener: (run: FinishedRun) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Runs `work` as one recorded run. A throw is recorded as a failed run and thrown on. */
+  async record<T>(kind: RunKind, source: string | null, work: () => Promise<T>, report: (result: T) => RunReport): Promise<T> {
+    const started = this.clock();
+    const startedMs = performance.now();
+    const id = this.repo.start(kind, source, this.trigger, started.toISOString());
+    const end = (outcome: 'ok' | 'failed', counts: RunCounts, error: string | null) => {
+      this.repo.finish(id, outcome, counts, error, this.clock().toISOString());
+      const run = { kind, source, trigger: this.trigger, outcome, counts, seconds: (performance.now() - startedMs) / 1000 };
+      for (const listener of this.listeners) listener(run);
+    };
+    let result: T;
+    try {
+      result = await work();
+    } catch (err) {
+      end('failed', {}, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+    const { counts, error } = report(result);
+    end(error ? 'failed' : 'ok', counts, error);
+    return result;
+  }
+}
+
+/** The counters an ingest run reports, from `runIngest`'s result. */
+export function ingestReport(result: { added: number; updated: number; unchanged: number; rejected: unknown[]; pages: number; failure: Error | null }): RunReport {
+  return {
+    counts: { added: result.added, updated: result.updated, unchanged: result.unchanged, rejected: result.rejected.length, pages: result.pages },
+    error: result.failure?.message ?? null,
+  };
+}
+
+/** The counters a digest run reports; a relay that could not be reached makes the run a failure. */
+export function digestReport(summary: {
+  due: number;
+  planned: number;
+  skipped: number;
+  sent: number;
+  retried: number;
+  failed: number;
+  bounced: number;
+  cancelled: number;
+  recovered: number;
+  relayDown: boolean;
+}): RunReport {
+  const { due, planned, skipped, sent, retried, failed, bounced, cancelled, recovered } = summary;
+  return {
+    counts: { due, planned, skipped, sent, retried, failed, bounced, cancelled, recovered },
+    error: summary.relayDown ? 'the SMTP relay could not be reached' : null,
+  };
+}

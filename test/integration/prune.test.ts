@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { digestWorld } from '../helpers/digest.js';
+import { paper } from '../helpers/papers.js';
+import { paperboy } from '../helpers/run.js';
+import { tempDir } from '../helpers/store.js';
+
+const titlesIn = (text: string | undefined) => [...(text ?? '').matchAll(/^\d+\. (.+)$/gm)].map((m) => m[1]);
+
+describe('prune', () => {
+  it('deletes old ledger rows and runs but keeps what stops a paper being sent twice', async () => {
+    const world = await digestWorld({ env: { RETENTION_DAYS: '1' } });
+    world.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });
+    for (const [day, title] of [['27', 'Zebrafish one'], ['28', 'Zebrafish two'], ['29', 'Zebrafish three']]) {
+      world.addPapers([paper({ title })], `2026-11-${Number(day) - 1}T10:00:00Z`);
+      await world.run(`2026-11-${day}T08:00:00Z`);
+    }
+    expect(world.inbox('ada@example.com')).toHaveLength(3);
+    const before = world.ledger();
+    const sentBefore = world.db.prepare('SELECT count(*) FROM sent_papers').pluck().get();
+
+    // Runs are stamped with the wall clock, digests with their run's time: days from now, both are past the one-day retention.
+    const now = new Date(Math.max(Date.now(), Date.parse('2026-12-02T12:00:00Z')) + 3 * 86_400_000);
+    const dry = world.services.prune.prune({ now, dryRun: true });
+    expect(dry).toMatchObject({ deliveries: 2, runs: 3 });
+    expect(world.ledger()).toEqual(before);
+    expect(world.services.runs.recent(10)).toHaveLength(3);
+
+    expect(world.services.prune.prune({ now, dryRun: false })).toEqual(dry);
+    expect(world.ledger()).toEqual([before[2]]);
+    expect(world.services.runs.recent(10)).toHaveLength(0);
+    expect(world.db.prepare('SELECT count(*) FROM sent_papers').pluck().get()).toBeLessThan(sentBefore as number);
+
+    // Within the planner's look-back window, so without the kept row all three would go out again.
+    world.addPapers([paper({ title: 'Zebrafish four' })], '2026-12-02T13:00:00Z');
+    await world.run('2026-12-03T08:00:00Z');
+    const last = world.inbox('ada@example.com').at(-1)!;
+    expect(titlesIn(last.parsed.text)).toEqual(['Zebrafish four']);
+  });
+
+  it('`paperboy prune --dry-run` says what would go and deletes nothing', async () => {
+    const env = { DATABASE_PATH: path.join(tempDir(), 'paperboy.db'), LOG_LEVEL: 'silent' };
+    expect((await paperboy(['ingest', '--source', 'seed'], env)).code).toBe(0);
+    const dry = await paperboy(['prune', '--dry-run'], { ...env, RETENTION_DAYS: '1' });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^would delete 0 ledger rows, 0 runs and 0 outbox files older than \d{4}-/);
+    expect((await paperboy(['prune', '--help'], env)).stdout).toMatch(/^Usage: paperboy prune \[--dry-run\]/);
+    expect((await paperboy(['prune', '--days', '3'], env)).code).toBe(2);
+  });
+});

@@ -58,7 +58,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('./cli/prune.command.js')).pruneCommand,
   },
   backup: {
-    usage: 'backup --out F',
+    usage: 'backup --out FILE',
     summary: 'a consistent copy of the database, taken while it runs',
     load: async () => (await import('./cli/backup.command.js')).backupCommand,
   },
@@ -101,7 +101,8 @@ export async function runCli(argv: string[], io: Omit<CommandContext, 'config'>)
     return EXIT.usage;
   }
   if (wantsHelp(args)) {
-    io.stdout.write(commandUsage(entry));
+    const { help } = await entry.load();
+    io.stdout.write(help === undefined ? commandUsage(entry) : `${help}\n`);
     return EXIT.ok;
   }
   try {

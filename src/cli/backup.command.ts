@@ -3,7 +3,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/connection.js';
 import { type Command, EXIT, UsageError } from './command.js';
-import { printHelp } from './help.js';
 
 const USAGE = `Usage: paperboy backup --out FILE
 
@@ -16,7 +15,6 @@ copy is the database as it was at one moment. FILE must not exist yet.`;
  * complete, so FILE is never a half-written database.
  */
 export const backupCommand: Command = async (args, { config, stdout }) => {
-  if (printHelp(args, USAGE, stdout)) return EXIT.ok;
   const { values, positionals } = parseArgs({ args, options: { out: { type: 'string' } }, allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.out) throw new UsageError('backup needs --out FILE, the path of the copy to write');
@@ -39,3 +37,4 @@ export const backupCommand: Command = async (args, { config, stdout }) => {
     db.close();
   }
 };
+backupCommand.help = USAGE;

@@ -30,14 +30,9 @@ export const bouncesCommand: Command = async (args, { config, stdout, stderr }) 
       list: { type: 'boolean', default: false },
       limit: { type: 'string', default: '20' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
     allowPositionals: true,
   });
-  if (values.help) {
-    stdout.write(`${HELP}\n`);
-    return EXIT.ok;
-  }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; give the message with --file`);
   const logger = cliLogger((line) => stderr.write(`${line}\n`));
 
@@ -110,3 +105,4 @@ function describe(kind: string, result: ReportResult): string {
     .map((t) => `${kind} ${t.email ?? '(unknown address)'}: ${t.outcome}${t.deliveryId !== null ? ` (delivery ${t.deliveryId})` : ''}\n`)
     .join('');
 }
+bouncesCommand.help = HELP;

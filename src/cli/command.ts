@@ -8,7 +8,10 @@ export interface CommandContext {
 }
 
 /** A CLI command: arguments in, exit code out. */
-export type Command = (args: string[], context: CommandContext) => Promise<number>;
+export type Command = ((args: string[], context: CommandContext) => Promise<number>) & {
+  /** What `paperboy <command> --help` prints, when the command says more than its one-line usage. */
+  help?: string;
+};
 
 /** Bad usage or bad input: the CLI prints the message as one line and exits with 2. */
 export class UsageError extends UserError {

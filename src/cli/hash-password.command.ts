@@ -1,6 +1,5 @@
 import { hashPassword } from '../admin/password.js';
 import { type Command, EXIT, UsageError } from './command.js';
-import { printHelp } from './help.js';
 
 const USAGE = `Usage: echo -n 'the password' | paperboy hash-password
 
@@ -15,10 +14,10 @@ async function readStdin(): Promise<string> {
 }
 
 export const hashPasswordCommand: Command = async (args, { stdout }) => {
-  if (printHelp(args, USAGE, stdout)) return EXIT.ok;
   if (args.length > 0) throw new UsageError('hash-password takes no arguments; give the password on stdin');
   const password = await readStdin();
   if (password.length < 12) throw new UsageError('the password must be at least 12 characters');
   stdout.write(`${await hashPassword(password)}\n`);
   return EXIT.ok;
 };
+hashPasswordCommand.help = USAGE;

@@ -11,11 +11,7 @@ and prints the SMTP conversation, the relay's answer and the headers sent
 (DKIM-Signature included when DKIM is set). Exits 1 when the relay refuses.`;
 
 export const mailTestCommand: Command = async (args, { config, stdout, stderr }) => {
-  const { values, positionals } = parseArgs({ args, options: { to: { type: 'string' }, help: { type: 'boolean', default: false } }, allowPositionals: true });
-  if (values.help) {
-    stdout.write(`${HELP}\n`);
-    return EXIT.ok;
-  }
+  const { values, positionals } = parseArgs({ args, options: { to: { type: 'string' } }, allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const to = emailSchema.safeParse(values.to ?? '');
   if (!to.success) throw new UsageError('mail-test needs --to with an address, such as --to you@example.com');
@@ -31,3 +27,4 @@ export const mailTestCommand: Command = async (args, { config, stdout, stderr })
   if (!config.dkim && !/^DKIM-Signature:/im.test(result.headers)) stdout.write('Not DKIM-signed here: set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY, or have the relay sign.\n');
   return result.ok ? EXIT.ok : EXIT.failed;
 };
+mailTestCommand.help = HELP;

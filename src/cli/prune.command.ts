@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { describePrune } from '../retention/prune.service.js';
 import { type Command, EXIT, UsageError } from './command.js';
 import { cliLogger, withServices } from './digest-services.js';
-import { printHelp } from './help.js';
 
 const USAGE = `Usage: paperboy prune [--dry-run]
 
@@ -12,7 +11,6 @@ digest stays whatever its age: the next digest starts where it ended, so no
 paper is ever sent twice. --dry-run shows what would go and deletes nothing.`;
 
 export const pruneCommand: Command = async (args, { config, stdout, stderr }) => {
-  if (printHelp(args, USAGE, stdout)) return EXIT.ok;
   const { values, positionals } = parseArgs({ args, options: { 'dry-run': { type: 'boolean', default: false } }, allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const dryRun = values['dry-run'];
@@ -20,3 +18,4 @@ export const pruneCommand: Command = async (args, { config, stdout, stderr }) =>
   stdout.write(`${dryRun ? 'would delete' : 'deleted'} ${describePrune(result)}\n`);
   return EXIT.ok;
 };
+pruneCommand.help = USAGE;

@@ -3,7 +3,6 @@ import { describeRunCounts, duration } from '../runs/run-view.js';
 import { RunRepository, type RunKind } from '../runs/run.repository.js';
 import { openStore } from '../store.js';
 import { type Command, EXIT, UsageError } from './command.js';
-import { printHelp } from './help.js';
 
 const USAGE = `Usage: paperboy runs [--kind digest|ingest] [--limit N] [--json]
 
@@ -11,7 +10,6 @@ The newest digest and ingest runs, scheduled or from the CLI: when each
 started, how long it took, its outcome and its counts.`;
 
 export const runsCommand: Command = async (args, { config, stdout }) => {
-  if (printHelp(args, USAGE, stdout)) return EXIT.ok;
   const { values, positionals } = parseArgs({
     args,
     options: { kind: { type: 'string' }, limit: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } },
@@ -45,3 +43,4 @@ export const runsCommand: Command = async (args, { config, stdout }) => {
     db.close();
   }
 };
+runsCommand.help = USAGE;

@@ -10,9 +10,9 @@ import { createServices, type Services } from '../../src/services.js';
 import type { Subscriber, SubscriberStatus } from '../../src/subscriptions/subscriber.js';
 import type { TokenPurpose } from '../../src/subscriptions/tokens.js';
 import { parseTopic } from '../../src/topics/topic-grammar.js';
+import { createWorld } from '../kit/world.js';
 import { PUBLIC_URL, TEST_SECRET } from './app.js';
 import { recordingTransport } from './mail.js';
-import { createWorld } from '../kit/world.js';
 
 /**
  * Fuzzing the HTTP app: one app per describe block over a small real store,

@@ -22,7 +22,8 @@ import { silentLogger } from '../src/logger.js';
 import { TEMPLATES_DIR } from '../src/paths.js';
 import { createServices } from '../src/services.js';
 import type { Sink } from './smtp-sink.js';
-import { RUN_AT, type World } from './synthetic.js';
+import type { World } from './synthetic.js';
+import { RUN_AT } from '../test/kit/synthetic.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const BENCH_SECRET = 'bench-secret-key-that-is-long-enough-0123456789';

@@ -3,17 +3,13 @@
  * ways of doing the same. Corpus: synthetic papers recombined from the seed
  * papers; topics: distinct words and phrases from their titles.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openDatabase } from '../src/db/connection.js';
-import { migrate } from '../src/db/migrate.js';
 import { ingestPapers } from '../src/papers/ingest.js';
 import { PaperRepository } from '../src/papers/paper.repository.js';
 import { PaperSearch } from '../src/ranking/paper-search.js';
 import { TopicMatcher } from '../src/topics/topic-matcher.js';
-import { syntheticPapers, syntheticTopics } from './synthetic.js';
+import { syntheticPapers, syntheticTopics } from '../test/kit/synthetic.js';
+import { createWorld } from '../test/kit/world.js';
 
 function time<T>(fn: () => T): { ms: number; value: T } {
   const start = performance.now();
@@ -27,10 +23,9 @@ const rate = (n: number, ms: number, unit: string) => `${Math.round((n / ms) * 1
 
 export function storeBench({ corpus, topicCount }: { corpus: number; topicCount: number }): Row[] {
   const rows: Row[] = [];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bench-'));
+  // An empty world: ingest is what this measures.
+  const { db, remove } = createWorld({ name: 'bench.db' });
   try {
-    const db = openDatabase(path.join(dir, 'bench.db'));
-    migrate(db);
     const repo = new PaperRepository(db);
     const papers = syntheticPapers(corpus);
     const topics = syntheticTopics(topicCount);
@@ -87,10 +82,8 @@ export function storeBench({ corpus, topicCount }: { corpus: number; topicCount:
     const queries = topics.slice(0, 100);
     const searched = time(() => queries.forEach((topic) => search.search(topic.text, { limit: 10 })));
     rows.push(['search (match + rank + highlight, top 10)', `${(searched.ms / queries.length).toFixed(2)} ms each`, '']);
-
-    db.close();
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    remove();
   }
   return rows;
 }

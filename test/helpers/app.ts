@@ -1,17 +1,14 @@
-import path from 'node:path';
 import { afterEach } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { SnsTrust } from '../../src/bounces/sns-verifier.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase, type Db } from '../../src/db/connection.js';
-import { migrate } from '../../src/db/migrate.js';
+import type { Db } from '../../src/db/connection.js';
 import type { Logger } from '../../src/logger.js';
 import type { MailTransport } from '../../src/mail/mail-transport.js';
-import { ingestPapers } from '../../src/papers/ingest.js';
-import { PaperRepository } from '../../src/papers/paper.repository.js';
 import { readSeedPapers } from '../../src/papers/sources/seed.source.js';
 import { createServices, type Services } from '../../src/services.js';
 import type { HttpLimits } from '../../src/web/connection-limits.js';
+import { createWorld } from '../kit/world.js';
 import { tempDir } from './store.js';
 
 export const TEST_SECRET = 'test-secret-key-that-is-long-enough-0123456789';
@@ -47,14 +44,12 @@ export interface TestAppOptions {
   snsTrust?: SnsTrust;
 }
 
-/** The real app over a real SQLite file with the real migrations, closed after the test. */
+/** The real app over a world from the test kit (a real SQLite file with the real migrations), closed after the test. */
 export async function testApp({ env = {}, seed = true, transport, clock, logger, limits, snsTrust }: TestAppOptions = {}): Promise<TestApp> {
   const dir = tempDir();
-  const databasePath = path.join(dir, 'paperboy.db');
-  const db = openDatabase(databasePath);
-  migrate(db);
-  if (seed) ingestPapers(new PaperRepository(db), readSeedPapers());
-  const config = loadConfig({ DATABASE_PATH: databasePath, SECRET_KEY: TEST_SECRET, PUBLIC_URL, LOG_LEVEL: 'silent', ...env });
+  // Seed papers are stored at the real time, as `paperboy ingest` at start-up would.
+  const { db, file } = createWorld({ dir, papers: seed ? readSeedPapers() : [], papersAt: new Date() });
+  const config = loadConfig({ DATABASE_PATH: file, SECRET_KEY: TEST_SECRET, PUBLIC_URL, LOG_LEVEL: 'silent', ...env });
   const services = await createServices(db, config, { transport, clock, logger, snsTrust });
   const app = buildApp({ services, limits });
   const testApp = { app, db, services, dir };

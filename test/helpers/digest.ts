@@ -1,20 +1,10 @@
-import type { Db } from '../../src/db/connection.js';
 import type { PaperInput } from '../../src/papers/paper.js';
-import { SubscriberRepository } from '../../src/subscriptions/subscriber.repository.js';
-import type { Frequency, Subscriber } from '../../src/subscriptions/subscriber.js';
-import { parseTopic } from '../../src/topics/topic-grammar.js';
+import { addSubscriber, storePapers, type SubscriberSpec } from '../kit/world.js';
 import { testApp, type TestAppOptions } from './app.js';
 import { type DataHook, startSmtpSink } from './smtp-sink.js';
-import { storePapers } from './store.js';
 
-export interface SubscriberSpec {
-  email: string;
-  topics: string[];
-  timezone?: string;
-  sendHour?: number;
-  frequency?: Frequency;
-  weekday?: number | null;
-}
+/** The test kit's way to add an active subscriber: through the subscriber repository and the confirm transition. */
+export { addSubscriber, type SubscriberSpec };
 
 export interface DeliveryRow {
   id: number;
@@ -27,22 +17,6 @@ export interface DeliveryRow {
   attempts: number;
   next_attempt_at: string | null;
   last_error: string | null;
-}
-
-/** An active subscriber written straight to the store, as if they had confirmed. */
-export function addSubscriber(db: Db, spec: SubscriberSpec): Subscriber {
-  const subscribers = new SubscriberRepository(db);
-  const frequency = spec.frequency ?? 'daily';
-  const prefs = {
-    topics: spec.topics.map((text) => ({ text, key: parseTopic(text).key })),
-    frequency,
-    weekday: frequency === 'weekly' ? (spec.weekday ?? 1) : null,
-    sendHour: spec.sendHour ?? 8,
-    timezone: spec.timezone ?? 'UTC',
-  };
-  const created = subscribers.insertPending(spec.email, prefs, '2026-01-01T00:00:00.000Z');
-  subscribers.transition(created.id, ['pending'], 'active', '2026-01-01T00:00:00.000Z');
-  return subscribers.findById(created.id)!;
 }
 
 /**

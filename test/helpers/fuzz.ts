@@ -1,22 +1,18 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase, type Db } from '../../src/db/connection.js';
-import { migrate } from '../../src/db/migrate.js';
+import type { Db } from '../../src/db/connection.js';
 import type { PaperInput } from '../../src/papers/paper.js';
 import { createServices, type Services } from '../../src/services.js';
 import type { Subscriber, SubscriberStatus } from '../../src/subscriptions/subscriber.js';
 import type { TokenPurpose } from '../../src/subscriptions/tokens.js';
 import { parseTopic } from '../../src/topics/topic-grammar.js';
+import { createWorld } from '../kit/world.js';
 import { PUBLIC_URL, TEST_SECRET } from './app.js';
 import { recordingTransport } from './mail.js';
-import { storePapers } from './store.js';
 
 /**
  * Fuzzing the HTTP app: one app per describe block over a small real store,
@@ -117,11 +113,8 @@ export interface FuzzWorldOptions {
 export type FuzzWorld = Awaited<ReturnType<typeof openWorld>>;
 
 async function openWorld({ env = {}, papers = [], outbox = false }: FuzzWorldOptions) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-fuzz-'));
-  const databasePath = path.join(dir, 'paperboy.db');
-  const db = openDatabase(databasePath);
-  migrate(db);
-  if (papers.length > 0) storePapers(db, papers, new Date('2026-11-26T00:00:00Z'));
+  // Its own folder, not a per-test one: a fuzz world lives across a file's tests.
+  const { db, file: databasePath, remove } = createWorld({ papers, papersAt: new Date('2026-11-26T00:00:00Z') });
   const errors: string[] = [];
   const logger = pino({ level: 'error' }, { write: (line: string) => errors.push(line) });
   const config = loadConfig({ DATABASE_PATH: databasePath, SECRET_KEY: TEST_SECRET, PUBLIC_URL, LOG_LEVEL: 'silent', ...env });
@@ -231,8 +224,7 @@ async function openWorld({ env = {}, papers = [], outbox = false }: FuzzWorldOpt
     async close(): Promise<void> {
       await app.close();
       await services.close();
-      if (db.open) db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      remove();
     },
   };
 }

@@ -2,13 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/connection.js';
-import { migrate } from '../../src/db/migrate.js';
-import { ingestPapers } from '../../src/papers/ingest.js';
-import type { PaperInput } from '../../src/papers/paper.js';
-import { PaperRepository } from '../../src/papers/paper.repository.js';
+import type { Db } from '../../src/db/connection.js';
+import { createWorld } from '../kit/world.js';
 
 export { paper } from './papers.js';
+export { storePapers } from '../kit/world.js';
 
 const cleanups: Array<() => void> = [];
 
@@ -23,19 +21,11 @@ export function tempDir(): string {
   return dir;
 }
 
-/** A real SQLite file with the real migrations, closed and removed after the test. */
+/** An empty world from the test kit: a real SQLite file with the real migrations, closed and removed after the test. */
 export function tempDb(): { db: Db; file: string } {
-  const file = path.join(tempDir(), 'paperboy.db');
-  const db = openDatabase(file);
+  const { db, file } = createWorld({ dir: tempDir() });
   cleanups.push(() => {
     if (db.open) db.close();
   });
-  migrate(db);
   return { db, file };
-}
-
-/** Stores papers through the real ingest path. */
-export function storePapers(db: Db, papers: PaperInput[], now = new Date('2026-11-26T00:00:00Z')): void {
-  const result = ingestPapers(new PaperRepository(db), papers, now);
-  if (result.rejected.length > 0) throw new Error(`test papers rejected: ${JSON.stringify(result.rejected)}`);
 }

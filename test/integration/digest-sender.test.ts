@@ -6,9 +6,9 @@ import { DigestSender } from '../../src/digest/digest-sender.js';
 import { silentLogger } from '../../src/logger.js';
 import { HeaderInjectionError, type Mailer, type OutgoingEmail } from '../../src/mail/mailer.js';
 import { SubscriberRepository } from '../../src/subscriptions/subscriber.repository.js';
-import { parseTopic } from '../../src/topics/topic-grammar.js';
 import { paper } from '../helpers/papers.js';
 import { storePapers, tempDb } from '../helpers/store.js';
+import { addSubscriber } from '../kit/world.js';
 
 // The sender over the real ledger, with a composer and a mailer written for
 // the faults no real template or relay makes on demand.
@@ -45,9 +45,7 @@ function planned(...emails: string[]): Map<string, number> {
   const [seq] = (db.prepare('SELECT seq FROM papers').all() as Array<{ seq: number }>).map((row) => row.seq);
   const ids = new Map<string, number>();
   for (const email of emails) {
-    const prefs = { topics: [{ text: 'zebrafish', key: parseTopic('zebrafish').key }], frequency: 'daily' as const, weekday: null, sendHour: 8, timezone: 'UTC' };
-    const { id } = subscribers.insertPending(email, prefs, NOW.toISOString());
-    subscribers.transition(id, ['pending'], 'active', NOW.toISOString());
+    const { id } = addSubscriber(db, { email, topics: ['zebrafish'], subscribedAt: NOW.toISOString() });
     deliveries.insertPlans(
       [{ subscriberId: id, digestKey: '2026-11-27', messageId: `<${id}@example.com>`, content: { topics: ['zebrafish'], papers: [[seq!, 0]] }, shown: 1, matched: 1, watermark: seq! }],
       NOW.toISOString(),

@@ -3,19 +3,12 @@
  * subscribers who are all due a digest at the drill's time, papers that
  * match every one of them, and the tally of Message-IDs a relay accepted.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openDatabase, type Db } from '../../src/db/connection.js';
-import { migrate } from '../../src/db/migrate.js';
+import type { Db } from '../../src/db/connection.js';
 import { localTime } from '../../src/digest/local-time.js';
-import { ingestPapers } from '../../src/papers/ingest.js';
 import { emptyPaper, type PaperInput } from '../../src/papers/paper.js';
-import { PaperRepository } from '../../src/papers/paper.repository.js';
-import { SubscriberRepository } from '../../src/subscriptions/subscriber.repository.js';
-import { parseTopic } from '../../src/topics/topic-grammar.js';
 import { seededRandom } from './random.js';
 import type { AcceptedMail } from './smtp-sink.js';
+import { createWorld, type SubscriberSpec, type World } from './world.js';
 
 /** When the drills run their digests. */
 export const DRILL_NOW = '2026-11-27T12:00:00Z';
@@ -67,15 +60,10 @@ const TOPICS = [
 const PAPERS_PER_TOPIC = 3;
 const DAY_MS = 86_400_000;
 
-export interface DrillStore {
-  dir: string;
-  file: string;
-  db: Db;
+export interface DrillStore extends World {
   /** Every subscriber's address; each one is due a digest at `now`. */
   emails: string[];
   now: string;
-  /** Closes the database and deletes the folder. */
-  remove(): void;
 }
 
 function drillPapers(): PaperInput[] {
@@ -94,53 +82,30 @@ function drillPapers(): PaperInput[] {
 }
 
 /**
- * A temporary SQLite file with the real migrations, papers stored the day
- * before `now` as an ingest would, and `subscribers` active daily readers
- * with one to three topics each, in varied zones, each with a send hour that
- * has passed at `now`. Subscribers are written in one transaction.
+ * A world (see world.ts) with papers stored the day before `now` and
+ * `subscribers` active daily readers with one to three topics each, in
+ * varied zones, each with a send hour that has passed at `now`, all
+ * subscribed a month before. The same seed gives the same readers.
  */
 export function createDrillStore({ subscribers, seed, now = DRILL_NOW }: { subscribers: number; seed: number; now?: string }): DrillStore {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-drill-'));
-  const file = path.join(dir, 'paperboy.db');
-  const db = openDatabase(file);
-  const remove = () => {
-    if (db.open) db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    migrate(db);
-    const at = new Date(now);
-    const stored = ingestPapers(new PaperRepository(db), drillPapers(), new Date(at.getTime() - DAY_MS));
-    if (stored.rejected.length > 0) throw new Error(`drill papers rejected: ${JSON.stringify(stored.rejected)}`);
+  const at = new Date(now);
+  const specs = drillReaders(subscribers, seed, at);
+  const world = createWorld({ papers: drillPapers(), papersAt: new Date(at.getTime() - DAY_MS), subscribers: specs });
+  return { ...world, emails: specs.map((spec) => spec.email), now: at.toISOString() };
+}
 
-    const random = seededRandom(seed);
-    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-    const hours = new Map(ZONES.map((zone) => [zone, localTime(at, zone).hour]));
-    const repo = new SubscriberRepository(db);
-    const since = new Date(at.getTime() - 30 * DAY_MS).toISOString();
-    const emails: string[] = [];
-    db.transaction(() => {
-      for (let i = 0; i < subscribers; i += 1) {
-        const email = `reader${i}@drill.example`;
-        const texts = new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(TOPICS)));
-        const timezone = pick(ZONES);
-        const prefs = {
-          topics: [...texts].map((text) => ({ text, key: parseTopic(text).key })),
-          frequency: 'daily' as const,
-          weekday: null,
-          sendHour: Math.floor(random() * (hours.get(timezone)! + 1)),
-          timezone,
-        };
-        const { id } = repo.insertPending(email, prefs, since);
-        repo.transition(id, ['pending'], 'active', since);
-        emails.push(email);
-      }
-    })();
-    return { dir, file, db, emails, now: at.toISOString(), remove };
-  } catch (err) {
-    remove();
-    throw err;
-  }
+/** The readers, drawn in a fixed order from one seeded stream, so the drills' totals never move. */
+function drillReaders(count: number, seed: number, at: Date): SubscriberSpec[] {
+  const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const hours = new Map(ZONES.map((zone) => [zone, localTime(at, zone).hour]));
+  const subscribedAt = new Date(at.getTime() - 30 * DAY_MS).toISOString();
+  return Array.from({ length: count }, (_, i) => {
+    const topics = new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(TOPICS)));
+    const timezone = pick(ZONES);
+    const sendHour = Math.floor(random() * (hours.get(timezone)! + 1));
+    return { email: `reader${i}@drill.example`, topics: [...topics], timezone, sendHour, subscribedAt };
+  });
 }
 
 /** Deliveries by status. */

@@ -16,7 +16,7 @@ import { TopicMatcher } from '../src/topics/topic-matcher.js';
 
 export const LABELS_FILE = fileURLToPath(new URL('./relevance.labels.json', import.meta.url));
 export const BASELINE_FILE = fileURLToPath(new URL('./relevance.baseline.json', import.meta.url));
-const HF_FIXTURE = fileURLToPath(new URL('../test/fixtures/hf-daily-papers-2024-10-25.json', import.meta.url));
+const HF_FIXTURE = fileURLToPath(new URL('../test/kit/fixtures/hf-daily-papers-2024-10-25.json', import.meta.url));
 
 export interface LabelledTopic {
   topic: string;

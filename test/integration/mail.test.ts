@@ -112,6 +112,7 @@ describe('the outbox', () => {
     const outbox = new Outbox(path.join(tempDir(), 'outbox'));
     const mailer = new Mailer(outboxTransport(outbox, null), 'digest@paperboy.test');
     await mailer.send({ to: 'a@example.com', subject: 'First', html: '<p>1</p>', text: '1' }, new Date('2026-11-27T08:00:00Z'));
+    // Outbox files are named by the wall clock to the millisecond; this keeps the two apart, it waits for no work.
     await new Promise((resolve) => setTimeout(resolve, 5));
     await mailer.send({ to: 'b@example.com', subject: 'Second', html: '<p>2</p>', text: '2' }, new Date('2026-11-27T08:01:00Z'));
     const entries = await outbox.list();

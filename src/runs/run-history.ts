@@ -77,10 +77,12 @@ export function digestReport(summary: {
   cancelled: number;
   recovered: number;
   relayDown: boolean;
+  /** Left for a later run because the daily send quota was used up. */
+  deferred: number;
 }): RunReport {
-  const { due, planned, skipped, sent, retried, failed, bounced, cancelled, recovered } = summary;
+  const { due, planned, skipped, sent, retried, failed, bounced, cancelled, recovered, deferred } = summary;
   return {
-    counts: { due, planned, skipped, sent, retried, failed, bounced, cancelled, recovered },
+    counts: { due, planned, skipped, sent, retried, failed, bounced, cancelled, recovered, deferred },
     error: summary.relayDown ? 'the SMTP relay could not be reached' : null,
   };
 }

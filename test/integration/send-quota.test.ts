@@ -33,6 +33,9 @@ describe('send quotas shared by every process on one database', { timeout: 120_0
     expect(sink.received).toHaveLength(3);
     expect(statuses()).toEqual(['pending:4', 'sent:3']);
     expect(`${a.stderr}${b.stderr}`).toMatch(/daily send quota is used up; \d+ digests wait for the next run/);
+    // The run history says so too, where `paperboy runs` and the admin dashboard read it.
+    const deferred = db.prepare("SELECT sum(json_extract(counts, '$.deferred')) AS n FROM runs WHERE kind = 'digest'").get() as { n: number };
+    expect(deferred.n).toBeGreaterThan(0);
     // Waiting for the quota is not a failed attempt.
     expect(db.prepare("SELECT max(attempts) AS n FROM deliveries WHERE status = 'pending'").get()).toEqual({ n: 0 });
 

@@ -156,6 +156,27 @@ describe('GET /feeds/<token>.atom', () => {
     }
   });
 
+  it('is linked from the digest email and the preferences page, not from the view-only web page', async () => {
+    const { world, ada, get } = await twoDays();
+    const { links } = world.services;
+    const url = links.feedUrl(ada);
+    const [email] = world.inbox('ada@example.com');
+    expect(String(email!.parsed.html)).toContain(`href="${url}"`);
+    expect(email!.parsed.text).toContain(url);
+
+    const prefs = await get(links.url('manage', ada));
+    expect(prefs.statusCode).toBe(200);
+    expect(prefs.body).toContain(`href="${url}"`);
+
+    const digestId = world.ledger().find((row) => row.subscriber_id === ada.id)!.id;
+    const page = await get(links.digestUrl(ada, digestId));
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Zebrafish');
+    expect(page.body).not.toContain('/feeds/');
+    // The linked address is the feed itself.
+    expect((await get(url)).statusCode).toBe(200);
+  });
+
   it('is a valid empty feed before the first digest', async () => {
     const world = await digestWorld();
     const ada = world.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });

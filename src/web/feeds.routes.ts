@@ -44,19 +44,16 @@ export function feedsRoutes(app: FastifyInstance, { subscriptions, feeds }: Feed
       config: { ...rateLimitConfig(FEED_RATE_LIMIT) },
     },
     async (request, reply) => {
+      // The token is in the path, so the app's no-store for `?token=` links does not apply. The feed is private
+      // (no proxy or shared cache may keep it) but holds no address and grants nothing beyond reading it, so the
+      // reader's own cache may keep a copy as long as it asks every time: that is what makes a 304 possible.
+      // Set first, so a 404 for a token address is kept out of shared caches as well.
+      reply.header('Cache-Control', 'private, no-cache').header('Referrer-Policy', 'no-referrer').header('X-Robots-Tag', 'noindex, nofollow');
       const { file } = request.params;
       const subscriber = file.endsWith('.atom') && file.length <= 200 ? subscriptions.fromToken('feed', file.slice(0, -'.atom'.length)) : null;
       if (!subscriber) throw new UserError(NOT_FOUND, 404);
       const { xml, etag, lastModified } = feeds.document(subscriber);
-      // The token is in the path, so the app's no-store for `?token=` links does not apply. The feed is private
-      // (no proxy or shared cache may keep it) but holds no address and grants nothing beyond reading it, so the
-      // reader's own cache may keep a copy as long as it asks every time: that is what makes a 304 possible.
-      reply
-        .header('Cache-Control', 'private, no-cache')
-        .header('ETag', etag)
-        .header('Last-Modified', lastModified.toUTCString())
-        .header('Referrer-Policy', 'no-referrer')
-        .header('X-Robots-Tag', 'noindex, nofollow');
+      reply.header('ETag', etag).header('Last-Modified', lastModified.toUTCString());
       if (notModified(request.headers, etag, lastModified)) return reply.code(304).send();
       return reply.type('application/atom+xml; charset=utf-8').send(xml);
     },

@@ -109,6 +109,7 @@ describe('GET /feeds/<token>.atom', () => {
       expect(res.body, url).toBe(unknown.body);
     }
     expect(unknown.body).not.toContain('Zebrafish');
+    expect(unknown.headers['cache-control']).toBe('private, no-cache');
     // A raised token version (a new set of links) retires the old feed address too.
     world.db.prepare('UPDATE subscribers SET token_version = token_version + 1 WHERE id = ?').run(ada.id);
     expect((await get(`/feeds/${feed}.atom`)).statusCode).toBe(404);
@@ -175,6 +176,19 @@ describe('GET /feeds/<token>.atom', () => {
     expect(page.body).not.toContain('/feeds/');
     // The linked address is the feed itself.
     expect((await get(url)).statusCode).toBe(200);
+  });
+
+  it('limits how often one address may ask, so tokens cannot be guessed at speed', async () => {
+    const world = await digestWorld();
+    const ada = world.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });
+    const url = local(world.services.links.feedUrl(ada));
+    const codes: number[] = [];
+    // Guesses and the real feed count alike.
+    for (let i = 0; i < 120; i += 1) codes.push((await world.app.inject({ method: 'GET', url: i % 2 ? url : '/feeds/1.1.x.atom' })).statusCode);
+    expect(new Set(codes)).toEqual(new Set([200, 404]));
+    const over = await world.app.inject({ method: 'GET', url });
+    expect(over.statusCode).toBe(429);
+    expect(over.body).not.toContain('Zebrafish');
   });
 
   it('is a valid empty feed before the first digest', async () => {

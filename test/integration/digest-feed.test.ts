@@ -1,6 +1,8 @@
 import { parseFeed } from '@rowanmanning/feed-parser';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FEED_ENTRIES } from '../../src/digest/digest-feed.js';
+import { oneLine } from '../../src/text.js';
 import { digestWorld } from '../helpers/digest.js';
 import { paper } from '../helpers/papers.js';
 
@@ -61,6 +63,29 @@ describe('GET /feeds/<token>.atom', () => {
     expect(newest!.description).toBe('Hearts <b>mend</b> & ]]> grow');
     // Nothing names the reader's address.
     expect(res.body).not.toContain('ada@example.com');
+  });
+
+  it('stays a feed a parser reads, whatever text the papers hold', async () => {
+    const world = await digestWorld({ env: { DIGEST_MAX_PAPERS: '50' } });
+    const ada = world.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });
+    // Markup, quotes, CDATA ends and control characters, mixed with any other text. Not a literal entity
+    // ("&amp;" as text): the parser decodes entities once more in titles, as it must for RSS, which would hide the check.
+    const nasty = fc.constantFrom('<', '>', '&', '"', "'", ']]>', '<![CDATA[', '\u0000', '\u0008', '\u001b', '\ufffe', '\ud800', '<script>');
+    const text = fc.array(fc.oneof(nasty, fc.string({ unit: 'binary', maxLength: 8 })), { maxLength: 8 }).map((parts) => parts.join(''));
+    const titles = fc.sample(text, { seed: 4242, numRuns: 40 }).map((title, i) => `Zebrafish ${i} ${title}`);
+    const authors = fc.sample(text, { seed: 4343, numRuns: 40 });
+    world.addPapers(titles.map((title, i) => paper({ title, authors: [authors[i]!, 'B. Reader'] })), '2026-11-26T10:00:00Z');
+    await world.run(DAY1);
+
+    const res = await world.app.inject({ method: 'GET', url: local(world.services.links.feedUrl(ada)) });
+    expect(res.statusCode).toBe(200);
+    const feed = parseFeed(res.body);
+    expect(feed.items).toHaveLength(40);
+    // What is left of each title after ingest and the feed is the title as text: no markup was taken as markup.
+    const stored = world.db.prepare('SELECT title FROM papers').all() as Array<{ title: string }>;
+    const expected = new Set(stored.map(({ title }) => oneLine(title).replace(/[\ufffe\uffff]|[\ud800-\udfff]/gu, '')));
+    for (const item of feed.items) expect(expected, String(item.title)).toContain(item.title);
+    expect(res.body).not.toContain('<script>');
   });
 
   it('keeps entry ids stable as digests come and go', async () => {

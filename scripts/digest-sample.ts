@@ -72,6 +72,7 @@ export function sampleDigestInput(): DigestViewInput {
       manage: 'https://paperboy.example/preferences?token=example',
       unsubscribe: 'https://paperboy.example/unsubscribe?token=example',
       view: 'https://paperboy.example/digests/42?token=example',
+      feed: 'https://paperboy.example/feeds/example.atom',
     },
   };
 }

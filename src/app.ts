@@ -13,6 +13,7 @@ import { assetsRoutes } from './web/assets.routes.js';
 import { confirmRoutes } from './web/confirm.routes.js';
 import { HTTP_LIMITS, type HttpLimits, limitConnections, serverOptions, trustProxyOption } from './web/connection-limits.js';
 import { digestsRoutes } from './web/digests.routes.js';
+import { feedsRoutes } from './web/feeds.routes.js';
 import { registerErrorHandler, sendError } from './web/error-handler.js';
 import { healthRoutes } from './web/health.routes.js';
 import { manageLinkRoutes } from './web/manage-link.routes.js';
@@ -94,6 +95,7 @@ export function buildApp({ services, logger, limits: customLimits }: AppOptions)
     manageLinkRoutes(routes, { subscriptions, pages, rateLimit: limit });
     preferencesRoutes(routes, { subscriptions, links, pages });
     digestsRoutes(routes, { subscriptions, digests: services.digests });
+    feedsRoutes(routes, { subscriptions, feeds: services.feeds });
     await routes.register(unsubscribeRoutes, { subscriptions, pages });
     if (services.outbox) outboxRoutes(routes, { outbox: services.outbox, pages });
     await routes.register(webhookRoutes, {

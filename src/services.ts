@@ -5,6 +5,8 @@ import { BounceService } from './bounces/bounce.service.js';
 import { MailReportRepository } from './bounces/mail-report.repository.js';
 import { AMAZON_SNS, SnsVerifier, type SnsTrust } from './bounces/sns-verifier.js';
 import { DeliveryRepository } from './digest/delivery.repository.js';
+import { DigestFeed } from './digest/digest-feed.js';
+import { FeedRepository } from './digest/feed.repository.js';
 import { DigestComposer } from './digest/digest-composer.js';
 import { DigestPlanner } from './digest/digest-planner.js';
 import { DigestSender } from './digest/digest-sender.js';
@@ -157,6 +159,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     deliveries,
     composer,
     digests,
+    feeds: new DigestFeed({ feeds: new FeedRepository(db), papers: paperServices.papers, links, publicUrl: config.publicUrl }),
     returnPaths,
     mailReports,
     bounces,

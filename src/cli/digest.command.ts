@@ -38,7 +38,7 @@ export const digestCommand: Command = async (args, { config, stdout, stderr }) =
   const line =
     `${summary.due} due, ${summary.sent} sent, ${summary.skipped} skipped (nothing new), ${summary.retried} retried, ` +
     `${summary.bounced} bounced, ${summary.failed} failed in ${summary.seconds} s`;
-  progress?.finish(line);
+  progress?.finish();
   if (values.json) stdout.write(`${JSON.stringify({ now: now.toISOString(), dryRun, ...summary })}\n`);
   else stdout.write(`digest${dryRun ? ' (dry run, nothing sent)' : ''} at ${now.toISOString()}: ${line}\n`);
   if (summary.deferred > 0) stderr.write(`paperboy digest: the daily send quota is used up; ${summary.deferred} digests wait for the next run\n`);

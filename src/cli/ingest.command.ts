@@ -68,10 +68,12 @@ export const ingestCommand: Command = async (args, { config, stdout, stderr }) =
     const history = new RunHistory(new RunRepository(db), 'cli');
     const read = () => runIngest(new PaperRepository(db), feed.pages, { onPage: (entries) => bar.advance(entries) });
     const result = await history.record('ingest', feed.source, read, ingestReport);
-    bar.finish(describeCounts(result));
+    bar.finish();
     // Ids and reasons quote what the source sent: escaped, they cannot drive the terminal.
     for (const { id, reason } of result.rejected) stderr.write(`rejected ${printable(id)}: ${printable(reason)}\n`);
     if (result.failure) {
+      // What was stored before the failure, said once, beside the failure rather than as a success on stdout.
+      stderr.write(`ingest ${options.source.name}: ${describeCounts(result)}\n`);
       stderr.write(`paperboy ingest: ${options.source.name} failed: ${printable(oneLine(result.failure.message))}\n`);
       return EXIT.failed;
     }

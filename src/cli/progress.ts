@@ -3,8 +3,12 @@ export interface Progress {
   advance(n?: number): void;
   /** A line of its own (a retry, a warning) that leaves the bar intact. */
   note(text: string): void;
-  /** Ends the bar (or the log) with a summary line. */
-  finish(summary: string): void;
+  /**
+   * Ends the bar: a terminal's bar line is cleared, a log gets nothing more.
+   * The command prints its own summary once, on stdout, so a run whose two
+   * streams share a terminal or a log does not say the same thing twice.
+   */
+  finish(): void;
 }
 
 interface Stream {
@@ -64,8 +68,8 @@ export function createProgress(label: string, total: number | null, stream: Stre
       stream.write(`\r\x1b[2K${label}: ${text}\n`);
       draw();
     },
-    finish(summary) {
-      stream.write(tty ? `\r\x1b[2K${label}: ${summary}\n` : `${label}: ${summary}\n`);
+    finish() {
+      if (tty) stream.write('\r\x1b[2K');
     },
   };
 }

@@ -141,7 +141,10 @@ export class DigestComposer {
     const { links } = this.deps;
     // The web view is view-only: a forwarded view link must not open anyone's settings, and it does not link to itself.
     const view = as === 'email' && draft.deliveryId !== null ? links.digestUrl(subscriber, draft.deliveryId) : null;
-    const footer = as === 'email' ? { manage: links.url('manage', subscriber), unsubscribe, view } : { manage: null, unsubscribe: null, view: null };
+    const footer =
+      as === 'email'
+        ? { manage: links.url('manage', subscriber), unsubscribe, view, feed: links.feedUrl(subscriber) }
+        : { manage: null, unsubscribe: null, view: null, feed: null };
     return digestEmailProps(
       {
         email: subscriber.email,

@@ -25,9 +25,13 @@ export interface DigestViewInput {
   /**
    * All three for the email, which only its addressee receives. The web view
    * is opened by a view-only link that may have been forwarded, so it gets
-   * none: no manage or unsubscribe link, and no link to itself.
+   * none: no manage or unsubscribe link, and no link to itself. Nor the
+   * feed: a forwarded view link shows one digest, while the feed would keep
+   * showing the subscriber's papers to whoever it was forwarded to.
    */
-  links: { manage: string; unsubscribe: string; view: string | null } | { manage: null; unsubscribe: null; view: null };
+  links:
+    | { manage: string; unsubscribe: string; view: string | null; feed: string | null }
+    | { manage: null; unsubscribe: null; view: null; feed: null };
   /** The sender's postal address for the footer; bulk-sender rules want one in every email. */
   postalAddress?: string | null;
 }
@@ -187,6 +191,7 @@ export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestE
     manageUrl: input.links.manage,
     unsubscribeUrl: input.links.unsubscribe,
     viewUrl: view,
+    feedUrl: input.links.feed,
     viewOnlyNote: input.links.manage === null ? 'This page is view-only. To change your topics or unsubscribe, use the links in your digest email.' : null,
     postalAddress: input.postalAddress ? oneLine(input.postalAddress) : null,
   };

@@ -16,6 +16,8 @@ import { digestReport, type RunHistory } from '../runs/run-history.js';
 /** Subscribers read per batch: enough to share work, small enough to keep memory flat. */
 export const SUBSCRIBER_BATCH = 500;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 export interface RunSummary extends SendCounts {
   /** Subscribers whose digest came due in this run. */
   due: number;
@@ -104,13 +106,30 @@ export class DigestService {
   preview(email: string, now: Date): Preview | null {
     const subscriber = this.deps.subscribers.findByEmail(email);
     if (!subscriber) return null;
-    const local = localTime(now, subscriber.timezone);
-    const key = periodKey(subscriber.frequency, local);
+    const { local, key } = this.nextPeriod(subscriber, now);
     const topics = new Map([[subscriber.id, subscriber.topics]]);
     const [plan] = this.deps.planner.plan([{ subscriber, digestKey: key }], topics, this.newRun(now), { preview: true });
     if (!plan || plan.shown === 0) return { subscriber, digestKey: key, email: null, papers: 0, matched: 0 };
     const draft = { localDate: local.date, content: plan.content, shown: plan.shown, matched: plan.matched, deliveryId: null };
     return { subscriber, digestKey: key, email: this.deps.composer.render(subscriber, draft, 'email'), papers: plan.shown, matched: plan.matched };
+  }
+
+  /**
+   * The period of the subscriber's next digest: this one, unless its digest
+   * is already in the ledger (sent, or planned to be), then the first period
+   * after it. Steps a day at a time, so a short day at a clock change cannot
+   * land on the same date again.
+   */
+  private nextPeriod(subscriber: Subscriber, now: Date): { local: LocalTime; key: string } {
+    let local = localTime(now, subscriber.timezone);
+    const current = periodKey(subscriber.frequency, local);
+    const state = this.deps.deliveries.ledgerStates([{ subscriberId: subscriber.id, digestKey: current }]).get(subscriber.id);
+    if (!state?.planned) return { local, key: current };
+    for (let at = now.getTime(); periodKey(subscriber.frequency, local) === current; ) {
+      at += DAY_MS;
+      local = localTime(new Date(at), subscriber.timezone);
+    }
+    return { local, key: periodKey(subscriber.frequency, local) };
   }
 
   /** The web view of a subscriber's own digest, with every paper it kept; null for anyone else's. */

@@ -78,6 +78,8 @@ export interface DigestEmailProps {
   unsubscribeUrl: string | null;
   /** Null when rendering the web view itself. */
   viewUrl: string | null;
+  /** The subscriber's private Atom feed; null in the web view. */
+  feedUrl: string | null;
   /** Shown in the web view in place of the manage and unsubscribe links. */
   viewOnlyNote: string | null;
   /** The sender's postal address, one line; null when none is configured. */

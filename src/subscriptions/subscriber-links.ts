@@ -1,7 +1,7 @@
 import type { Subscriber } from './subscriber.js';
 import type { TokenPurpose, TokenSigner } from './tokens.js';
 
-export type PagePurpose = Exclude<TokenPurpose, 'view'>;
+export type PagePurpose = Exclude<TokenPurpose, 'view' | 'feed'>;
 
 /** What a link is signed for: the row it belongs to, at its current version. */
 export type LinkSubject = Pick<Subscriber, 'id' | 'tokenVersion' | 'tokenSecret'>;
@@ -26,5 +26,14 @@ export class SubscriberLinks {
   /** One digest in the browser ("view in browser"). */
   digestUrl(subscriber: LinkSubject, deliveryId: number): string {
     return `${this.publicUrl}/digests/${deliveryId}?token=${this.token('view', subscriber)}`;
+  }
+
+  /**
+   * The subscriber's private Atom feed. The token sits in the path, not the
+   * query: many feed readers drop or mangle a query string, and the address
+   * must work as one opaque URL pasted into any of them.
+   */
+  feedUrl(subscriber: LinkSubject): string {
+    return `${this.publicUrl}/feeds/${this.token('feed', subscriber)}.atom`;
   }
 }

@@ -3,9 +3,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * What a link may do. A token made for one purpose never works for another:
  * a forwarded digest's "view in browser" link (view) cannot change anyone's
- * preferences (manage). A new kind of link is one more name here.
+ * preferences (manage), and a feed address handed to a feed reader (feed)
+ * opens nothing but the feed. A new kind of link is one more name here.
  */
-export const TOKEN_PURPOSES = ['confirm', 'manage', 'unsubscribe', 'view'] as const;
+export const TOKEN_PURPOSES = ['confirm', 'manage', 'unsubscribe', 'view', 'feed'] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 /** What a token is signed over. */

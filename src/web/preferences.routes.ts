@@ -41,6 +41,7 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
         csrf: csrf(reply, token),
         saved,
         resubscribe: subscriber.status === 'unsubscribed',
+        feedUrl: links.feedUrl(subscriber),
         unsubscribeUrl: subscriber.status === 'active' || subscriber.status === 'pending' ? links.url('unsubscribe', subscriber) : null,
       }),
     );

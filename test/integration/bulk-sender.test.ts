@@ -47,7 +47,7 @@ describe('what a bulk sender must show', () => {
     const [mail] = world.inbox('ada@example.com');
     expect(rawHeader(mail!.raw, 'List-Unsubscribe')).not.toContain('mailto:');
     expect(mail!.envelopeFrom).toBe('paperboy@localhost');
-    expect(mail!.parsed.text!.trimEnd().split('\n').at(-1)).toMatch(/^https:\/\/paperboy\.example\.org\/digests\//);
+    expect(mail!.parsed.text!.trimEnd().split('\n').at(-1)).toMatch(/^https:\/\/paperboy\.example\.org\/feeds\//);
   });
 
   it('refuses header-bound settings that hold a line break', () => {

@@ -46,6 +46,16 @@ describe('paperboy digest', () => {
     expect(sink.received).toHaveLength(1);
   });
 
+  it('prints its summary once, on stdout, whether or not the two streams share a log', async () => {
+    const { env } = store();
+    const sink = await startSmtpSink();
+    const run = await paperboy(['digest', '--now', NOW], { ...env, SMTP_URL: sink.url });
+    expect(run.code, run.stderr).toBe(0);
+    const both = run.stdout + run.stderr;
+    expect(both.match(/2 due, 1 sent/g)).toHaveLength(1);
+    expect(run.stdout).toContain('2 due, 1 sent');
+  });
+
   it('draws a progress bar on a terminal', async () => {
     const { env } = store();
     const sink = await startSmtpSink();
@@ -118,6 +128,26 @@ describe('paperboy preview', () => {
     const nothing = await paperboy(['preview', '--email', 'bob@example.com', '--now', NOW], env);
     expect(nothing.code).toBe(0);
     expect(nothing.stdout).toContain("Nothing new matches bob@example.com's topics for the 2026-11-27 digest: no email would be sent.");
+  });
+
+  it('shows the next digest right after one was sent: what came since, under the next day', async () => {
+    const { env, db } = store();
+    const sink = await startSmtpSink();
+    expect((await paperboy(['digest', '--now', NOW], { ...env, SMTP_URL: sink.url })).code).toBe(0);
+
+    const nothing = await paperboy(['preview', '--email', 'ada@example.com', '--now', NOW], env);
+    expect(nothing.code, nothing.stderr).toBe(0);
+    expect(nothing.stdout).toContain("Nothing new matches ada@example.com's topics for the 2026-11-28 digest");
+
+    storePapers(db, [paper({ title: 'Zebrafish hearts mend' })], new Date('2026-11-27T08:30:00Z'));
+    const out = path.join(tempDir(), 'next.html');
+    const next = await paperboy(['preview', '--email', 'ada@example.com', '--out', out, '--now', '2026-11-27T09:00:00Z'], env);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toContain('"1 new paper on zebrafish" (1 of 1 matching papers)');
+    const html = fs.readFileSync(out, 'utf8');
+    expect(html).toContain('Zebrafish hearts mend');
+    expect(html).not.toContain('Zebrafish fins regrow');
+    expect(html).toMatch(/28 November 2026|November 28/);
   });
 
   it.each([

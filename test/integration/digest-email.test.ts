@@ -15,6 +15,7 @@ const LINKS = {
   manage: 'https://paperboy.example/preferences?token=m.1',
   unsubscribe: 'https://paperboy.example/unsubscribe?token=u.1',
   view: 'https://paperboy.example/digests/42?token=v.1',
+  feed: 'https://paperboy.example/feeds/f.1.atom',
 };
 
 const ENTRIES: DigestEntry[] = [

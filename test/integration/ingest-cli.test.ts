@@ -32,6 +32,8 @@ describe('paperboy ingest --source hf', () => {
     expect(first.stdout).toBe('hf: 4 added, 0 updated, 0 unchanged, 0 rejected\n');
     // Not a terminal: plain progress lines.
     expect(first.stderr).toMatch(/^ingest hf: 4 to do$/m);
+    // The summary is said once: on stdout, not again at the end of the progress log.
+    expect((first.stdout + first.stderr).match(/4 added/g)).toHaveLength(1);
 
     const again = await paperboy(['ingest', '--source', 'hf', '--file', HF_SAMPLE_FILE], env);
     expect(again.stdout).toBe('hf: 0 added, 0 updated, 4 unchanged, 0 rejected\n');

@@ -23,7 +23,7 @@ function input(entries: DigestEntry[], changes: Partial<DigestViewInput> = {}): 
     localDate: '2026-11-27',
     entries,
     more: 0,
-    links: { manage: 'https://paperboy.example/m', unsubscribe: 'https://paperboy.example/u', view: 'https://paperboy.example/v' },
+    links: { manage: 'https://paperboy.example/m', unsubscribe: 'https://paperboy.example/u', view: 'https://paperboy.example/v', feed: 'https://paperboy.example/f.atom' },
     ...changes,
   };
 }
@@ -218,7 +218,7 @@ describe('the rest of the digest', () => {
   it('links to the papers that did not fit, or only counts them in the web view', () => {
     expect(view([entry(['LoRA'])], { more: 12 }).more).toEqual({ label: 'and 12 more matching papers →', url: 'https://paperboy.example/v' });
     expect(view([entry(['LoRA'])], { more: 1 }).more?.label).toBe('and 1 more matching paper →');
-    const web = view([entry(['LoRA'])], { more: 12, links: { manage: 'm', unsubscribe: 'u', view: null } });
+    const web = view([entry(['LoRA'])], { more: 12, links: { manage: 'm', unsubscribe: 'u', view: null, feed: 'f' } });
     expect(web.more).toEqual({ label: '12 more papers matched your topics', url: null });
     expect(web.viewUrl).toBeNull();
     expect(view([entry(['LoRA'])]).more).toBeNull();

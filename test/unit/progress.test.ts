@@ -11,18 +11,19 @@ describe('createProgress', () => {
     const out = stream(true);
     const progress = createProgress('ingest', 4, out);
     progress.advance(2);
-    progress.finish('4 added');
+    progress.finish();
     expect(out.writes[0]).toMatch(/^\ringest \[-+\] 0\/4$/);
     expect(out.writes[1]).toMatch(/^\ringest \[#+-+\] 2\/4$/);
-    expect(out.writes.at(-1)).toBe('\r\x1b[2Kingest: 4 added\n');
+    // The bar's line is cleared for the command's own summary, which it does not repeat.
+    expect(out.writes.at(-1)).toBe('\r\x1b[2K');
   });
 
   it('writes plain lines elsewhere: the start, each quarter, the end', () => {
     const out = stream(false);
     const progress = createProgress('ingest', 100, out);
     for (let i = 0; i < 100; i += 1) progress.advance();
-    progress.finish('done');
-    expect(out.writes).toEqual(['ingest: 100 to do\n', 'ingest: 25/100\n', 'ingest: 50/100\n', 'ingest: 75/100\n', 'ingest: done\n']);
+    progress.finish();
+    expect(out.writes).toEqual(['ingest: 100 to do\n', 'ingest: 25/100\n', 'ingest: 50/100\n', 'ingest: 75/100\n']);
   });
 
   it('counts up when the total is unknown: in place on a terminal, a line per step elsewhere', () => {
@@ -35,8 +36,8 @@ describe('createProgress', () => {
     const log = stream(false);
     const lines = createProgress('ingest hf', null, log);
     lines.advance(50);
-    lines.finish('62 added');
-    expect(log.writes).toEqual(['ingest hf: started\n', 'ingest hf: 50 done\n', 'ingest hf: 62 added\n']);
+    lines.finish();
+    expect(log.writes).toEqual(['ingest hf: started\n', 'ingest hf: 50 done\n']);
   });
 
   it('prints a note on a line of its own and redraws the bar under it', () => {

@@ -34,3 +34,6 @@ export function cookiesFrom(setCookie: string | string[] | undefined): string {
 export function unescapeHtml(text: string): string {
   return text.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
 }
+
+/** The token with its last character changed: a forgery that is sure to differ, whatever character the signature ends in. */
+export const tampered = (token: string) => `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;

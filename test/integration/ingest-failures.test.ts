@@ -41,8 +41,9 @@ async function run(source: SourceName, responses: FixtureResponse[], http: Parti
 const retryAfterDate = () => new Date(Date.now() + 3_000).toUTCString();
 
 const MODES: Array<[string, SourceName, () => FixtureResponse, RegExp, Partial<HttpClientOptions>?]> = [
-  ['a timeout', 'hf', () => ({ ...GOOD.hf, delayMs: 2_000 }), /timed out/, { timeoutMs: 150 }],
-  ['a timeout', 'arxiv', () => ({ ...GOOD.arxiv, delayMs: 2_000 }), /timed out/, { timeoutMs: 150 }],
+  // The timeout leaves room for a loaded machine to get the request to the server at all: the test counts arrivals.
+  ['a timeout', 'hf', () => ({ ...GOOD.hf, delayMs: 5_000 }), /timed out/, { timeoutMs: 1_000 }],
+  ['a timeout', 'arxiv', () => ({ ...GOOD.arxiv, delayMs: 5_000 }), /timed out/, { timeoutMs: 1_000 }],
   ['HTTP 500', 'hf', () => ({ status: 500, body: 'Internal Server Error' }), /HTTP 500 Internal Server Error/],
   ['HTTP 503', 'arxiv', () => ({ status: 503, body: 'Service Unavailable' }), /HTTP 503 Service Unavailable/],
   ['HTTP 429 with Retry-After seconds', 'hf', () => ({ status: 429, headers: { 'retry-after': '2' } }), /HTTP 429 Too Many Requests/],

@@ -28,8 +28,8 @@ import tseslint from 'typescript-eslint';
  *   stats          read-only counts for the dashboard and metrics: db,
  *                  subscriptions
  *   metrics        the Prometheus registry and /metrics: runs, stats, mail
- *   retention      pruning old ledger rows, runs and outbox files: runs,
- *                  digest, mail
+ *   retention      pruning old ledger rows, queued emails, runs and outbox
+ *                  files: runs, subscriptions, digest, mail
  *   web            routes and pages: papers, ranking, subscriptions, digest,
  *                  bounces, and
  *                  of mail only the outbox (its development viewer); never db:
@@ -70,7 +70,7 @@ const FOLDER_IMPORTS = {
   bounces: [...LEAVES, 'db', 'subscriptions', 'mail'],
   stats: [...LEAVES, 'db', 'subscriptions'],
   metrics: [...LEAVES, 'runs', 'stats', 'mail'],
-  retention: [...LEAVES, 'runs', 'digest', 'mail'],
+  retention: [...LEAVES, 'runs', 'subscriptions', 'digest', 'mail'],
   web: [...LEAVES, 'papers', 'ranking', 'subscriptions', 'digest', 'bounces', 'mail/outbox'],
   admin: [...LEAVES, 'db', 'runs', 'stats', 'subscriptions', 'digest', 'web/page-renderer', 'web/rate-limit'],
   cli: [...LEAVES, 'db', 'runs', 'papers', 'topics', 'ranking', 'subscriptions', 'digest', 'bounces', 'retention', 'admin/password', 'mail', 'services', 'store'],

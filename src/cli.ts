@@ -54,7 +54,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   prune: {
     usage: 'prune [--dry-run]',
-    summary: 'delete ledger rows, runs and outbox files past RETENTION_DAYS',
+    summary: 'delete ended ledger rows, form emails, runs and outbox files past RETENTION_DAYS',
     load: async () => (await import('./cli/prune.command.js')).pruneCommand,
   },
   backup: {

@@ -168,7 +168,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     history,
     stats,
     metrics,
-    prune: new PruneService({ deliveries, runs, outbox, retentionDays: config.retentionDays }),
+    prune: new PruneService({ deliveries, notices, runs, outbox, retentionDays: config.retentionDays }),
     /** The admin console; null when ADMIN_PASSWORD is not set. */
     admin,
     /**

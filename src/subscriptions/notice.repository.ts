@@ -104,6 +104,18 @@ export class NoticeRepository {
   }
 
   /** Ends a claimed email: sent, skipped, failed or bounced. False when the claim was no longer this owner's. */
+  /**
+   * Emails that ended (sent, skipped, failed, bounced) before `cutoff`: the
+   * anti-flood window reads the subscriber row, never these, so nothing
+   * still needs them. Waiting and claimed rows always stay.
+   */
+  pruneEnded(cutoff: string, dryRun: boolean): number {
+    const ended = "status IN ('sent', 'skipped', 'failed', 'bounced') AND updated_at < ?";
+    return dryRun
+      ? (this.db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM notices WHERE ${ended}`).get(cutoff)?.n ?? 0)
+      : this.db.prepare<[string]>(`DELETE FROM notices WHERE ${ended}`).run(cutoff).changes;
+  }
+
   finish(id: number, owner: string, status: Exclude<NoticeStatus, 'pending' | 'sending'>, error: string | null, now: string): boolean {
     return this.finishRow.run({ id, owner, status, error, now }).changes > 0;
   }

@@ -4,6 +4,7 @@ import { digestWorld } from '../helpers/digest.js';
 import { paper } from '../helpers/papers.js';
 import { paperboy } from '../helpers/run.js';
 import { tempDir } from '../helpers/store.js';
+import { NoticeRepository } from '../../src/subscriptions/notice.repository.js';
 
 const titlesIn = (text: string | undefined) => [...(text ?? '').matchAll(/^\d+\. (.+)$/gm)].map((m) => m[1]);
 
@@ -38,12 +39,31 @@ describe('prune', () => {
     expect(titlesIn(last.parsed.text)).toEqual(['Zebrafish four']);
   });
 
+  it('deletes form-triggered emails that ended before the cutoff, and keeps one still waiting', async () => {
+    const world = await digestWorld({ env: { RETENTION_DAYS: '1' } });
+    const ada = world.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });
+    const bob = world.subscribe({ email: 'bob@example.com', topics: ['zebrafish'] });
+    const notices = new NoticeRepository(world.db);
+    notices.enqueue(ada.id, 'already-subscribed', '2026-11-27T08:00:00Z');
+    const claimed = notices.claim('test/1', '2026-11-27T08:00:00Z')!;
+    expect(notices.finish(claimed.id, 'test/1', 'sent', null, '2026-11-27T08:00:01Z')).toBe(true);
+    notices.enqueue(bob.id, 'already-subscribed', '2026-11-27T08:00:00Z');
+    const count = () => world.db.prepare('SELECT status FROM notices ORDER BY id').pluck().all();
+    expect(count()).toEqual(['sent', 'pending']);
+
+    const now = new Date('2026-12-01T00:00:00Z');
+    expect(world.services.prune.prune({ now, dryRun: true })).toMatchObject({ emails: 1 });
+    expect(count()).toEqual(['sent', 'pending']);
+    expect(world.services.prune.prune({ now, dryRun: false })).toMatchObject({ emails: 1 });
+    expect(count()).toEqual(['pending']);
+  });
+
   it('`paperboy prune --dry-run` says what would go and deletes nothing', async () => {
     const env = { DATABASE_PATH: path.join(tempDir(), 'paperboy.db'), LOG_LEVEL: 'silent' };
     expect((await paperboy(['ingest', '--source', 'seed'], env)).code).toBe(0);
     const dry = await paperboy(['prune', '--dry-run'], { ...env, RETENTION_DAYS: '1' });
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(/^would delete 0 ledger rows, 0 runs and 0 outbox files older than \d{4}-/);
+    expect(dry.stdout).toMatch(/^would delete 0 ledger rows, 0 queued emails, 0 runs and 0 outbox files older than \d{4}-/);
     expect((await paperboy(['prune', '--help'], env)).stdout).toMatch(/^Usage: paperboy prune \[--dry-run\]/);
     expect((await paperboy(['prune', '--days', '3'], env)).code).toBe(2);
   });

@@ -28,6 +28,7 @@ declare module 'fastify' {
 /** What an action's redirect says it did; a fixed text, so nothing from the URL is echoed. */
 const NOTICES: Record<string, string> = {
   resent: 'The confirmation email is on its way.',
+  held: 'Nothing was sent: this address was emailed in the last two minutes. Try again shortly.',
   erased: 'The subscriber and everything about them is erased.',
   retried: 'The digest is back in the queue; the next digest run sends it.',
   lifted: 'The suppression is lifted: the address gets mail again.',
@@ -133,8 +134,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, pages, secure, 
     );
 
   action('/admin/subscribers/:id/resend', (id, by) => {
-    admin.resendConfirmation(id, by);
-    return `/admin/subscribers/${id}?done=resent`;
+    return `/admin/subscribers/${id}?done=${admin.resendConfirmation(id, by) ? 'resent' : 'held'}`;
   });
   action('/admin/subscribers/:id/erase', (id, by) => {
     admin.erase(id, by);

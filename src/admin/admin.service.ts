@@ -117,13 +117,15 @@ export class AdminService {
     return { subscriber, schedule: describeSchedule(subscriber), deliveries: this.deps.repo.deliveriesFor(id, 20) };
   }
 
-  resendConfirmation(id: number, actor: Actor): void {
+  /** True when the email is queued; false when the address was emailed moments ago and must wait. */
+  resendConfirmation(id: number, actor: Actor): boolean {
     const { subscriber } = this.subscriber(id);
     if (subscriber.status !== 'pending') {
       throw new UserError(`Only a subscriber waiting for confirmation can be sent the link again; this one is ${subscriber.status}.`, 409);
     }
-    this.deps.subscriptions.resendConfirmation(subscriber);
-    this.audit(actor, 'resend confirmation', `subscriber ${id}`);
+    const queued = this.deps.subscriptions.resendConfirmation(subscriber);
+    this.audit(actor, queued ? 'resend confirmation' : 'resend confirmation (held back: emailed moments ago)', `subscriber ${id}`);
+    return queued;
   }
 
   erase(id: number, actor: Actor): string {

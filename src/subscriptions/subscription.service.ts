@@ -136,8 +136,8 @@ export class SubscriptionService {
   }
 
   /** Sends a new confirmation email for an expired or replaced link. */
-  resendConfirmation(subscriber: Subscriber): void {
-    if (subscriber.status === 'pending') this.sendConfirmation(subscriber);
+  resendConfirmation(subscriber: Subscriber): boolean {
+    return subscriber.status === 'pending' && this.sendConfirmation(subscriber);
   }
 
   /**
@@ -200,8 +200,8 @@ export class SubscriptionService {
     return this.now().getTime() - sent > CONFIRM_TTL_DAYS * DAY_MS;
   }
 
-  private sendConfirmation(subscriber: Subscriber): void {
-    this.notify(subscriber, 'confirm');
+  private sendConfirmation(subscriber: Subscriber): boolean {
+    return this.notify(subscriber, 'confirm');
   }
 
   private sendAlreadySubscribed(subscriber: Subscriber): void {
@@ -212,18 +212,20 @@ export class SubscriptionService {
    * Queues an email, at most one per NOTICE_INTERVAL_MS per address: the
    * window counts emails that went out, so a failed attempt never blocks the
    * visitor's retry. Call it inside the transaction of the change that causes
-   * the email; what the email says is worked out when it is sent.
+   * the email; what the email says is worked out when it is sent. False
+   * when the window held it back, so a caller that reports it can say so.
    */
-  private notify(subscriber: Subscriber, template: NoticeKind): void {
+  private notify(subscriber: Subscriber, template: NoticeKind): boolean {
     const { notices, queue, logger } = this.deps;
     const now = this.now();
     const last = subscriber.lastNoticeAt ? Date.parse(subscriber.lastNoticeAt) : 0;
     if (now.getTime() - last < NOTICE_INTERVAL_MS) {
       logger.info({ subscriber: subscriber.id, template }, 'not sending: this address was emailed moments ago');
-      return;
+      return false;
     }
     const queued = notices.enqueue(subscriber.id, template, now.toISOString());
     logger.info({ subscriber: subscriber.id, template, queued }, queued === 'queued' ? 'email queued' : 'email already queued');
     queue.kick();
+    return true;
   }
 }

@@ -13,6 +13,7 @@ export default defineConfig({
       'test/unit/digest-key.test.ts',
       'test/unit/tokens.test.ts',
       'test/unit/topic-grammar.test.ts',
+      'test/unit/topic-grammar-exact.test.ts',
       'test/integration/delivery-ledger.test.ts',
     ],
     testTimeout: 20_000,

@@ -80,12 +80,14 @@ function excerpt(line: string): string {
   const flat = line.replace(/\s+/g, ' ').replace(/\p{Cc}/gu, (ch) => {
     const code = ch.codePointAt(0)!;
     // Control pictures (␀, ␛, ␡) show where the character was without sending it.
+    // Stryker disable next-line EqualityOperator: 0x20 is a space, never a control character.
     if (code < 0x20) return String.fromCodePoint(0x2400 + code);
     return code === 0x7f ? '\u2421' : '\ufffd';
   });
   return flat.length > 40 ? `${flat.slice(0, 40)}…` : flat;
 }
 
+// Stryker disable next-line BooleanLiteral: uniqueSorted only sorts and merges by it; a `=` before every single word changes neither.
 function termKey(term: Term, exact = false): string {
   if (term.length > 1) return `"${term.join(' ')}"`;
   return exact ? `=${term[0]!}` : term[0]!;
@@ -116,6 +118,7 @@ export function parseTopic(line: string): Topic {
   if (text.length > TOPIC_LIMITS.maxLength) {
     throw new TopicError(`${label} is ${text.length} characters long; use at most ${TOPIC_LIMITS.maxLength}.`);
   }
+  // Stryker disable next-line StringLiteral: tabs are taken out only so CONTROL passes them; what replaces them does not matter.
   if (CONTROL.test(text.replace(/\t/g, ' '))) {
     throw new TopicError(`${label} contains a control character; type it as plain text.`);
   }
@@ -136,7 +139,8 @@ export function parseTopic(line: string): Topic {
     }
     let raw: string;
     let exact = false;
-    if (text[i] === '=' && i + 1 < text.length && !/\s/.test(text[i + 1]!)) {
+    // An `=` marks the word after it exact; one before a space or at the end marks nothing.
+    if (text[i] === '=') {
       exact = true;
       i += 1;
     }
@@ -147,10 +151,11 @@ export function parseTopic(line: string): Topic {
       }
       raw = text.slice(i + 1, close);
       i = close + 1;
-      // A quoted single word is taken as written, like `=word`.
-      exact = exact || tokens(raw).length === 1;
+      // A quoted single word is taken as written, like `=word` (a phrase never is exact, below).
+      exact = true;
     } else {
       const start = i;
+      // Stryker disable next-line EqualityOperator: one step past the end (text[i] undefined) slices the same text.
       while (i < text.length && !/[\s"]/.test(text[i]!)) i += 1;
       raw = text.slice(start, i);
     }

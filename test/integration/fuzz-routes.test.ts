@@ -38,8 +38,9 @@ import {
   topicValue,
   type LinkQuery,
 } from '../helpers/fuzz-inputs.js';
-import { cookiesFrom, hiddenField } from '../helpers/http.js';
+import { cookiesFrom, hiddenField, tampered } from '../helpers/http.js';
 import { paper } from '../helpers/papers.js';
+import type { TokenPurpose } from '../../src/subscriptions/tokens.js';
 
 /**
  * Every route the app registers, fed generated and adversarial requests.
@@ -57,6 +58,7 @@ const RUNS = {
   preferences: 500,
   unsubscribe: 350,
   digests: 250,
+  feeds: 200,
   matches: 300,
   outbox: 150,
 };
@@ -447,6 +449,54 @@ describe('fuzz: GET /digests/:id', { timeout: FUZZ_TIMEOUT }, () => {
     );
     expectExercised(w.stats);
     expect(shown, 'no digest was ever shown').toBeGreaterThan(0);
+  });
+});
+
+describe('fuzz: GET /feeds/:file', { timeout: FUZZ_TIMEOUT }, () => {
+  const world = fuzzWorld({
+    // The fixture reader's topic asks for these words, so the digest, and so the feed, holds this paper.
+    papers: [paper({ title: 'Zebrafish <zq3> fins y"zq3 regrow', abstract: "Zebrafish y'zq3 study y\"><img src=x onerror=zq3>", authors: ['Ada <zq4>'] })],
+  });
+  const request = fc.record({
+    method: fc.constantFrom<Method>('GET', 'GET', 'HEAD'),
+    // The reader's own feed token mostly, so some requests reach the feed; then every other kind of token and junk.
+    token: fc.oneof(
+      { arbitrary: fc.constant('feed'), weight: 4 },
+      { arbitrary: fc.constantFrom('manage', 'view', 'unsubscribe', 'confirm', 'tampered'), weight: 2 },
+      { arbitrary: anyString, weight: 1 },
+    ),
+    suffix: fc.constantFrom('.atom', '.atom', '.atom', '.rss', '', '.atom.atom', '%2Eatom'),
+    headers: commonHeaders,
+  });
+
+  it(`answers ${RUNS.feeds} generated requests within the rules`, async () => {
+    const w = world();
+    const active = w.fixture('active');
+    await w.services.digests.run({ now: new Date('2026-12-01T08:00:00Z') });
+    const reader = w.services.subscribers.findById(active.id)!;
+    const tokenFor = (kind: string) =>
+      kind === 'tampered'
+        ? tampered(w.services.links.token('feed', reader))
+        : (['feed', 'manage', 'view', 'unsubscribe', 'confirm'] as const).includes(kind as TokenPurpose)
+          ? w.services.links.token(kind as TokenPurpose, reader)
+          : encode(kind);
+    let shown = 0;
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        const res = await w.send({ method: r.method, url: `/feeds/${tokenFor(r.token)}${r.suffix}`, headers: headers(r.headers) });
+        // `%2Eatom` is `.atom` once the path is decoded: the same address.
+        if (r.token !== 'feed' || !['.atom', '%2Eatom'].includes(r.suffix)) expect(res.statusCode).not.toBe(200);
+        if (res.statusCode === 200 && r.method === 'GET') {
+          shown += 1;
+          expect(res.body).toContain('Zebrafish &lt;zq3&gt; fins y&quot;zq3 regrow');
+          expect(res.body).not.toContain('<zq3>');
+          expect(res.body).not.toContain('<img');
+        }
+      }),
+      { seed: SEED, numRuns: RUNS.feeds },
+    );
+    expectExercised(w.stats, { reflects: false });
+    expect(shown, 'no feed was ever shown').toBeGreaterThan(0);
   });
 });
 

@@ -124,7 +124,8 @@ describe('scheduled ingest', () => {
   });
 
   it('schedules only the jobs that are on, and stop() removes them and aborts a run in flight', async () => {
-    const server = await startFixtureServer(() => ({ ...json(hfEntries()), delayMs: 10_000 }));
+    // The answer would come long after the test's own timeout, so only an aborted request lets stop() return.
+    const server = await startFixtureServer(() => ({ ...json(hfEntries()), delayMs: 3_600_000 }));
     const { db, jobs, entries: logs } = start(server.url, { schedule: { hf: '7 * * * *', arxiv: null } });
     const names = () => [...cron.getTasks().values()].map((task) => task.name);
     expect(names()).toContain('ingest-hf');
@@ -133,10 +134,8 @@ describe('scheduled ingest', () => {
     const before = snapshot(db);
     const running = jobs.run('hf');
     await vi.waitFor(() => expect(server.requests).toHaveLength(1));
-    const stopping = Date.now();
     await jobs.stop();
     await running;
-    expect(Date.now() - stopping).toBeLessThan(2_000);
     expect(names()).not.toContain('ingest-hf');
     expect(snapshot(db)).toEqual(before);
     expect(logs.some((e) => e.level === 'error')).toBe(false);

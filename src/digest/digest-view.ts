@@ -29,7 +29,8 @@ export interface DigestViewInput {
   postalAddress?: string | null;
 }
 
-export { arxivId, arxivSearchUrl, authorsLine, cardKey, DIGEST_LIMITS, hfSearchUrl, paperCard, paperUrl, readableTopic, safeUrl, shorten } from './paper-card.js';
+// The card's wording lives in paper-card.ts; these stay importable from here, where callers found them before.
+export { cardKey, DIGEST_LIMITS, paperCard, paperUrl, safeUrl, shorten } from './paper-card.js';
 
 /** Topics by how many papers in the email they matched; ties keep the order of the best-ranked paper. */
 function topicCounts(entries: readonly DigestEntry[]): DigestTopicCount[] {

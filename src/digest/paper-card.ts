@@ -127,7 +127,11 @@ function otherTopicsLine(others: readonly string[]): string | null {
  * key see the same card, whatever the rest of their digests.
  */
 export function cardKey(entry: Pick<CardEntry, 'paper' | 'topics'>): string {
-  return [entry.paper.seq, ...readableTopics(entry.topics)].join('\u0000');
+  // Only the other topics the card names count, and how many it leaves unnamed: readers
+  // whose lists differ past that still share one card (and one rendering) in a run.
+  const [topic = '', ...others] = readableTopics(entry.topics);
+  const named = others.slice(0, DIGEST_LIMITS.otherTopics);
+  return [entry.paper.seq, topic, ...named, others.length - named.length].join('\u0000');
 }
 
 export function paperCard(entry: CardEntry): DigestPaperView {

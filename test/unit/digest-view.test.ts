@@ -227,6 +227,12 @@ describe('paper cards shared between readers', () => {
     expect(paperCard(moreTopics).otherTopics).not.toBe(paperCard(a).otherTopics);
     expect(cardKey(otherTopic)).not.toBe(cardKey(a));
     expect(paperCard(otherTopic).topic).not.toBe(paperCard(a).topic);
+    // Past the two other topics a card names, only their number shows, so only their number counts.
+    const many = { ...a, topics: ['LoRA', 'adapters', 'quantization', 'pruning'] };
+    const manyElse = { ...a, topics: ['LoRA', 'adapters', 'quantization', 'distillation'] };
+    expect(cardKey(many)).toBe(cardKey(manyElse));
+    expect(paperCard(many)).toEqual(paperCard(manyElse));
+    expect(cardKey(many)).not.toBe(cardKey({ ...a, topics: ['LoRA', 'adapters', 'quantization'] }));
   });
 });
 

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/db/connection.js';
 import { migrate } from '../src/db/migrate.js';
@@ -6,16 +5,14 @@ import { digestEmailProps, type DigestEntry, type DigestViewInput } from '../src
 import { EmailRenderer, type RenderedEmail } from '../src/mail/email-templates.js';
 import { ingestPapers } from '../src/papers/ingest.js';
 import { PaperRepository, type StoredPaper } from '../src/papers/paper.repository.js';
-import { parseHfDailyPage } from '../src/papers/sources/hf-daily.source.js';
 import { readSeedPapers } from '../src/papers/sources/seed.source.js';
 import { rankPapers } from '../src/ranking/rank.js';
 import { parseTopics } from '../src/topics/topic-grammar.js';
 import { TopicMatcher } from '../src/topics/topic-matcher.js';
-import { HF_SAMPLE_FILE } from '../test/kit/fixtures.js';
 
 /**
- * The example digest shown in the README: real papers, real matching and
- * ranking, and fixed dates and links, so rebuilding it gives the same bytes
+ * The example digest shown in the README: a new install's first digest, with
+ * real papers, real matching and ranking, and fixed dates and links, so rebuilding it gives the same bytes
  * and a test can tell when the committed copy is stale.
  */
 
@@ -24,14 +21,15 @@ export const SAMPLE_HTML = `${DOCS_DIR}digest-email.html`;
 export const SAMPLE_PNG = `${DOCS_DIR}digest-email.png`;
 
 /**
- * The seed papers have no authors or votes; the saved Hugging Face response
- * has both, so the example shows every part of a paper as a real install
- * that ingests from Hugging Face would.
+ * What a new install sends first: only the seed papers are stored, so the
+ * cards have no authors, dates or votes (the seed page has none) and, until
+ * the arXiv source resolves their ids, link to a search for their title. The
+ * README says so under the picture.
  */
 
 export const SAMPLE_TOPICS = ['test-time adaptation', 'knowledge editing', 'LoRA', 'contrastive loss'];
-/** Everything is stored on the Hugging Face response's day, so no paper is favoured for being stored later. */
-const INGESTED_AT = new Date('2024-10-25T06:00:00Z');
+/** The install's first start, the day before its first digest. */
+const INGESTED_AT = new Date('2026-11-26T06:00:00Z');
 const RANKED_AT = new Date('2026-11-27T07:00:00Z');
 const SHOWN = 5;
 
@@ -40,8 +38,7 @@ function sampleEntries(): { entries: DigestEntry[]; more: number } {
   try {
     migrate(db);
     const repo = new PaperRepository(db);
-    const hf = parseHfDailyPage(fs.readFileSync(HF_SAMPLE_FILE, 'utf8'), 'https://huggingface.co').papers;
-    ingestPapers(repo, [...readSeedPapers(), ...hf], INGESTED_AT);
+    ingestPapers(repo, readSeedPapers(), INGESTED_AT);
 
     const matcher = new TopicMatcher(db);
     const perTopic = parseTopics(SAMPLE_TOPICS).map((topic) => ({ topic, matches: matcher.match(topic) }));

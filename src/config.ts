@@ -19,6 +19,13 @@ const httpUrl = (what: string) =>
     .url({ protocol: /^https?$/, error: `${what} must be an http:// or https:// URL` })
     .transform((value) => value.replace(/\/+$/, ''));
 
+/**
+ * The most papers one digest email may show. A test renders this many cards
+ * of the longest real abstracts and checks the HTML stays under Gmail's
+ * 102 KB, past which Gmail clips the email and hides its footer.
+ */
+export const DIGEST_MAX_PAPERS_LIMIT = 50;
+
 const integer = (min: number, max: number) =>
   z
     .string()
@@ -121,7 +128,7 @@ const schema = z
       })
       .default('Paperboy <paperboy@localhost>'),
     SECRET_KEY: z.string().min(32, { error: 'must be at least 32 characters; generate one with `openssl rand -hex 32`' }).optional(),
-    DIGEST_MAX_PAPERS: integer(1, 50).default(10),
+    DIGEST_MAX_PAPERS: integer(1, DIGEST_MAX_PAPERS_LIMIT).default(10),
     DIGEST_SCHEDULE: schedule('*/5 * * * *').default('*/5 * * * *'),
     SMTP_POOL_SIZE: integer(1, 50).default(5),
     HF_BASE_URL: httpUrl('HF_BASE_URL').default('https://huggingface.co'),

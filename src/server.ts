@@ -43,7 +43,13 @@ async function main(): Promise<void> {
     logger.info({ outbox: `${config.publicUrl}/dev/outbox` }, 'SMTP_URL is not set: emails go to the outbox');
   }
 
-  const ingestJobs = startIngestJobs({ config, repo: services.papers, history: services.history, logger: logger.child({ component: 'ingest' }) });
+  const ingestJobs = startIngestJobs({
+    config,
+    repo: services.papers,
+    seedLookups: services.seedLookups,
+    history: services.history,
+    logger: logger.child({ component: 'ingest' }),
+  });
   logger.info({ hf: config.ingestSchedule.hf ?? 'off', arxiv: config.ingestSchedule.arxiv ?? 'off' }, 'ingest schedule (UTC)');
 
   const digestJob = startDigestJob({ schedule: config.digestSchedule, digests: services.digests, logger: logger.child({ component: 'digest' }) });

@@ -13,6 +13,7 @@ import { DigestSender } from './digest/digest-sender.js';
 import { DigestService } from './digest/digest.service.js';
 import { digestMessageIds } from './digest/message-id.js';
 import { runnerName } from './db/claims.js';
+import { SeedLookupRepository } from './papers/seed-lookup.repository.js';
 import { silentLogger, type Logger } from './logger.js';
 import { EmailRenderer } from './mail/email-templates.js';
 import { outboxTransport, smtpTransport, type MailTransport } from './mail/mail-transport.js';
@@ -48,7 +49,8 @@ export function createPaperServices(db: Db) {
   const matcher = new TopicMatcher(db);
   const search = new PaperSearch(matcher, papers);
   const preview = new MatchPreview(matcher, search);
-  return { db, papers, matcher, search, preview };
+  const seedLookups = new SeedLookupRepository(db);
+  return { db, papers, matcher, search, preview, seedLookups };
 }
 
 export interface ServiceOptions {

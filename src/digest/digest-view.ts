@@ -1,15 +1,8 @@
-import type { DigestEmailProps, DigestLink, DigestPaperView, DigestTopicCount } from '../mail/digest-email.js';
-import type { StoredPaper } from '../papers/paper.repository.js';
-import { httpUrl, oneLine } from '../text.js';
-import { displayTerms, highlight } from './term-highlight.js';
+import type { DigestEmailProps, DigestPaperView, DigestSection, DigestTopicCount } from '../mail/digest-email.js';
+import { oneLine } from '../text.js';
+import { type CardEntry, DIGEST_LIMITS, paperCard, plural, readableTopic, shorten } from './paper-card.js';
 
-export interface DigestEntry {
-  paper: StoredPaper;
-  /** The subscriber's topics (as they typed them) that matched this paper, best first. Never empty. */
-  topics: string[];
-  /** The paper's words that matched the best topic, lower-cased, as written in the paper (from TopicMatcher.matchedTerms). May be empty. */
-  terms: string[];
-}
+export type DigestEntry = CardEntry;
 
 export interface DigestViewInput {
   email: string;
@@ -36,65 +29,26 @@ export interface DigestViewInput {
   postalAddress?: string | null;
 }
 
-/**
- * Lengths in characters. A subject past about 100 is cut off by most inboxes
- * anyway; an abstract of about 280 is three or four lines on a phone, enough
- * to decide whether to open the paper.
- */
-export const DIGEST_LIMITS = { subject: 100, preheader: 140, abstract: 280, authors: 3, terms: 5, topicChip: 60 } as const;
-
-const ARXIV_ID = /^\d{4}\.\d{4,5}$/;
-
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
-
-/**
- * Cuts text to at most `max` characters at a word boundary, ending with "…".
- * Counts code points, so an emoji is never split into a broken half. A single
- * word longer than half the room is cut inside the word rather than dropped.
- */
-export function shorten(text: string, max: number): string {
-  const chars = Array.from(text);
-  if (chars.length <= max) return text;
-  const head = chars.slice(0, max - 1).join('');
-  const endsAtWord = /\s/u.test(chars[max - 1] ?? ' ');
-  const space = head.lastIndexOf(' ');
-  const cut = endsAtWord || space < head.length / 2 ? head : head.slice(0, space);
-  return `${cut.replace(/[\s.,;:!?\-–—([{]+$/u, '')}…`;
-}
-
-/** Only http(s) links may become an href. */
-export const safeUrl = httpUrl;
-
-/** The paper's page, else its project page, else its arXiv abstract page when the id is an arXiv id. */
-export function paperUrl(paper: Pick<StoredPaper, 'id' | 'pageUrl' | 'projectUrl'>): string | null {
-  return safeUrl(paper.pageUrl) ?? safeUrl(paper.projectUrl) ?? (ARXIV_ID.test(paper.id) ? `https://arxiv.org/abs/${paper.id}` : null);
-}
-
-export function authorsLine(authors: readonly string[]): string | null {
-  const names = authors.map(oneLine).filter(Boolean);
-  if (names.length === 0) return null;
-  const shown = names.slice(0, DIGEST_LIMITS.authors).join(', ');
-  return names.length > DIGEST_LIMITS.authors ? `${shown} et al.` : shown;
-}
-
-const upvotesLine = (upvotes: number | null) => (upvotes === null ? null : `▲ ${plural(upvotes, 'upvote')}`);
+// The card's wording lives in paper-card.ts; these stay importable from here, where callers found them before.
+export { cardKey, DIGEST_LIMITS, paperCard, paperUrl, safeUrl, shorten } from './paper-card.js';
 
 /** Topics by how many papers in the email they matched; ties keep the order of the best-ranked paper. */
 function topicCounts(entries: readonly DigestEntry[]): DigestTopicCount[] {
   const counts = new Map<string, number>();
   for (const entry of entries) {
-    for (const topic of new Set(entry.topics.map(oneLine).filter(Boolean))) counts.set(topic, (counts.get(topic) ?? 0) + 1);
+    for (const topic of new Set(entry.topics.map(readableTopic).filter(Boolean))) counts.set(topic, (counts.get(topic) ?? 0) + 1);
   }
   return [...counts].map(([topic, papers]) => ({ topic, papers })).sort((a, b) => b.papers - a.papers);
 }
 
 /**
- * "3 new papers on LoRA, test-time adaptation and 2 more topics": the count
- * and the topics that matched the most papers. Names two topics when they
- * fit, then one, then one cut short.
+ * "3 papers on LoRA, test-time adaptation and 2 more topics": the count and
+ * the topics that matched the most papers. Names two topics when they fit,
+ * then one, then one cut short. It never says "new": the papers are new to
+ * the reader, not necessarily new (the seed papers are years old).
  */
 export function digestSubject(paperCount: number, topics: readonly string[]): string {
-  const papers = plural(paperCount, 'new paper');
+  const papers = plural(paperCount, 'paper');
   const max = DIGEST_LIMITS.subject;
   const names = topics.map(oneLine).filter(Boolean);
   if (names.length === 0) return `${papers} on your topics`;
@@ -118,43 +72,26 @@ function longDate(localDate: string): string {
   return date && !Number.isNaN(date.getTime()) ? DATE_FORMAT.format(date).replace(',', '') : oneLine(localDate);
 }
 
-/** A source that gives the same link as page and code (a repository as the project page) shows it once. */
-function paperLinks(page: string | null, pdf: string | null, code: string | null): DigestLink[] {
-  const links: DigestLink[] = [];
-  for (const [label, url] of [['Paper', page], ['PDF', pdf], ['Code', code]] as const) {
-    if (url && !links.some((link) => link.url === url)) links.push({ label, url });
-  }
-  return links;
-}
-
-/** How many topics besides the first matched the paper, as the card counts them. */
-const otherTopicCount = (topics: readonly string[]) => new Set(topics.map(oneLine).filter(Boolean)).size - 1;
-
 /**
- * Everything a paper's card depends on: two readers whose entries share this
- * key see the same card, whatever their other topics.
+ * A daily digest is one list, best first. A weekly one is long enough to
+ * scan by topic: each paper goes under its best-matching topic, and topics
+ * come in the order of their best paper.
  */
-export function cardKey(entry: Pick<DigestEntry, 'paper' | 'topics'>): string {
-  return `${entry.paper.seq}\u0000${entry.topics[0] ?? ''}\u0000${otherTopicCount(entry.topics)}`;
+function sections(frequency: DigestViewInput['frequency'], entries: readonly DigestEntry[], cards: readonly DigestPaperView[]): DigestSection[] {
+  if (frequency === 'daily') return [{ heading: null, papers: [...cards] }];
+  const groups = new Map<string, DigestPaperView[]>();
+  entries.forEach((entry, i) => {
+    const topic = readableTopic(entry.topics[0] ?? '');
+    groups.set(topic, [...(groups.get(topic) ?? []), cards[i]!]);
+  });
+  return [...groups].map(([topic, papers]) => ({ heading: `${shorten(topic, DIGEST_LIMITS.topicChip)} (${plural(papers.length, 'paper')})`, papers }));
 }
 
-export function paperCard(entry: DigestEntry): DigestPaperView {
-  const { paper } = entry;
-  const abstract = (paper.abstract || paper.aiSummary || '').replace(/\s+/gu, ' ').trim();
-  const terms = [...new Set(entry.terms.map(oneLine).filter(Boolean))];
-  const url = paperUrl(paper);
-  const others = otherTopicCount(entry.topics);
-  return {
-    title: oneLine(paper.title),
-    url,
-    authors: authorsLine(paper.authors),
-    upvotes: upvotesLine(paper.upvotes),
-    abstract: highlight(shorten(abstract, DIGEST_LIMITS.abstract), terms),
-    topic: oneLine(entry.topics[0] ?? ''),
-    terms: displayTerms(terms).slice(0, DIGEST_LIMITS.terms),
-    otherTopics: others > 0 ? `+${plural(others, 'more topic')}` : null,
-    links: paperLinks(url, safeUrl(paper.pdfUrl), safeUrl(paper.codeUrl)),
-  };
+/** Upvotes are named only when some paper has them: the seed papers and arXiv's have none, and then they ranked nothing. */
+function rankedBy(entries: readonly DigestEntry[]): string {
+  const voted = entries.some((entry) => (entry.paper.upvotes ?? 0) > 0);
+  const how = voted ? 'Ranked by upvotes, freshness and how closely each paper fits your topics.' : 'Ranked by how closely each paper fits your topics, and how recent it is.';
+  return `${how} You never get the same paper twice.`;
 }
 
 /** The papers that did not fit. The web view has nowhere further to link, so it only counts them. */
@@ -182,9 +119,10 @@ export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestE
     subject: digestSubject(count, topics.map((t) => t.topic)),
     preheader,
     kicker: `${input.frequency === 'weekly' ? 'Weekly' : 'Daily'} digest · ${longDate(input.localDate)}`,
-    heading: `${plural(count, 'new paper')} on your topics`,
+    heading: `${plural(count, 'paper')} matching your topics`,
     topics: topics.map(({ topic, papers: n }) => ({ topic: shorten(topic, DIGEST_LIMITS.topicChip), papers: n })),
-    papers,
+    sections: sections(input.frequency, input.entries, papers),
+    rankedBy: rankedBy(input.entries),
     more: moreLine(input.more, view),
     email: oneLine(input.email),
     schedule: oneLine(input.schedule),

@@ -31,22 +31,30 @@ export interface DigestLink {
  */
 export interface DigestPaperView {
   title: string;
-  /** The paper's page; only ever an http(s) URL. */
-  url: string | null;
-  /** "Ada Lovelace, Alan Turing, Grace Hopper et al." */
-  authors: string | null;
-  /** "▲ 123 upvotes" */
-  upvotes: string | null;
+  /**
+   * Where the title leads; only ever an http(s) URL. The paper's page, else
+   * its arXiv page, else a search for its title, so every card leads somewhere.
+   */
+  url: string;
+  /** What is known of date, authors, arXiv id and upvotes: ["17 Mar 2025", "Ada Lovelace, Alan Turing", "arXiv:2503.01234", "▲ 12 upvotes"]. */
+  meta: string[];
   /** The shortened abstract; empty when the paper has none. */
   abstract: TextSegment[];
-  /** The subscriber's best-matching topic, as they typed it. */
+  /** The subscriber's best-matching topic, in its readable form (no quotes, no exclusions). */
   topic: string;
   /** The paper's words that matched that topic. */
   terms: string[];
-  /** "+2 more topics" when other topics matched too. */
+  /** "Also matched diffusion and LoRA" when other topics matched too. */
   otherTopics: string | null;
-  /** The paper page, PDF and code, those that exist, each once. */
+  /** The paper page (or a title search), PDF, code and project page, those that exist, each once. */
   links: DigestLink[];
+}
+
+/** Papers under one heading: a weekly digest groups them by topic; a daily one has one group with no heading. */
+export interface DigestSection {
+  /** "LoRA (3 papers)"; null for the single group of a daily digest. */
+  heading: string | null;
+  papers: DigestPaperView[];
 }
 
 export interface DigestTopicCount {
@@ -62,11 +70,13 @@ export interface DigestEmailProps {
   preheader: string;
   /** "Daily digest · Friday 27 November 2026" */
   kicker: string;
-  /** "5 new papers on your topics" */
+  /** "5 papers matching your topics" */
   heading: string;
   /** The topics this email covers, most papers first. */
   topics: DigestTopicCount[];
-  papers: DigestPaperView[];
+  sections: DigestSection[];
+  /** How the papers were ordered; mentions upvotes only when some paper has them. */
+  rankedBy: string;
   /** Papers that matched but did not fit; `url` is null in the web view itself. */
   more: { label: string; url: string | null } | null;
   email: string;

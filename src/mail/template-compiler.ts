@@ -7,7 +7,7 @@ import { TEMPLATE_CACHE_DIR, TEMPLATES_DIR } from '../paths.js';
 
 const MJML_VERSION = (createRequire(import.meta.url)('mjml/package.json') as { version: string }).version;
 /** Raise it whenever `mjmlToHtml` changes what it makes of a template, so old cache entries are never read. */
-const OUTPUT_FORMAT = 2;
+const OUTPUT_FORMAT = 3;
 
 export type Fill<P> = (props: P) => string;
 
@@ -95,7 +95,13 @@ async function mjmlToHtml(name: string, dir: string): Promise<string> {
   }
   // Indentation is a quarter of MJML's output and means nothing to a mail
   // reader (emails have no <pre>); every byte saved is one less to send.
-  return result.html.replace(/\n[ \t]+/g, '\n');
+  // MJML wraps the body in role="article", which is no landmark; one main
+  // landmark around it lets a screen reader jump to the content, and the
+  // web view of a digest is a page like any other.
+  return result.html
+    .replace(/\n[ \t]+/g, '\n')
+    .replace(/<body[^>]*>/, '$&<div role="main">')
+    .replace(/<\/body>/, '</div></body>');
 }
 
 /**

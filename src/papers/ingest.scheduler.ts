@@ -3,6 +3,9 @@ import type { Config } from '../config.js';
 import { cronLogger, type Logger } from '../logger.js';
 import { describeCounts, runIngest } from './ingest-run.js';
 import type { PaperRepository } from './paper.repository.js';
+import type { SeedLookupRepository } from './seed-lookup.repository.js';
+import { resolveSeedPapers } from './seed-resolver.js';
+import { findArxivPaperByTitle } from './sources/arxiv-title-search.js';
 import { createHttpClient, type HttpClientOptions } from './sources/http-client.js';
 import { createPacer, type PacerOptions } from './sources/pacer.js';
 import { scheduledSources, type ScheduledSourceName, type SourceSettings } from './sources/registry.js';
@@ -16,6 +19,8 @@ export interface IngestJobsOptions {
   config: SourceSettings & Pick<Config, 'sourceTimeoutMs'>;
   repo: PaperRepository;
   logger: Logger;
+  /** Seed papers to look up on arXiv after each arXiv run; none: no lookups. */
+  seedLookups?: SeedLookupRepository;
   /** Where each run is recorded; none in tests that do not look. */
   history?: RunHistory;
   /** Test seams: the time, and the HTTP and sleeping underneath. */
@@ -40,7 +45,7 @@ const MAX_LOGGED_REJECTIONS = 20;
  * reads. A failed run is logged and the next one tries again; it never
  * throws out of the job.
  */
-export function startIngestJobs({ config, repo, logger, history, clock = () => new Date(), http, pacer }: IngestJobsOptions): IngestJobs {
+export function startIngestJobs({ config, repo, seedLookups, logger, history, clock = () => new Date(), http, pacer }: IngestJobsOptions): IngestJobs {
   const controller = new AbortController();
   const client = createHttpClient({
     ...http,
@@ -80,6 +85,25 @@ export function startIngestJobs({ config, repo, logger, history, clock = () => n
     }
   }
 
+  /** After an arXiv run, while arXiv is known to answer: see seed-resolver.ts. */
+  async function resolveSeeds(lookups: SeedLookupRepository): Promise<void> {
+    const search = { baseUrl: config.arxivBaseUrl, http: client, pacer: pacers.get('arxiv')! };
+    const result = await resolveSeedPapers({
+      papers: repo,
+      lookups,
+      search: (title) => findArxivPaperByTitle(title, search),
+      now: clock,
+      signal: controller.signal,
+    });
+    if (result.resolved + result.notFound === 0 && !result.failure) return;
+    const summary = { job: 'arxiv', resolved: result.resolved, notFound: result.notFound };
+    if (result.failure && !controller.signal.aborted) {
+      logger.warn({ ...summary, err: result.failure.message }, 'seed papers: arXiv title search failed; the next arXiv run tries again');
+    } else {
+      logger.info(summary, `seed papers: ${result.resolved} found on arXiv, ${result.notFound} not there`);
+    }
+  }
+
   const jobs = new Map(
     sources.map((source) => [
       source.name,
@@ -90,6 +114,7 @@ export function startIngestJobs({ config, repo, logger, history, clock = () => n
           if (controller.signal.aborted) return;
           await ingest(source.name, feed, fields);
         }
+        if (source.name === 'arxiv' && seedLookups && !controller.signal.aborted) await resolveSeeds(seedLookups);
       },
     ]),
   );

@@ -126,6 +126,8 @@ export class PaperRepository {
   private readonly updateRow;
   private readonly countRows;
   private readonly maxSeqRow;
+  private readonly seedAlias;
+  private readonly renameRow;
   private readonly abbreviations;
 
   constructor(private readonly db: Db) {
@@ -145,6 +147,9 @@ export class PaperRepository {
       WHERE id = @id`);
     this.countRows = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM papers');
     this.maxSeqRow = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM papers');
+    this.seedAlias = db.prepare<[string], { arxivId: string }>('SELECT arxiv_id AS arxivId FROM seed_lookups WHERE seed_id = ? AND arxiv_id IS NOT NULL');
+    // Only when no row has the new id yet: ids stay unique, and a paper another source already stored keeps its row.
+    this.renameRow = db.prepare<[{ from: string; to: string }]>('UPDATE papers SET id = @to WHERE id = @from AND NOT EXISTS (SELECT 1 FROM papers WHERE id = @to)');
   }
 
   findById(id: string): StoredPaper | null {
@@ -166,8 +171,20 @@ export class PaperRepository {
     return this.maxSeqRow.get()?.seq ?? 0;
   }
 
+  /**
+   * Gives a stored paper a new id (a seed paper its arXiv id), keeping its row
+   * number, so what was sent and matched still points at it. False when no
+   * paper has `from`, or one already has `to`.
+   */
+  rename(from: string, to: string): boolean {
+    return this.renameRow.run({ from, to }).changes === 1;
+  }
+
   /** Inserts a new paper, or merges a known one. Call inside a transaction when storing many. */
-  upsert(paper: PaperInput, now: string): UpsertOutcome {
+  upsert(input: PaperInput, now: string): UpsertOutcome {
+    // A seed paper resolved on arXiv lives under its arXiv id; the seed file still names it by its seed id.
+    const alias = input.source === 'seed' ? this.seedAlias.get(input.id)?.arxivId : undefined;
+    const paper = alias ? { ...input, id: alias } : input;
     const old = this.findById(paper.id);
     if (!old) {
       const { lastInsertRowid } = this.insertRow.run({ ...params(paper), now });
@@ -181,6 +198,11 @@ export class PaperRepository {
     this.updateRow.run({ ...merged, now });
     if (merged.title !== before.title || merged.abstract !== before.abstract) this.abbreviations.record(old.seq, merged.title, merged.abstract);
     return 'updated';
+  }
+
+  /** Runs `work` in one transaction (a savepoint inside another). */
+  transaction(work: () => void): void {
+    this.db.transaction(work)();
   }
 
   /** Stores a batch in one transaction: all of it, or (on error) none of it. */

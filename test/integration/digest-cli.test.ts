@@ -38,7 +38,7 @@ describe('paperboy digest', () => {
     // Not a terminal here: the progress shows as plain log lines.
     expect(run.stderr).toContain('digest: 1 to do');
     expect(sink.received.map((mail) => mail.envelopeTo)).toEqual([['ada@example.com']]);
-    expect(sink.received[0]!.parsed.subject).toBe('1 new paper on zebrafish');
+    expect(sink.received[0]!.parsed.subject).toBe('1 paper on zebrafish');
     expect(count('deliveries')).toBe(2);
 
     const again = await paperboy(['digest', '--now', '2026-11-27T09:00:00Z'], { ...env, SMTP_URL: sink.url });
@@ -114,7 +114,7 @@ describe('paperboy preview', () => {
     const out = path.join(tempDir(), 'ada.html');
     const run = await paperboy(['preview', '--email', 'Ada@Example.com', '--out', out, '--now', NOW], env);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('"1 new paper on zebrafish" (1 of 1 matching papers)');
+    expect(run.stdout).toContain('"1 paper on zebrafish" (1 of 1 matching papers)');
     const html = fs.readFileSync(out, 'utf8');
     expect(html).toContain('Zebrafish fins regrow');
     expect(html).toContain('https://paperboy.example.org/unsubscribe?token');
@@ -143,7 +143,7 @@ describe('paperboy preview', () => {
     const out = path.join(tempDir(), 'next.html');
     const next = await paperboy(['preview', '--email', 'ada@example.com', '--out', out, '--now', '2026-11-27T09:00:00Z'], env);
     expect(next.code, next.stderr).toBe(0);
-    expect(next.stdout).toContain('"1 new paper on zebrafish" (1 of 1 matching papers)');
+    expect(next.stdout).toContain('"1 paper on zebrafish" (1 of 1 matching papers)');
     const html = fs.readFileSync(out, 'utf8');
     expect(html).toContain('Zebrafish hearts mend');
     expect(html).not.toContain('Zebrafish fins regrow');

@@ -48,6 +48,7 @@ const ENTRIES: DigestEntry[] = [
   {
     paper: stored({
       id: 'seed-f5fe3bc06f24',
+      source: 'seed',
       title: 'Parameter-free Online Test-time Adaptation',
       abstract: 'Training state-of-the-art vision models has become prohibitively expensive.',
       authors: [],
@@ -80,27 +81,34 @@ beforeAll(async () => {
 
 const render = (changes: Partial<DigestViewInput> = {}) => emails.render('digest', digestEmailProps(input(changes)));
 /** Handlebars escapes `=` in attribute values; browsers and mail clients read it back. */
-const href = (url: string) => `href="${url.replace(/=/g, '&#x3D;')}"`;
+const href = (url: string) => `href="${url.replace(/&/g, '&amp;').replace(/=/g, '&#x3D;')}"`;
 
 describe('the digest email', () => {
   it('shows every paper with its links, why it matched, and the footer links', () => {
     const { subject, html, text } = render();
-    expect(subject).toBe('3 new papers on LoRA, contrastive loss and 1 more topic');
+    expect(subject).toBe('3 papers on LoRA, contrastive loss and 1 more topic');
     expect(html).toMatch(/^<!doctype html>/i);
-    expect(html).toContain('<title>3 new papers on LoRA, contrastive loss and 1 more topic</title>');
+    expect(html).toContain('<title>3 papers on LoRA, contrastive loss and 1 more topic</title>');
     // The preheader is the hidden first line of the body.
     expect(html).toMatch(/<div style="display:none[^"]*">Breaking the Memory Barrier: .*, and 2 more papers on your topics<\/div>/);
     for (const { paper } of ENTRIES) expect(html).toContain(paper.title);
-    expect(html).toContain(`${href('https://huggingface.co/papers/2410.17243')} style="color:#1f2328`);
+    // Titles are headings whose links look like links (the stylesheet underlines them).
+    expect(html).toContain(`<h2><a ${href('https://huggingface.co/papers/2410.17243')}>Breaking the Memory Barrier`);
+    expect(html).toMatch(/<h1>3 papers matching your topics<\/h1>/);
     expect(html).toContain(href('https://arxiv.org/pdf/2410.17243'));
     expect(html).toContain(href('https://github.com/DAMO-NLP-SG/Inf-CLIP'));
     expect(html).toContain(href('https://arxiv.org/abs/2411.00001'));
     expect(html).toContain(href('https://github.com/fiveai/LAME'));
-    expect(html).toContain('Zesen Cheng, Hang Zhang, Kehan Li et al.');
-    expect(html).toContain('▲ 64 upvotes');
+    expect(html).toContain(
+      '<p class="pb-m">20 Nov 2026<span aria-hidden="true"> · </span>Zesen Cheng, Hang Zhang, Kehan Li et al.<span aria-hidden="true"> · </span>arXiv:2410.17243<span aria-hidden="true"> · </span>▲ 64 upvotes</p>',
+    );
     expect(html).toContain('▲ 1 upvote<');
+    // The seed paper with no page still leads somewhere: a title search.
+    expect(html).toContain(`<h2><a ${href('https://huggingface.co/papers?q=Parameter-free%20Online%20Test-time%20Adaptation')}>`);
+    expect(html).toContain(`${href('https://arxiv.org/search/?query=Parameter-free%20Online%20Test-time%20Adaptation&searchtype=title')}>Find on arXiv</a>`);
+    expect(html).toContain('Ranked by upvotes, freshness');
     expect(html).toContain('Daily digest · Friday 27 November 2026');
-    expect(html).toMatch(/Matched<\/span> <strong[^>]*>contrastive loss<\/strong> <span[^>]*>via<\/span> <mark[^>]*>contrastive<\/mark>.*<mark[^>]*>loss<\/mark> <span[^>]*>\+1 more topic<\/span>/);
+    expect(html).toContain('Matched <strong>contrastive loss</strong> via <mark>contrastive</mark>, <mark>loss</mark><br>Also matched LoRA</p>');
     expect(html).toMatch(/<a [^>]*href="https:\/\/paperboy\.example\/digests\/42\?token&#x3D;v\.1"[^>]*>and 7 more matching papers →<\/a>/);
     expect(html).toMatch(new RegExp(`${href(LINKS.manage).replace(/[?.]/g, '\\$&')}[^>]*>Manage preferences</a>`));
     expect(html).toMatch(new RegExp(`${href(LINKS.unsubscribe).replace(/[?.]/g, '\\$&')}[^>]*>Unsubscribe</a>`));
@@ -119,23 +127,25 @@ describe('the digest email', () => {
 
   it('has a plain-text part that reads on its own', () => {
     const { text } = render();
-    expect(text).toContain('Daily digest · Friday 27 November 2026\n3 new papers on your topics\n');
+    expect(text).toContain('Daily digest · Friday 27 November 2026\n3 papers matching your topics\n');
     expect(text).toContain(
       [
         '1. Breaking the Memory Barrier: Near Infinite Batch Size Scaling for Contrastive Loss',
-        '   Zesen Cheng, Hang Zhang, Kehan Li et al.',
-        '   ▲ 64 upvotes',
+        '   20 Nov 2026 · Zesen Cheng, Hang Zhang, Kehan Li et al. · arXiv:2410.17243 · ▲ 64 upvotes',
         '',
         '   Contrastive loss is a powerful approach for representation learning, where larger batch sizes enhance performance.',
         '',
-        '   Matched: contrastive loss (contrastive, loss) +1 more topic',
+        '   Matched: contrastive loss (contrastive, loss)',
+        '   Also matched LoRA',
         '   Paper: https://huggingface.co/papers/2410.17243',
         '   PDF: https://arxiv.org/pdf/2410.17243',
         '   Code: https://github.com/DAMO-NLP-SG/Inf-CLIP',
       ].join('\n'),
     );
     expect(text).toContain('3. Parameter-free Online Test-time Adaptation\n\n   Training state-of-the-art');
-    expect(text).toContain('   Matched: test-time adaptation\n   Code: https://github.com/fiveai/LAME\n');
+    expect(text).toContain(
+      '   Matched: test-time adaptation\n   Find on arXiv: https://arxiv.org/search/?query=Parameter-free%20Online%20Test-time%20Adaptation&searchtype=title\n   Code: https://github.com/fiveai/LAME\n',
+    );
     expect(text).toContain('and 7 more matching papers →\nhttps://paperboy.example/digests/42?token=v.1\n');
     expect(text).toContain('Manage your topics and schedule:\nhttps://paperboy.example/preferences?token=m.1\n');
     expect(text).toContain('Unsubscribe:\nhttps://paperboy.example/unsubscribe?token=u.1\n');

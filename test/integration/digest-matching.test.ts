@@ -26,8 +26,8 @@ describe('matching is shared by everyone with the same topic', () => {
     expect(summary).toMatchObject({ due: readers, topics: 4, skipped: readers / 4, sent: (readers * 3) / 4 });
 
     const subjects = new Map(mail.sent.map((message) => [String(message.to), String(message.subject)]));
-    expect(subjects.get('reader0@example.com')).toMatch(/^1 new paper on LoRA$/);
-    expect(subjects.get('reader1001@example.com')).toMatch(/^1 new paper on zebrafish$/i);
+    expect(subjects.get('reader0@example.com')).toMatch(/^1 paper on LoRA$/);
+    expect(subjects.get('reader1001@example.com')).toMatch(/^1 paper on zebrafish$/i);
     expect(subjects.has('reader3@example.com')).toBe(false);
   });
 });

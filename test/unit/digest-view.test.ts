@@ -29,7 +29,8 @@ function input(entries: DigestEntry[], changes: Partial<DigestViewInput> = {}): 
 }
 
 const view = (entries: DigestEntry[], changes: Partial<DigestViewInput> = {}) => digestEmailProps(input(entries, changes));
-const only = (overrides: Partial<PaperInput>, terms: string[] = []) => view([entry(['LoRA'], overrides, terms)]).papers[0]!;
+const cards = (props: ReturnType<typeof view>) => props.sections.flatMap((section) => section.papers);
+const only = (overrides: Partial<PaperInput>, terms: string[] = []) => cards(view([entry(['LoRA'], overrides, terms)]))[0]!;
 const hits = (segments: Array<{ text: string; hit: boolean }>) => segments.filter((s) => s.hit).map((s) => s.text);
 
 describe('the digest subject', () => {
@@ -43,14 +44,14 @@ describe('the digest subject', () => {
       entry(['test-time adaptation']),
     ]).subject;
     // Three topics matched two papers each; the tie goes to the topic of the better-ranked paper.
-    expect(subject).toBe('6 new papers on diffusion, LoRA and 2 more topics');
+    expect(subject).toBe('6 papers on diffusion, LoRA and 2 more topics');
   });
 
-  it('says "1 new paper" for one, and joins two topics with "and"', () => {
-    expect(view([entry(['LoRA'])]).subject).toBe('1 new paper on LoRA');
-    expect(view([entry(['LoRA']), entry(['diffusion'])]).subject).toBe('2 new papers on LoRA and diffusion');
+  it('says "1 paper" for one, and joins two topics with "and"', () => {
+    expect(view([entry(['LoRA'])]).subject).toBe('1 paper on LoRA');
+    expect(view([entry(['LoRA']), entry(['diffusion'])]).subject).toBe('2 papers on LoRA and diffusion');
     expect(view([entry(['LoRA']), entry(['diffusion']), entry(['quantization'])]).subject).toBe(
-      '3 new papers on LoRA, diffusion and 1 more topic',
+      '3 papers on LoRA, diffusion and 1 more topic',
     );
   });
 
@@ -58,7 +59,7 @@ describe('the digest subject', () => {
     const long = `${'very long words about sparse attention '.repeat(5)}`.trim();
     const subject = view([entry([long]), entry([`${long} again`])]).subject;
     expect(subject.length).toBeLessThanOrEqual(100);
-    expect(subject).toMatch(/^2 new papers on very long words about sparse attention .*… and 1 more topic$/);
+    expect(subject).toMatch(/^2 papers on very long words about sparse attention .*… and 1 more topic$/);
     // Cut after a whole word: what precedes "…" is a prefix of the topic that ends a word in it.
     const kept = /on (.*)… and/.exec(subject)![1]!;
     expect(long.startsWith(kept)).toBe(true);
@@ -66,10 +67,10 @@ describe('the digest subject', () => {
   });
 
   it.each([
-    ['CR LF', 'LoRA\r\nBcc: eve@example.com', '1 new paper on LoRA Bcc: eve@example.com'],
-    ['a Unicode line separator', 'diffusion\u2028X-Evil: 1', '1 new paper on diffusion X-Evil: 1'],
-    ['NUL and escape codes', 'tab\there\u0000nul\u001b[31m', '1 new paper on tab here nul [31m'],
-    ['a bidi override', 'bidi\u202eevil', '1 new paper on bidievil'],
+    ['CR LF', 'LoRA\r\nBcc: eve@example.com', '1 paper on LoRA Bcc: eve@example.com'],
+    ['a Unicode line separator', 'diffusion\u2028X-Evil: 1', '1 paper on diffusion X-Evil: 1'],
+    ['NUL and escape codes', 'tab\there\u0000nul\u001b[31m', '1 paper on tab here nul [31m'],
+    ['a bidi override', 'bidi\u202eevil', '1 paper on bidievil'],
   ])('never holds a line break or other control character (%s)', (_label, topic, expected) => {
     const { subject, preheader } = view([entry([topic], { title: `A title\r\n${topic}` })]);
     expect(subject).toBe(expected);
@@ -79,19 +80,16 @@ describe('the digest subject', () => {
 });
 
 describe('a paper in the digest', () => {
-  it('shortens a long author list with "et al."', () => {
-    expect(only({ authors: ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra'] }).authors).toBe(
-      'Ada Lovelace, Alan Turing, Grace Hopper et al.',
-    );
-    expect(only({ authors: ['Ada Lovelace', 'Alan Turing', 'Grace Hopper'] }).authors).toBe('Ada Lovelace, Alan Turing, Grace Hopper');
-    expect(only({ authors: [] }).authors).toBeNull();
+  it('shows the date, the authors shortened with "et al.", the arXiv id and the upvotes, as one line', () => {
+    const p = only({ id: '2410.17243', publishedAt: '2024-10-22T17:59:59Z', authors: ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra'], upvotes: 1234 });
+    expect(p.meta).toEqual(['22 Oct 2024', 'Ada Lovelace, Alan Turing, Grace Hopper et al.', 'arXiv:2410.17243', '▲ 1,234 upvotes']);
+    expect(only({ authors: ['Ada Lovelace', 'Alan Turing', 'Grace Hopper'] }).meta).toContain('Ada Lovelace, Alan Turing, Grace Hopper');
   });
 
-  it('shows upvotes only when known, in words', () => {
-    expect(only({ upvotes: null }).upvotes).toBeNull();
-    expect(only({ upvotes: 1 }).upvotes).toBe('▲ 1 upvote');
-    expect(only({ upvotes: 1234 }).upvotes).toBe('▲ 1,234 upvotes');
-    expect(only({ upvotes: 0 }).upvotes).toBe('▲ 0 upvotes');
+  it('leaves out what is not known: no authors, no votes, no arXiv id, and a seed page’s date, which is not the paper’s', () => {
+    expect(only({ id: 'seed-fdcf8dc07f3c', source: 'seed', authors: [], upvotes: null, publishedAt: '2025-03-17T00:00:00.000Z' }).meta).toEqual([]);
+    expect(only({ id: 'seed-1', upvotes: 0, authors: [], publishedAt: null }).meta).toEqual([]);
+    expect(only({ id: 'seed-1', upvotes: 1, authors: [], publishedAt: null }).meta).toEqual(['▲ 1 upvote']);
   });
 
   it('shortens the abstract at a word boundary and collapses its whitespace', () => {
@@ -107,47 +105,69 @@ describe('a paper in the digest', () => {
     expect(only({ abstract: 'Short and sweet.' }).abstract).toEqual([{ text: 'Short and sweet.', hit: false }]);
   });
 
-  it('says which topic matched, with the matched terms, and how many others did', () => {
-    const [p] = view([entry(['LoRA', 'adapters', 'fine-tuning'], {}, ['lora', 'low-rank'])]).papers;
+  it('says which topic matched, with the matched terms, and names the others', () => {
+    const [p] = cards(view([entry(['LoRA', 'adapters', 'fine-tuning'], {}, ['lora', 'low-rank'])]));
     expect(p!.topic).toBe('LoRA');
     expect(p!.terms).toEqual(['lora', 'low-rank']);
-    expect(p!.otherTopics).toBe('+2 more topics');
-    expect(view([entry(['LoRA'])]).papers[0]!.otherTopics).toBeNull();
+    expect(p!.otherTopics).toBe('Also matched adapters and fine-tuning');
+    expect(cards(view([entry(['LoRA', 'a', 'b', 'c'])]))[0]!.otherTopics).toBe('Also matched a, b and 1 more');
+    expect(cards(view([entry(['LoRA', 'adapters'])]))[0]!.otherTopics).toBe('Also matched adapters');
+    expect(cards(view([entry(['LoRA'])]))[0]!.otherTopics).toBeNull();
   });
 
-  it('links the title to the paper page, else the project page, else arXiv, else nowhere', () => {
+  it('shows topics as a reader says them: no quotes, no exclusions, no exact-word marks', () => {
+    const props = view([entry(['"mixture of experts" -video -"text to image"', '=PEFT adapters', 'LoRA -survey'])]);
+    const [p] = cards(props);
+    expect(p!.topic).toBe('mixture of experts');
+    expect(p!.otherTopics).toBe('Also matched PEFT adapters and LoRA');
+    expect(props.subject).toBe('1 paper on mixture of experts, PEFT adapters and 1 more topic');
+    expect(props.topics.map((t) => t.topic)).toEqual(['mixture of experts', 'PEFT adapters', 'LoRA']);
+    expect(JSON.stringify(props)).not.toMatch(/"\\"|-video|-survey|=PEFT/);
+  });
+
+  it('links the title to the paper page, else arXiv, else a Hugging Face search for the title', () => {
     expect(only({ id: '2410.17243', pageUrl: 'https://huggingface.co/papers/2410.17243', projectUrl: 'https://p.example/' }).url).toBe(
       'https://huggingface.co/papers/2410.17243',
     );
-    expect(only({ id: '2410.17243', projectUrl: 'https://p.example/' }).url).toBe('https://p.example/');
-    expect(only({ id: '2410.17243' }).url).toBe('https://arxiv.org/abs/2410.17243');
-    expect(only({ id: 'seed-fdcf8dc07f3c' }).url).toBeNull();
+    expect(only({ id: '2410.17243', projectUrl: 'https://p.example/' }).url).toBe('https://arxiv.org/abs/2410.17243');
+    const seed = only({ id: 'seed-fdcf8dc07f3c', source: 'seed', title: 'DragNUWA: Fine-grained Control & More', pageUrl: null, projectUrl: 'https://p.example/' });
+    expect(seed.url).toBe('https://huggingface.co/papers?q=DragNUWA%3A%20Fine-grained%20Control%20%26%20More');
+  });
+
+  it('gives a paper with no page a title search on arXiv in place of the paper link', () => {
+    const seed = only({ id: 'seed-fdcf8dc07f3c', source: 'seed', title: 'Parameter-free Online Test-time Adaptation', codeUrl: 'https://github.com/fiveai/LAME' });
+    expect(seed.links).toEqual([
+      { label: 'Find on arXiv', url: 'https://arxiv.org/search/?query=Parameter-free%20Online%20Test-time%20Adaptation&searchtype=title' },
+      { label: 'Code', url: 'https://github.com/fiveai/LAME' },
+    ]);
   });
 
   it('drops every link that is not http or https', () => {
     const p = only({
       id: 'seed-1',
+      title: 'T',
       pageUrl: 'javascript:alert(1)',
       projectUrl: 'https://project.example/',
       pdfUrl: 'data:text/html,<script>alert(1)</script>',
       codeUrl: ' JAVASCRIPT:alert(1)',
     });
-    expect(p.url).toBe('https://project.example/');
-    expect(p.links).toEqual([{ label: 'Paper', url: 'https://project.example/' }]);
-    expect(only({ id: 'seed-2', pageUrl: 'vbscript:x', projectUrl: 'ftp://x.example/' }).url).toBeNull();
+    expect(p.url).toBe('https://huggingface.co/papers?q=T');
+    expect(p.links).toEqual([
+      { label: 'Find on arXiv', url: 'https://arxiv.org/search/?query=T&searchtype=title' },
+      { label: 'Project page', url: 'https://project.example/' },
+    ]);
   });
 
-  it('lists the paper, PDF and code links that exist, each once', () => {
+  it('lists the paper, PDF, code and project page links that exist, each once', () => {
     const p = only({
       id: '2410.17243',
       pageUrl: 'https://huggingface.co/papers/2410.17243',
       pdfUrl: 'https://arxiv.org/pdf/2410.17243',
       codeUrl: 'https://github.com/a/b',
+      projectUrl: 'https://a.github.io/b/',
     });
-    expect(p.links.map((l) => l.label)).toEqual(['Paper', 'PDF', 'Code']);
-    expect(only({ id: 'seed-3', projectUrl: 'https://github.com/a/b', codeUrl: 'https://github.com/a/b' }).links).toEqual([
-      { label: 'Paper', url: 'https://github.com/a/b' },
-    ]);
+    expect(p.links.map((l) => l.label)).toEqual(['Paper', 'PDF', 'Code', 'Project page']);
+    expect(only({ id: '2410.17243', projectUrl: 'https://github.com/a/b', codeUrl: 'https://github.com/a/b' }).links.map((l) => l.label)).toEqual(['Paper', 'Code']);
   });
 });
 
@@ -194,15 +214,25 @@ describe('highlighting matched terms', () => {
 describe('paper cards shared between readers', () => {
   it('share a key exactly when the card they show is the same', () => {
     const a = entry(['LoRA', 'quantization']);
-    const sameCard = { ...a, topics: ['LoRA', 'adapters'] };
+    const renamedOther = { ...a, topics: ['LoRA', 'adapters'] };
+    const sameWords = { ...a, topics: ['"LoRA"', 'adapters -survey'] };
     const moreTopics = { ...a, topics: ['LoRA', 'adapters', 'quantization'] };
     const otherTopic = { ...a, topics: ['quantization', 'LoRA'] };
-    expect(cardKey(sameCard)).toBe(cardKey(a));
-    expect(paperCard(sameCard)).toEqual(paperCard(a));
+    expect(cardKey(sameWords)).toBe(cardKey(renamedOther));
+    expect(paperCard(sameWords)).toEqual(paperCard(renamedOther));
+    expect(cardKey(renamedOther)).not.toBe(cardKey(a));
     expect(cardKey(moreTopics)).not.toBe(cardKey(a));
+    // Other topics are named on the card, so a different one is a different card.
+    expect(paperCard(renamedOther).otherTopics).not.toBe(paperCard({ ...a, topics: ['LoRA', 'quantization'] }).otherTopics);
     expect(paperCard(moreTopics).otherTopics).not.toBe(paperCard(a).otherTopics);
     expect(cardKey(otherTopic)).not.toBe(cardKey(a));
     expect(paperCard(otherTopic).topic).not.toBe(paperCard(a).topic);
+    // Past the two other topics a card names, only their number shows, so only their number counts.
+    const many = { ...a, topics: ['LoRA', 'adapters', 'quantization', 'pruning'] };
+    const manyElse = { ...a, topics: ['LoRA', 'adapters', 'quantization', 'distillation'] };
+    expect(cardKey(many)).toBe(cardKey(manyElse));
+    expect(paperCard(many)).toEqual(paperCard(manyElse));
+    expect(cardKey(many)).not.toBe(cardKey({ ...a, topics: ['LoRA', 'adapters', 'quantization'] }));
   });
 });
 
@@ -231,10 +261,28 @@ describe('the rest of the digest', () => {
 
   it('counts the papers per topic for the overview, most first', () => {
     const { topics, heading } = view([entry(['LoRA']), entry(['diffusion', 'LoRA']), entry(['diffusion'])]);
-    expect(heading).toBe('3 new papers on your topics');
+    expect(heading).toBe('3 papers matching your topics');
     expect(topics).toEqual([
       { topic: 'LoRA', papers: 2 },
       { topic: 'diffusion', papers: 2 },
     ]);
+  });
+
+  it('names upvotes among the reasons for the order only when some paper has votes', () => {
+    expect(view([entry(['LoRA'], { upvotes: null }), entry(['LoRA'], { upvotes: 0 })]).rankedBy).toBe(
+      'Ranked by how closely each paper fits your topics, and how recent it is. You never get the same paper twice.',
+    );
+    expect(view([entry(['LoRA'], { upvotes: null }), entry(['LoRA'], { upvotes: 3 })]).rankedBy).toMatch(/^Ranked by upvotes, freshness/);
+  });
+
+  it('groups a weekly digest by best topic, topics in the order of their best paper; a daily one is one list', () => {
+    const entries = [entry(['LoRA'], { title: 'A' }), entry(['"diffusion" -video', 'LoRA'], { title: 'B' }), entry(['LoRA'], { title: 'C' })];
+    const weekly = view(entries, { frequency: 'weekly' }).sections;
+    expect(weekly.map((s) => [s.heading, s.papers.map((p) => p.title)])).toEqual([
+      ['LoRA (2 papers)', ['A', 'C']],
+      ['diffusion (1 paper)', ['B']],
+    ]);
+    const daily = view(entries).sections;
+    expect(daily.map((s) => [s.heading, s.papers.map((p) => p.title)])).toEqual([[null, ['A', 'B', 'C']]]);
   });
 });

@@ -74,11 +74,12 @@ function highWaterMb(pid: number): number | null {
 /**
  * One scheduler tick by the built CLI, exactly as cron or an operator would
  * run it, over a prepared store whose subscribers are all due. The store is
- * built by the caller, so the run's memory is its own.
+ * built by the caller, so the run's memory is its own. `nodeArgs` go to
+ * node before the script (`--cpu-prof` for bench/profile.ts).
  */
-export async function pipeline(sink: Sink, world: World): Promise<PipelineFigures> {
+export async function pipeline(sink: Sink, world: World, nodeArgs: readonly string[] = []): Promise<PipelineFigures> {
   sink.reset();
-  const child = spawn(process.execPath, ['bin/paperboy.js', 'digest', '--now', RUN_AT.toISOString(), '--json'], {
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/paperboy.js', 'digest', '--now', RUN_AT.toISOString(), '--json'], {
     cwd: ROOT,
     env: { ...benchEnv(world, sink), NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
     stdio: ['ignore', 'pipe', 'inherit'],

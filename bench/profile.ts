@@ -52,6 +52,13 @@ try {
       `peak RSS ${run.peakRssMb?.toFixed(0) ?? 'n/a'} MB`,
   );
   console.log(`raw: ${raw.perSec.toFixed(1)} msgs/s; ratio ${(run.digestsPerSec / raw.perSec).toFixed(2)}`);
+  // On a busy machine wall time shakes; CPU time per message much less. Start-up (about a second) is in the run's CPU time.
+  if (run.cpuSeconds !== null) {
+    const perDigest = (1000 * run.cpuSeconds) / run.sent;
+    console.log(
+      `CPU per message: digest run ${perDigest.toFixed(3)} ms, raw ${raw.cpuMsPerMessage.toFixed(3)} ms; CPU ratio ${(raw.cpuMsPerMessage / perDigest).toFixed(2)}`,
+    );
+  }
   if (values.profile) {
     const file = path.join(PROFILES, `digest-${started}.cpuprofile`);
     const summary = summarizeProfile(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, run.sent);

@@ -12,8 +12,10 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** Stages by the script a function lives in, first match wins. */
-const STAGES: Array<[stage: string, pattern: RegExp]> = [
+/** Stages by the script a function lives in (and, for a few, its name), first match wins. */
+const STAGES: Array<[stage: string, pattern: RegExp, name?: RegExp]> = [
+  // The words a topic matched in a paper, for its card: a query per card built, so a rendering cost.
+  ['rendering: card highlights (FTS5)', /\/topics\/topic-matcher\./, /^matchedTerms$/],
   ['SMTP hand-off (nodemailer)', /nodemailer\//],
   ['SMTP hand-off (node streams, sockets)', /^node:(net|stream|internal\/streams|internal\/stream_base|internal\/net|events|internal\/timers|internal\/process\/task_queues|buffer|internal\/buffer)/],
   ['MIME', /\/mail\/mime\.|\/mail\/mailer\./],
@@ -30,9 +32,9 @@ const SPECIAL = new Map([
   ['(root)', 'V8 and native, unattributed'],
 ]);
 
-function stageOf(url: string): string | null {
+function stageOf(url: string, functionName: string): string | null {
   if (!url) return null;
-  for (const [stage, pattern] of STAGES) if (pattern.test(url)) return stage;
+  for (const [stage, pattern, name] of STAGES) if (pattern.test(url) && (!name || name.test(functionName))) return stage;
   return 'other (start-up, CLI, libraries)';
 }
 
@@ -51,7 +53,7 @@ export function profileTotals(profile: CpuProfile): ProfileSummary {
   while (stack.length > 0) {
     const [id, inherited] = stack.pop()!;
     const node = byId.get(id)!;
-    const stage = SPECIAL.get(node.callFrame.functionName) ?? stageOf(node.callFrame.url) ?? inherited;
+    const stage = SPECIAL.get(node.callFrame.functionName) ?? stageOf(node.callFrame.url, node.callFrame.functionName) ?? inherited;
     stageById.set(id, stage);
     for (const child of node.children ?? []) stack.push([child, stage]);
   }

@@ -103,7 +103,7 @@ export class DigestComposer {
     return {
       to: subscriber.email,
       messageId: delivery.messageId,
-      ...this.deps.emails.renderForSending('digest', this.props(subscriber, draftOf(delivery, subscriber.timezone), 'email', unsubscribe)),
+      ...this.render(subscriber, draftOf(delivery, subscriber.timezone), 'email', unsubscribe),
       headers: {
         'List-Unsubscribe': `<${unsubscribe}>${mailto}`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',

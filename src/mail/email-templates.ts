@@ -1,7 +1,6 @@
 import type { DigestEmailProps } from './digest-email.js';
 import { TEMPLATES_DIR, withTemplates } from '../paths.js';
-import { compileMjml, compileText, fillInPieces, type Fill } from './template-compiler.js';
-import { joinPieces, type HtmlPieces } from './html-pieces.js';
+import { compileMjml, compileText, type Fill } from './template-compiler.js';
 
 /** A rendered email, ready for the mailer. */
 export interface RenderedEmail {
@@ -10,16 +9,6 @@ export interface RenderedEmail {
   subject: string;
   html: string;
   text: string;
-}
-
-/** A rendered email to send: its HTML in pieces, so shared blocks (paper cards) are encoded once per run. */
-export interface SendableEmail extends Omit<RenderedEmail, 'html'> {
-  html: HtmlPieces;
-}
-
-/** The whole HTML of a sendable email, as a reader's mail client sees it. */
-export function wholeHtml(html: string | HtmlPieces): string {
-  return typeof html === 'string' ? html : joinPieces(html);
 }
 
 interface SubscriptionSummary {
@@ -68,11 +57,5 @@ export class EmailRenderer {
   render<K extends EmailName>(name: K, props: EmailProps[K]): RenderedEmail {
     const template = this.compiled[name];
     return { template: name, subject: SUBJECTS[name](props), html: template.html(props), text: template.text(props) };
-  }
-
-  /** As `render`, for sending: the same email, with its HTML in pieces. */
-  renderForSending<K extends EmailName>(name: K, props: EmailProps[K]): SendableEmail {
-    const template = this.compiled[name];
-    return { template: name, subject: SUBJECTS[name](props), html: fillInPieces(template.html, props), text: template.text(props) };
   }
 }

@@ -25,7 +25,7 @@ export interface OutboundMessage {
   /** When the message was sent, as its Date header says; send quotas count from it (now when absent). */
   date?: Date;
   /** What the message says, for logs and for tests about what was sent. */
-  email: Required<Omit<OutgoingEmail, 'returnPath' | 'template' | 'html'>> & Pick<OutgoingEmail, 'template'> & { readonly html: string };
+  email: Required<Omit<OutgoingEmail, 'returnPath' | 'template'>> & Pick<OutgoingEmail, 'template'>;
 }
 
 /** The one thing the mailer needs from a way of sending: hand over a message, and close. */

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { wholeHtml, type RenderedEmail } from './email-templates.js';
-import type { HtmlPieces } from './html-pieces.js';
+import type { RenderedEmail } from './email-templates.js';
 import type { MailTransport, SentMessage } from './mail-transport.js';
 import { buildMessage, envelopeAddress } from './mime.js';
 
 /** One email to one person. */
-export interface OutgoingEmail extends Omit<RenderedEmail, 'html'> {
-  /** Whole, or in pieces (a digest: see html-pieces). */
-  html: string | HtmlPieces;
+export interface OutgoingEmail extends RenderedEmail {
   to: string;
   /** `<…@…>`; a fresh one is made when absent. Digests pass one derived from subscriber and digest key. */
   messageId?: string;
@@ -63,10 +60,7 @@ export class Mailer {
     const returnPath = email.returnPath ?? this.envelopeFrom;
     assertOneLine('Return-Path', returnPath);
     const raw = buildMessage({ from: this.from, to: email.to, subject: email.subject, messageId, date: now, headers, text: email.text, html: email.html });
-    const { html } = email;
-    // The whole HTML is only for logs and tests that read it, so it is joined only if read.
-    const described = { ...email, messageId, headers, get html() { return wholeHtml(html); } };
-    return this.transport.send({ envelope: { from: returnPath, to: email.to }, messageId, raw, date: now, email: described });
+    return this.transport.send({ envelope: { from: returnPath, to: email.to }, messageId, raw, date: now, email: { ...email, messageId, headers } });
   }
 
   close(): Promise<void> {

@@ -1,10 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { TEMPLATE_CACHE_DIR, TEMPLATES_DIR } from '../paths.js';
-import type { HtmlPieces, SharedBlock } from './html-pieces.js';
 
 const MJML_VERSION = (createRequire(import.meta.url)('mjml/package.json') as { version: string }).version;
 /** Raise it whenever `mjmlToHtml` changes what it makes of a template, so old cache entries are never read. */
@@ -32,21 +31,9 @@ handlebars.registerHelper('position', (index: number) => index + 1);
  * shares one paper card among all the readers it matched, so most of each
  * email is already rendered. The block may read only its own object's fields
  * (no `@index`, no `../`), and one block only may wrap a given kind of object.
- * It must sit between elements, where spaces mean nothing: filled for
- * sending (`fillInPieces`), each block is padded with spaces (see html-pieces).
  */
 const cards = new WeakMap<object, string>();
-/** Set while `fillInPieces` fills: blocks are collected, and a marker stands in their place. */
-let collecting: SharedBlock[] | null = null;
-/** Holds a NUL and a per-process random part, so no paper text can spell it. */
-const BLOCK_MARK = `\u0000block-${randomBytes(8).toString('hex')}\u0000`;
-
 handlebars.registerHelper('card', function (this: object, options: Handlebars.HelperOptions) {
-  if (collecting) {
-    // Rendered only if its encoded bytes are not already kept; not kept as a string, which would double its memory.
-    collecting.push({ key: this, html: () => cards.get(this) ?? options.fn(this) });
-    return BLOCK_MARK;
-  }
   let html = cards.get(this);
   if (html === undefined) {
     html = options.fn(this);
@@ -54,25 +41,6 @@ handlebars.registerHelper('card', function (this: object, options: Handlebars.He
   }
   return html;
 });
-
-/**
- * Fills a template for sending: the same HTML as `fill(props)`, but each
- * `{{#card}}` block left as a shared block between frame pieces, so the
- * mailer encodes a card once for every email that holds it.
- */
-export function fillInPieces<P>(fill: Fill<P>, props: P): HtmlPieces {
-  const blocks: SharedBlock[] = [];
-  collecting = blocks;
-  let html: string;
-  try {
-    html = fill(props);
-  } finally {
-    collecting = null;
-  }
-  const frames = html.split(BLOCK_MARK);
-  if (frames.length !== blocks.length + 1) throw new TemplateError('a shared block was rendered where it could not be told apart from the frame');
-  return { frames, blocks };
-}
 
 /**
  * Compiles `templates/<name>.mjml` to HTML and returns a Handlebars fill

@@ -1,6 +1,5 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { joinPieces } from '../../src/mail/html-pieces.js';
 import { buildMessage, envelopeAddress } from '../../src/mail/mime.js';
 
 const base = {
@@ -62,51 +61,5 @@ describe('envelopeAddress', () => {
   it('is the bare address of a From with a name, with an international domain in ASCII', () => {
     expect(envelopeAddress('paperboy <digest@paperboy.example>')).toBe('digest@paperboy.example');
     expect(envelopeAddress('digest@bücher.example')).toBe('digest@xn--bcher-kva.example');
-  });
-});
-
-describe('buildMessage with the HTML in pieces', () => {
-  // Lengths chosen to cross the 57-byte steps of base64 lines, with characters of 2 to 4 bytes at the edges.
-  const card = (title: string) => ({ title });
-  const blockOf = (key: { title: string }, calls: string[]) => ({
-    key,
-    html: () => {
-      calls.push(key.title);
-      return `<tr><td>${key.title} ▲ ${'x'.repeat(key.title.length * 7)}é</td></tr>`;
-    },
-  });
-
-  it('decodes to the frames and blocks in order, each piece but the last padded with spaces to whole base64 lines', async () => {
-    const calls: string[] = [];
-    const [a, b] = [card('Zebrafish 🧪'), card('LoRA')];
-    const pieces = { frames: ['<table><tbody>', '', '<!-- between -->', '</tbody></table>\n<p>Éclair</p>'], blocks: [blockOf(a, calls), blockOf(b, calls), blockOf(a, calls)] };
-    const raw = buildMessage({ ...base, html: pieces });
-    const html = String((await simpleParser(raw)).html);
-    expect(html).toBe(joinPieces(pieces));
-    expect(html.replace(/ +(?=<|$)/g, '')).toBe(
-      `<table><tbody>${blockOf(a, []).html()}${blockOf(b, []).html()}<!-- between -->${blockOf(a, []).html()}</tbody></table>\n<p>Éclair</p>`.replace(/ +(?=<|$)/g, ''),
-    );
-    expect([...raw].every((byte) => byte < 0x80)).toBe(true);
-    expect(Math.max(...raw.toString('latin1').split('\r\n').map((line) => line.length))).toBeLessThanOrEqual(78);
-  });
-
-  it('encodes a shared block once for every message that holds it', async () => {
-    const calls: string[] = [];
-    const shared = card('Shared paper');
-    const first = buildMessage({ ...base, html: { frames: ['<p>Ada</p>', ''], blocks: [blockOf(shared, calls)] } });
-    const second = buildMessage({ ...base, to: 'bob@example.com', html: { frames: ['<p>Bob, a longer frame</p>', '<p>end</p>'], blocks: [blockOf(shared, calls)] } });
-    expect(calls).toEqual(['Shared paper']);
-    expect(String((await simpleParser(first)).html)).toContain('Shared paper ▲');
-    expect(String((await simpleParser(second)).html)).toMatch(/^<p>Bob, a longer frame<\/p> *<tr><td>Shared paper ▲ x+é<\/td><\/tr> *<p>end<\/p>$/);
-  });
-
-  it('gives the same email whole or in pieces, to a reader who ignores spaces between elements', async () => {
-    const calls: string[] = [];
-    const frames = ['<div>', '</div>'];
-    const block = blockOf(card('Only'), calls);
-    const whole = await simpleParser(buildMessage({ ...base, html: frames[0] + block.html() + frames[1] }));
-    const pieces = await simpleParser(buildMessage({ ...base, html: { frames, blocks: [block] } }));
-    expect(String(pieces.html).replace(/ +(?=<)/g, '')).toBe(String(whole.html));
-    expect(pieces.text).toBe(whole.text);
   });
 });

@@ -58,7 +58,20 @@ export interface PipelineFigures {
   topics: number;
   /** The run's process at its peak (VmHWM), start-up included. */
   peakRssMb: number | null;
+  /** CPU time (user and system) of the run's process, start-up included; less shaken than wall time by a busy machine. */
+  cpuSeconds: number | null;
   messageBytes: number;
+}
+
+/** User and system CPU seconds a process has used so far, from /proc; null where there is no /proc. */
+function cpuSecondsOf(pid: number): number | null {
+  try {
+    // Fields after the command name (which may hold spaces); utime and stime are the 12th and 13th, in clock ticks of 1/100 s.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** The most memory the process has held so far, from /proc; null where there is no /proc. */
@@ -74,11 +87,12 @@ function highWaterMb(pid: number): number | null {
 /**
  * One scheduler tick by the built CLI, exactly as cron or an operator would
  * run it, over a prepared store whose subscribers are all due. The store is
- * built by the caller, so the run's memory is its own.
+ * built by the caller, so the run's memory is its own. `nodeArgs` go to
+ * node before the script (`--cpu-prof` for bench/profile.ts).
  */
-export async function pipeline(sink: Sink, world: World): Promise<PipelineFigures> {
+export async function pipeline(sink: Sink, world: World, nodeArgs: readonly string[] = []): Promise<PipelineFigures> {
   sink.reset();
-  const child = spawn(process.execPath, ['bin/paperboy.js', 'digest', '--now', RUN_AT.toISOString(), '--json'], {
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/paperboy.js', 'digest', '--now', RUN_AT.toISOString(), '--json'], {
     cwd: ROOT,
     env: { ...benchEnv(world, sink), NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -86,9 +100,11 @@ export async function pipeline(sink: Sink, world: World): Promise<PipelineFigure
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   let peak: number | null = null;
+  let cpu: number | null = null;
   const poll = setInterval(() => {
     const now = highWaterMb(child.pid!);
     if (now !== null) peak = Math.max(peak ?? 0, now);
+    cpu = cpuSecondsOf(child.pid!) ?? cpu;
   }, 50);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearInterval(poll);
@@ -104,6 +120,7 @@ export async function pipeline(sink: Sink, world: World): Promise<PipelineFigure
     matchSeconds: summary.matchSeconds,
     topics: summary.topics,
     peakRssMb: peak,
+    cpuSeconds: cpu,
     messageBytes: counts.messages > 0 ? Math.round(counts.bytes / counts.messages) : 0,
   };
 }
@@ -125,7 +142,7 @@ async function inParallel(count: number, concurrency: number, send: (index: numb
  * transport (same pool size, same concurrency as the digest sender), so
  * only SMTP and the sink remain.
  */
-export async function rawHandOff(sink: Sink, { bytes, count }: { bytes: number; count: number }): Promise<{ perSec: number }> {
+export async function rawHandOff(sink: Sink, { bytes, count }: { bytes: number; count: number }): Promise<{ perSec: number; cpuMsPerMessage: number }> {
   const config = loadConfig({ SMTP_URL: sink.url, SECRET_KEY: BENCH_SECRET });
   const transport = smtpTransport(sink.url, null, { maxConnections: config.smtpPoolSize });
   const head = 'From: paperboy <digest@paperboy.example>\r\nTo: reader@bench.example\r\nSubject: raw\r\nMessage-ID: <raw@paperboy.example>\r\n\r\n';
@@ -134,10 +151,12 @@ export async function rawHandOff(sink: Sink, { bytes, count }: { bytes: number; 
   const email = { to: 'reader@bench.example', subject: 'raw', text: '', html: '', messageId: '<raw@paperboy.example>', headers: {} };
   try {
     await transport.send({ envelope: { from: 'digest@paperboy.example', to: 'warm@bench.example' }, messageId: email.messageId, raw, email });
+    const cpu = process.cpuUsage();
     const seconds = await inParallel(count, config.smtpPoolSize, (i) =>
       transport.send({ envelope: { from: 'digest@paperboy.example', to: `reader${i}@bench.example` }, messageId: email.messageId, raw, email }),
     );
-    return { perSec: count / seconds };
+    const used = process.cpuUsage(cpu);
+    return { perSec: count / seconds, cpuMsPerMessage: (used.user + used.system) / 1000 / count };
   } finally {
     await transport.close();
   }

@@ -96,7 +96,10 @@ export class DeliveryRepository {
   private readonly unclaimRows;
   private readonly finishRow;
   private readonly retryRow;
-  private readonly insertSent;
+  private readonly acceptRow;
+  private readonly foldPapers;
+  private readonly foldRows;
+  private readonly dropFolded;
   private readonly byIdFor;
   private readonly readyCount;
   private readonly requeueRow;
@@ -149,9 +152,22 @@ export class DeliveryRepository {
     this.retryRow = db.prepare<[{ id: number; owner: string; error: string; next: string; now: string }]>(`
       UPDATE deliveries SET status = 'pending', last_error = @error, next_attempt_at = @next, claimed_by = NULL, updated_at = @now
       WHERE id = @id AND status = 'sending' AND claimed_by = @owner`);
-    this.insertSent = db.prepare<[number, number, number]>(
-      'INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_seq, delivery_id) VALUES (?, ?, ?)',
-    );
+    // The relay said 250: one row appended and committed on its own, so a crash a moment later cannot resend it.
+    this.acceptRow = db.prepare<[number, string]>('INSERT OR IGNORE INTO delivery_acceptances (delivery_id, accepted_at) VALUES (?, ?)');
+    // Folding: the papers each accepted email showed (the first `shown` of its content) become sent papers, ...
+    this.foldPapers = db.prepare<[{ owner: string }]>(`
+      INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_seq, delivery_id)
+      SELECT d.subscriber_id, paper.value ->> '$[0]', d.id
+      FROM delivery_acceptances a JOIN deliveries d ON d.id = a.delivery_id, json_each(d.content, '$.papers') AS paper
+      WHERE d.status = 'sending' AND d.claimed_by = @owner AND paper.key < d.shown`);
+    // ... the rows are marked sent as of their acceptance, only while the owner still holds them, ...
+    this.foldRows = db.prepare<[{ owner: string; now: string }]>(`
+      UPDATE deliveries SET status = 'sent', last_error = NULL, next_attempt_at = NULL, claimed_by = NULL, updated_at = @now,
+        sent_at = (SELECT accepted_at FROM delivery_acceptances WHERE delivery_id = deliveries.id)
+      WHERE status = 'sending' AND claimed_by = @owner AND id IN (SELECT delivery_id FROM delivery_acceptances)`);
+    // ... and acceptances whose row is no longer in flight have done their work.
+    this.dropFolded = db.prepare(`
+      DELETE FROM delivery_acceptances WHERE delivery_id NOT IN (SELECT id FROM deliveries WHERE status = 'sending')`);
     this.byIdFor = db.prepare<[number, number], DeliveryRow>(`SELECT ${COLUMNS} FROM deliveries WHERE id = ? AND subscriber_id = ?`);
     this.readyCount = db.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
@@ -234,16 +250,27 @@ export class DeliveryRepository {
   }
 
   /**
-   * Marks deliveries sent and records their papers as sent, all in one
-   * transaction: one commit for a batch instead of one per email.
+   * Records that the relay accepted a claimed delivery: one small append,
+   * committed at once. The ledger row is marked sent later, a batch at a
+   * time, by `foldAccepted`; until then the acceptance is what proves it went.
    */
-  markSent(deliveries: readonly Delivery[], owner: string, now: string): void {
-    if (deliveries.length === 0) return;
-    this.db.transaction(() => {
-      for (const delivery of deliveries) {
-        if (this.finishRow.run({ id: delivery.id, owner, status: 'sent', error: null, now }).changes === 0) continue;
-        for (const [seq] of delivery.content.papers.slice(0, delivery.shown)) this.insertSent.run(delivery.subscriberId, seq, delivery.id);
-      }
+  accept(id: number, now: string): void {
+    this.acceptRow.run(id, now);
+  }
+
+  /**
+   * Marks sent every row `owner` holds that the relay accepted, records the
+   * papers each showed, and clears their acceptances, in one transaction.
+   * Runs after each claim batch, and in recovery for a runner that died:
+   * its accepted rows are sent, not in flight, and must not be handed back.
+   * Returns how many rows it marked.
+   */
+  foldAccepted(owner: string, now: string): number {
+    return this.db.transaction(() => {
+      this.foldPapers.run({ owner });
+      const marked = this.foldRows.run({ owner, now }).changes;
+      this.dropFolded.run();
+      return marked;
     })();
   }
 

@@ -54,13 +54,21 @@ export interface DigestDraft {
 const MAX_CACHED = 20_000;
 const MAX_CARDS = 4_000;
 
+/**
+ * Least recently used goes first: a hit moves its entry to the end. Readers'
+ * topics follow a Zipf-like law, so a few cards are in most emails; dropping
+ * the oldest entry regardless of use (as a plain FIFO would) kept throwing
+ * those out and rebuilding them, one highlight query each.
+ */
 function remember<K, V>(cache: Map<K, V>, key: K, make: () => V, max = MAX_CACHED): V {
   let value = cache.get(key);
   if (value === undefined) {
     value = make();
     if (cache.size >= max) cache.delete(cache.keys().next().value!);
-    cache.set(key, value);
+  } else {
+    cache.delete(key);
   }
+  cache.set(key, value);
   return value;
 }
 

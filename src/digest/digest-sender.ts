@@ -76,9 +76,11 @@ export interface SenderDeps {
 
 /**
  * Hands planned digests to the relay. Each row is claimed (a conditional
- * UPDATE) before its hand-off and finished after it, so a crash leaves it in
- * `sending`, to be retried with the same Message-ID. Claims, subscriber
- * reads and the `sent` marks go a batch at a time.
+ * UPDATE) before its hand-off, so a crash leaves it in `sending`, to be
+ * retried with the same Message-ID. Each acceptance is recorded the moment
+ * the relay gives it (one small append), and folded into the ledger with
+ * the batch: claims, subscriber reads and the `sent` marks go a batch at a
+ * time, yet a crash resends only the messages in flight.
  */
 export class DigestSender {
   private stopping = false;
@@ -103,9 +105,6 @@ export class DigestSender {
       const batch = deliveries.claim(owner, at, concurrency * 4);
       if (batch.length === 0) break;
       const readers = this.deps.subscribers.findByIds(batch.map((delivery) => delivery.subscriberId));
-      // Recorded together after the batch. A crash before that leaves them in
-      // `sending`, and the next run resends them with the same Message-ID.
-      const sent: Delivery[] = [];
       let next = 0;
       const worker = async () => {
         while (next < batch.length && !this.stopping && !relayDown && !quotaReached) {
@@ -116,7 +115,6 @@ export class DigestSender {
             continue;
           }
           counts[COUNTED_AS[outcome.kind]] += 1;
-          if (outcome.kind === 'sent') sent.push(delivery);
           if (outcome.kind !== 'cancelled' && outcome.kind !== 'unrenderable') {
             handoffs += 1;
             connectionFailures = outcome.kind !== 'sent' && outcome.failure.connection ? connectionFailures + 1 : 0;
@@ -126,7 +124,7 @@ export class DigestSender {
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
-      deliveries.markSent(sent, owner, at);
+      deliveries.foldAccepted(owner, at);
       deliveries.unclaim(owner, batch.slice(next).map((delivery) => delivery.id), at);
     }
     // Also down when every hand-off of a short run failed to connect.
@@ -141,7 +139,7 @@ export class DigestSender {
     return counts;
   }
 
-  /** One delivery: hands it to the relay and records in the ledger what became of it, apart from `sent` (marked per batch). */
+  /** One delivery: hands it to the relay and records in the ledger what became of it, `sent` as an acceptance, which the batch folds into the ledger. */
   private async deliver(delivery: Delivery, subscriber: Subscriber | null, now: Date): Promise<DeliveryOutcome> {
     const { deliveries, subscribers, composer, mailer, logger, owner } = this.deps;
     const at = now.toISOString();
@@ -162,6 +160,7 @@ export class DigestSender {
     let failure: SendFailure;
     try {
       const sent = await mailer.send(email, now);
+      deliveries.accept(delivery.id, at);
       logger.debug({ ...log, messageId: sent.messageId, response: sent.response }, 'digest sent');
       return { kind: 'sent' };
     } catch (err) {

@@ -223,9 +223,16 @@ export class DigestService {
     let recovered = 0;
     for (const claim of deliveries.claims()) {
       if (!isAbandoned(claim, owner, now)) continue;
-      const released = deliveries.releaseAbandoned(claim.owner, now.toISOString());
+      // What the relay accepted before the runner died is sent, not in flight: only the rest goes back to the queue.
+      const { sent, released } = deliveries.atomically(() => ({
+        sent: deliveries.foldAccepted(claim.owner, now.toISOString()),
+        released: deliveries.releaseAbandoned(claim.owner, now.toISOString()),
+      }));
       recovered += released;
-      logger.warn({ owner: claim.owner, since: claim.claimedAt, rows: released }, 'took back digests a stopped runner had claimed; they will be sent with the same Message-ID');
+      logger.warn(
+        { owner: claim.owner, since: claim.claimedAt, rows: released, accepted: sent },
+        'took back digests a stopped runner had claimed; they will be sent with the same Message-ID',
+      );
     }
     return recovered;
   }

@@ -72,6 +72,14 @@ function claimed(subscriberId: number, digestKey: string, owner = 'runner/1', ov
   return delivery;
 }
 
+/** What the sender does for an email the relay accepted, then at the end of its batch. */
+function sendAll(deliveries: readonly Delivery[], owner: string, at: string): number {
+  for (const delivery of deliveries) ledger.accept(delivery.id, at);
+  return ledger.foldAccepted(owner, at);
+}
+
+const acceptances = () => db.prepare('SELECT delivery_id, accepted_at FROM delivery_acceptances ORDER BY delivery_id').all();
+
 beforeEach(() => {
   ({ db } = tempDb());
   ledger = new DeliveryRepository(db);
@@ -200,8 +208,9 @@ describe('claiming', () => {
 describe('ending a claim', () => {
   it('marks sent with its time and records exactly the papers the email showed', () => {
     const delivery = claimed(ada, '2026-11-27');
-    ledger.markSent([], 'runner/1', T1);
-    ledger.markSent([delivery], 'runner/1', T1);
+    expect(ledger.foldAccepted('runner/1', T1)).toBe(0);
+    expect(sendAll([delivery], 'runner/1', T1)).toBe(1);
+    expect(acceptances()).toEqual([]);
     expect(row(delivery.id)).toMatchObject({ status: 'sent', sent_at: T1, updated_at: T1, claimed_by: null, next_attempt_at: null, last_error: null });
     expect(sentRows()).toEqual([
       { subscriber_id: ada, paper_seq: seqs[0], delivery_id: delivery.id },
@@ -211,9 +220,30 @@ describe('ending a claim', () => {
 
   it("records no papers for a row it no longer holds", () => {
     const delivery = claimed(ada, '2026-11-27', 'runner/1');
-    ledger.markSent([delivery], 'runner/2', T1);
+    expect(sendAll([delivery], 'runner/2', T1)).toBe(0);
     expect(row(delivery.id)).toMatchObject({ status: 'sending', claimed_by: 'runner/1' });
     expect(sentRows()).toEqual([]);
+    // The acceptance stays until the row's holder folds it.
+    expect(acceptances()).toEqual([{ delivery_id: delivery.id, accepted_at: T1 }]);
+    expect(ledger.foldAccepted('runner/1', T2)).toBe(1);
+    expect(row(delivery.id)).toMatchObject({ status: 'sent', sent_at: T1, updated_at: T2 });
+  });
+
+  it("folds a dead runner's acceptances into the ledger before its other claims go back, so only those in flight are resent", () => {
+    ledger.insertPlans([plan(ada, '2026-11-27'), plan(bob, '2026-11-27')], T0);
+    const [accepted, inFlight] = ledger.claim('dead/1', T0, 10);
+    ledger.accept(accepted!.id, T1);
+    // Recovery, as the next run does it.
+    expect(ledger.foldAccepted('dead/1', T2)).toBe(1);
+    expect(ledger.releaseAbandoned('dead/1', T2)).toBe(1);
+    expect(row(accepted!.id)).toMatchObject({ status: 'sent', sent_at: T1, claimed_by: null });
+    expect(row(inFlight!.id)).toMatchObject({ status: 'pending', claimed_by: null });
+    expect(sentRows()).toEqual([
+      { subscriber_id: ada, paper_seq: seqs[0], delivery_id: accepted!.id },
+      { subscriber_id: ada, paper_seq: seqs[1], delivery_id: accepted!.id },
+    ]);
+    expect(acceptances()).toEqual([]);
+    expect(ledger.claim('next/2', T2, 10).map((delivery) => delivery.id)).toEqual([inFlight!.id]);
   });
 
   it('finishes a held row with its reason, and reports a row it does not hold as unchanged', () => {
@@ -254,15 +284,15 @@ describe('ending a claim', () => {
 describe('the sent-papers ledger', () => {
   it('returns, per subscriber asked about, the papers sent from a row number on', () => {
     expect(ledger.sentPapers([], 0)).toEqual(new Map());
-    ledger.markSent([claimed(ada, '2026-11-27', 'runner/1', { shown: 3 })], 'runner/1', T1);
-    ledger.markSent([claimed(bob, '2026-11-27', 'runner/1', { shown: 1 })], 'runner/1', T1);
+    sendAll([claimed(ada, '2026-11-27', 'runner/1', { shown: 3 })], 'runner/1', T1);
+    sendAll([claimed(bob, '2026-11-27', 'runner/1', { shown: 1 })], 'runner/1', T1);
     expect(ledger.sentPapers([ada, bob], seqs[1]!)).toEqual(new Map([[ada, new Set([seqs[1], seqs[2]])]]));
     expect(ledger.sentPapers([bob], seqs[0]!)).toEqual(new Map([[bob, new Set([seqs[0]])]]));
   });
 
   it('keeps the planner from resending a paper recorded as sent above the watermark', () => {
     // Ada's last digest ended at the first paper; the two after it are new to her.
-    ledger.markSent([claimed(ada, '2026-11-26', 'runner/1', { watermark: seqs[0]!, shown: 1, content: { topics: ['zebrafish'], papers: [[seqs[0]!, 0]] } })], 'runner/1', T0);
+    sendAll([claimed(ada, '2026-11-26', 'runner/1', { watermark: seqs[0]!, shown: 1, content: { topics: ['zebrafish'], papers: [[seqs[0]!, 0]] } })], 'runner/1', T0);
     // The second paper is on record as sent to her all the same (a row the watermark does not explain).
     db.prepare('INSERT INTO sent_papers (subscriber_id, paper_seq, delivery_id) VALUES (?, ?, ?)').run(ada, seqs[1], idOf(ada, '2026-11-26'));
 

@@ -87,7 +87,8 @@ export class SubscriberRepository {
   private readonly activeAfter;
   private readonly topicsOfMany;
   private readonly byIds;
-  private readonly dueAfter;
+  private readonly dueSameTime;
+  private readonly dueLater;
   private readonly setDueRow;
   private readonly advanceDueRow;
 
@@ -131,12 +132,16 @@ export class SubscriberRepository {
       SELECT subscriber_id, text, key FROM subscriber_topics
       WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY subscriber_id, position`);
     this.byIds = db.prepare<[string], SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE id IN (SELECT value FROM json_each(?))`);
-    // Walks the partial index subscribers_next_due in (next_due_at, id) order from a cursor, so a tick
-    // reads only who is due, in batches, and rows it moves past `now` drop out behind it.
-    this.dueAfter = db.prepare<[{ now: string; due: string; id: number; limit: number }], DueCandidate>(`
-      SELECT id, frequency, weekday, send_hour AS sendHour, timezone, next_due_at AS nextDueAt FROM subscribers
-      WHERE status = 'active' AND next_due_at <= @now AND (next_due_at > @due OR (next_due_at = @due AND id > @id))
-      ORDER BY next_due_at, id LIMIT @limit`);
+    // Two statements walk the partial index subscribers_next_due in (next_due_at, id) order from a
+    // cursor: the rest of the cursor's due time, then later times up to `now`. Each is one index range,
+    // where a single OR would rescan every row sharing a due time (all of them, before any tick) per batch.
+    const due = `SELECT id, frequency, weekday, send_hour AS sendHour, timezone, next_due_at AS nextDueAt FROM subscribers WHERE status = 'active'`;
+    this.dueSameTime = db.prepare<[{ due: string; id: number; limit: number }], DueCandidate>(
+      `${due} AND next_due_at = @due AND id > @id ORDER BY next_due_at, id LIMIT @limit`,
+    );
+    this.dueLater = db.prepare<[{ now: string; due: string; limit: number }], DueCandidate>(
+      `${due} AND next_due_at > @due AND next_due_at <= @now ORDER BY next_due_at, id LIMIT @limit`,
+    );
     this.setDueRow = db.prepare<[string, number]>(`UPDATE subscribers SET next_due_at = ? WHERE id = ? AND status = 'active'`);
     // Guarded by the time the tick read: a schedule changed meanwhile has its own new time, which stands.
     this.advanceDueRow = db.prepare<[{ id: number; seen: string; next: string }]>(
@@ -164,7 +169,9 @@ export class SubscriberRepository {
    * the cursor (the last candidate of the previous batch; none for the first).
    */
   nextDue(now: string, after: Pick<DueCandidate, 'id' | 'nextDueAt'> | null, limit: number): DueCandidate[] {
-    return this.dueAfter.all({ now, due: after?.nextDueAt ?? '', id: after?.id ?? 0, limit });
+    const due = after?.nextDueAt ?? '';
+    const batch = after ? this.dueSameTime.all({ due, id: after.id, limit }) : [];
+    return batch.length < limit ? batch.concat(this.dueLater.all({ now, due, limit: limit - batch.length })) : batch;
   }
 
   /**

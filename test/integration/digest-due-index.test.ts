@@ -8,7 +8,7 @@ import { TEST_SECRET } from '../helpers/app.js';
 import { digestWorld, type DigestWorld } from '../helpers/digest.js';
 import { paper } from '../helpers/papers.js';
 import { tempDir } from '../helpers/store.js';
-import { storePapers, subscriberPreferences, type SubscriberSpec } from '../kit/world.js';
+import { addSubscribers, storePapers, subscriberPreferences, type SubscriberSpec } from '../kit/world.js';
 
 const nextDue = (world: DigestWorld, email: string) =>
   (world.db.prepare('SELECT next_due_at AS at FROM subscribers WHERE email = ?').get(email) as { at: string | null }).at;
@@ -41,6 +41,19 @@ describe('each subscriber\'s next due time', () => {
 
     world.db.prepare("UPDATE subscribers SET next_due_at = '2026-11-27T07:00:00.000Z'").run();
     expect((await world.run('2026-11-27T09:00:00Z')).sent).toBe(1);
+  });
+
+  it('reads each due subscriber once across batches, when many share one due time and others come later', async () => {
+    const world = await digestWorld();
+    // 950 who never had a digest (one shared due time) and 100 whose stored times differ: batches of 500, 500 and 50.
+    addSubscribers(world.db, Array.from({ length: 1_050 }, (_, i) => ({ email: `r${i}@example.com`, topics: ['zebrafish'], timezone: 'UTC' })));
+    world.db.prepare("UPDATE subscribers SET next_due_at = strftime('%Y-%m-%dT%H:%M:%fZ', '2026-11-27T08:00:00Z', '-' || id || ' seconds') WHERE id > 950").run();
+
+    // A dry run moves no due time, so its cursor alone must walk past everyone. (No papers: each digest is planned and skipped.)
+    expect((await world.run('2026-11-27T09:00:00Z', true)).due).toBe(1_050);
+    expect((await world.run('2026-11-27T09:00:00Z')).due).toBe(1_050);
+    expect(new Set(world.ledger().map((row) => row.subscriber_id)).size).toBe(1_050);
+    expect((await world.run('2026-11-27T09:05:00Z')).due).toBe(0);
   });
 
   it('moves to the next send time once a digest is planned, and to the exact hour for someone not due yet', async () => {

@@ -84,7 +84,6 @@ export class SubscriberRepository {
   private readonly setNoticeRow;
   private readonly deleteRow;
   private readonly bumpVersion;
-  private readonly activeAfter;
   private readonly topicsOfMany;
   private readonly byIds;
   private readonly dueSameTime;
@@ -123,11 +122,6 @@ export class SubscriberRepository {
       UPDATE subscribers SET last_notice_at = @notice, confirm_sent_at = coalesce(@confirm, confirm_sent_at) WHERE id = @id`);
     this.deleteRow = db.prepare<[number]>('DELETE FROM subscribers WHERE id = ?');
     this.bumpVersion = db.prepare<[number]>('UPDATE subscribers SET token_version = token_version + 1 WHERE id = ?');
-    // Keyset paging: each batch starts after the last id seen, so a run never
-    // holds every subscriber at once and never skips or repeats one as rows change.
-    this.activeAfter = db.prepare<[number, number], ActiveSubscriber>(`
-      SELECT id, frequency, weekday, send_hour AS sendHour, timezone FROM subscribers
-      WHERE status = 'active' AND id > ? ORDER BY id LIMIT ?`);
     this.topicsOfMany = db.prepare<[string], SubscriberTopic & { subscriber_id: number }>(`
       SELECT subscriber_id, text, key FROM subscriber_topics
       WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY subscriber_id, position`);
@@ -157,11 +151,6 @@ export class SubscriberRepository {
     const topics = this.topicsFor(ids);
     for (const row of this.byIds.iterate(list)) found.set(row.id, toSubscriber(row, topics.get(row.id) ?? []));
     return found;
-  }
-
-  /** The next `limit` active subscribers after `afterId`, by id. */
-  nextActive(afterId: number, limit: number): ActiveSubscriber[] {
-    return this.activeAfter.all(afterId, limit);
   }
 
   /**

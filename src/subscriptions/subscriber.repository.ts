@@ -158,8 +158,9 @@ export class SubscriberRepository {
    * the cursor (the last candidate of the previous batch; none for the first).
    */
   nextDue(now: string, after: Pick<DueCandidate, 'id' | 'nextDueAt'> | null, limit: number): DueCandidate[] {
-    const due = after?.nextDueAt ?? '';
-    const batch = after ? this.dueSameTime.all({ due, id: after.id, limit }) : [];
+    // The first batch starts before every time: the empty one a row without a time yet has.
+    const { nextDueAt: due, id } = after ?? { nextDueAt: '', id: 0 };
+    const batch = this.dueSameTime.all({ due, id, limit });
     return batch.length < limit ? batch.concat(this.dueLater.all({ now, due, limit: limit - batch.length })) : batch;
   }
 

@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/store.js';
 import { addSubscribers, storePapers, subscriberPreferences, type SubscriberSpec } from '../kit/world.js';
 
 const nextDue = (world: DigestWorld, email: string) =>
-  (world.db.prepare('SELECT next_due_at AS at FROM subscribers WHERE email = ?').get(email) as { at: string | null }).at;
+  (world.db.prepare('SELECT next_due_at AS at FROM subscribers WHERE email = ?').get(email) as { at: string }).at;
 
 /** Ticks every `stepMinutes` from `from` to `to`, storing a new paper each hour so every digest has something to send. */
 async function tickThrough(world: DigestWorld, from: string, to: string, stepMinutes = 30) {
@@ -54,6 +54,20 @@ describe('each subscriber\'s next due time', () => {
     expect((await world.run('2026-11-27T09:00:00Z')).due).toBe(1_050);
     expect(new Set(world.ledger().map((row) => row.subscriber_id)).size).toBe(1_050);
     expect((await world.run('2026-11-27T09:05:00Z')).due).toBe(0);
+  });
+
+  it('reads a subscriber written without a due time (by hand, or before the column) at the next tick', async () => {
+    const world = await digestWorld();
+    world.db
+      .prepare(
+        `INSERT INTO subscribers (email, status, frequency, send_hour, timezone, created_at, updated_at)
+         VALUES ('hand@example.com', 'active', 'daily', 8, 'UTC', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')`,
+      )
+      .run();
+    world.db.prepare("INSERT INTO subscriber_topics (subscriber_id, position, text, key) SELECT id, 0, 'zebrafish', 'zebrafish' FROM subscribers").run();
+    world.addPapers([paper({ title: 'Zebrafish fins regrow' })], '2026-11-26T12:00:00Z');
+    expect((await world.run('2026-11-27T09:00:00Z')).sent).toBe(1);
+    expect(nextDue(world, 'hand@example.com')).toBe('2026-11-28T08:00:00.000Z');
   });
 
   it('moves to the next send time once a digest is planned, and to the exact hour for someone not due yet', async () => {
@@ -139,7 +153,7 @@ describe('each subscriber\'s next due time', () => {
 });
 
 describe('the due-time migration', () => {
-  it('makes every existing active subscriber a candidate, and the first tick gives each their exact time', async () => {
+  it('makes every existing subscriber a candidate, and the first tick gives each active one their exact time', async () => {
     const migrations = readMigrations();
     // Found by name, not number: migrations from elsewhere may be numbered around it.
     const index = migrations.findIndex((m) => m.name.endsWith('_next_due.sql'));
@@ -156,10 +170,11 @@ describe('the due-time migration', () => {
     insert.run('waiting@example.com', 'pending', 8, at, at);
     db.prepare("INSERT INTO subscriber_topics (subscriber_id, position, text, key) SELECT id, 0, 'zebrafish', 'zebrafish' FROM subscribers").run();
     migrate(db);
+    // No time yet: before any time, so the next tick reads them.
     expect(db.prepare('SELECT email, next_due_at AS at FROM subscribers ORDER BY id').all()).toEqual([
-      { email: 'early@example.com', at },
-      { email: 'late@example.com', at },
-      { email: 'waiting@example.com', at: null },
+      { email: 'early@example.com', at: '' },
+      { email: 'late@example.com', at: '' },
+      { email: 'waiting@example.com', at: '' },
     ]);
     storePapers(db, [paper({ title: 'Zebrafish fins regrow' })], new Date('2026-11-27T06:00:00Z'));
 

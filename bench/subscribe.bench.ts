@@ -1,7 +1,8 @@
 /**
  * `POST /subscribe` on the real server (the built program, with its rate
- * limit off) beside a bare Fastify route doing one SQLite insert, each in
- * its own process, loaded in turn by autocannon from this one.
+ * limit off) beside the same server's cached `GET /`, and beside a bare
+ * Fastify route doing one SQLite insert in its own process, loaded in turn
+ * by autocannon from this one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,18 +40,28 @@ async function startServer(args: string[], env: Record<string, string>, ready: (
   });
 }
 
-function load(port: number, seconds: number): Promise<LoadFigures> {
+type Request = Pick<autocannon.Options, 'method' | 'headers' | 'body' | 'idReplacement'> & { path: string };
+
+const SUBSCRIBE: Request = {
+  path: '/subscribe',
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  // A new address each time, so every request is a new subscriber.
+  body: 'email=reader-[<id>]%40bench.example&topics=lora%0D%0Atest-time+adaptation&frequency=daily&send_hour=8&timezone=Europe%2FParis',
+  idReplacement: true,
+};
+
+/** The form page: rendered once and kept, so it is the app's own floor (framework, headers, logging). */
+const HOME: Request = { path: '/', method: 'GET' };
+
+function load(port: number, seconds: number, { path: route, ...request }: Request): Promise<LoadFigures> {
   return new Promise((resolve, reject) => {
     autocannon(
       {
-        url: `http://127.0.0.1:${port}/subscribe`,
-        method: 'POST',
+        url: `http://127.0.0.1:${port}${route}`,
         connections: 10,
         duration: seconds,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        // A new address each time, so every request is a new subscriber.
-        body: 'email=reader-[<id>]%40bench.example&topics=lora%0D%0Atest-time+adaptation&frequency=daily&send_hour=8&timezone=Europe%2FParis',
-        idReplacement: true,
+        ...request,
       },
       (err, result) =>
         err ? reject(err) : resolve({ rps: result.requests.average, p99Ms: result.latency.p99, errors: result.errors, non2xx: result.non2xx }),
@@ -58,27 +69,33 @@ function load(port: number, seconds: number): Promise<LoadFigures> {
   });
 }
 
-async function measure(server: Promise<{ child: ChildProcess; port: number }>, seconds: number): Promise<LoadFigures> {
+/** Each request in turn against one server process, each after a second of warm-up. */
+async function measure(server: Promise<{ child: ChildProcess; port: number }>, seconds: number, requests: Request[]): Promise<LoadFigures[]> {
   const { child, port } = await server;
   try {
-    await load(port, 1);
-    return await load(port, seconds);
+    const figures: LoadFigures[] = [];
+    for (const request of requests) {
+      await load(port, 1, request);
+      figures.push(await load(port, seconds, request));
+    }
+    return figures;
   } finally {
     child.kill();
   }
 }
 
-export async function subscribeBench(sink: Sink, seconds: number): Promise<{ subscribe: LoadFigures; bare: LoadFigures }> {
+export async function subscribeBench(sink: Sink, seconds: number): Promise<{ subscribe: LoadFigures; home: LoadFigures; bare: LoadFigures }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bench-http-'));
   try {
-    const bare = await measure(
+    const [bare] = await measure(
       startServer(['--import', 'tsx', 'bench/bare-insert-server.ts'], { DATABASE_PATH: path.join(dir, 'bare.db') }, (line) => {
         const match = /^\{"port":(\d+)\}$/.exec(line.trim());
         return match ? Number(match[1]) : null;
       }),
       seconds,
+      [SUBSCRIBE],
     );
-    const subscribe = await measure(
+    const [home, subscribe] = await measure(
       startServer(
         ['dist/server.js'],
         {
@@ -99,8 +116,9 @@ export async function subscribeBench(sink: Sink, seconds: number): Promise<{ sub
         },
       ),
       seconds,
+      [HOME, SUBSCRIBE],
     );
-    return { subscribe, bare };
+    return { subscribe: subscribe!, home: home!, bare: bare! };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -12,6 +12,7 @@ import { DigestPlanner } from './digest/digest-planner.js';
 import { DigestSender } from './digest/digest-sender.js';
 import { DigestService } from './digest/digest.service.js';
 import { digestMessageIds } from './digest/message-id.js';
+import { ledgerDueClock } from './digest/due-time.js';
 import { runnerName } from './db/claims.js';
 import { SeedLookupRepository } from './papers/seed-lookup.repository.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -91,7 +92,8 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   );
   const mailer = new Mailer(transport, config.mailFrom);
   const emails = await EmailRenderer.load();
-  const subscribers = new SubscriberRepository(db);
+  const deliveries = new DeliveryRepository(db);
+  const subscribers = new SubscriberRepository(db, ledgerDueClock(deliveries));
   // Before any digest run matches by stored key: keys follow the grammar of this version.
   rekeyTopics(db);
   const owner = options.runnerName ?? runnerName();
@@ -103,7 +105,6 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const runs = new RunRepository(db);
   const history = new RunHistory(runs, options.trigger ?? 'schedule', options.clock);
   history.onFinish(metrics.observeRun);
-  const deliveries = new DeliveryRepository(db);
   const returnPaths = config.bounceDomain ? new ReturnPaths(secret.key, config.bounceDomain) : null;
   const bulk = {
     postalAddress: config.postalAddress,

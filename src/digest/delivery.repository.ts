@@ -1,5 +1,6 @@
 import type { Db } from '../db/connection.js';
 import type { Claim } from '../db/claims.js';
+import type { LastDigest } from './due-time.js';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'bounced';
 
@@ -105,6 +106,7 @@ export class DeliveryRepository {
   private readonly requeueRow;
   private readonly prunable;
   private readonly pruneRows;
+  private readonly latestRow;
 
   constructor(private readonly db: Db) {
     // One query per batch. For each (id, key) pair, the UNIQUE (subscriber_id,
@@ -180,6 +182,15 @@ export class DeliveryRepository {
                                             WHERE k.subscriber_id = deliveries.subscriber_id AND k.status <> 'failed'))`;
     this.prunable = db.prepare<[{ cutoff: string }], { n: number }>(`SELECT count(*) AS n ${prunable}`);
     this.pruneRows = db.prepare<[{ cutoff: string }]>(`DELETE ${prunable}`);
+    // Pruning takes only rows older than its window, long before any day this is compared with.
+    this.latestRow = db.prepare<[number], LastDigest>(
+      'SELECT digest_key AS key, planned_at AS plannedAt FROM deliveries WHERE subscriber_id = ? ORDER BY planned_at DESC, id DESC LIMIT 1',
+    );
+  }
+
+  /** The subscriber's latest digest (any status), which their next due time starts after; null before the first. */
+  lastDigest(subscriberId: number): LastDigest | null {
+    return this.latestRow.get(subscriberId) ?? null;
   }
 
   /** Where each subscriber stands for their digest key, by subscriber id. */

@@ -2,13 +2,14 @@ import type { Logger } from '../logger.js';
 import type { RenderedEmail } from '../mail/email-templates.js';
 import type { PaperRepository } from '../papers/paper.repository.js';
 import type { Subscriber } from '../subscriptions/subscriber.js';
-import type { SubscriberRepository } from '../subscriptions/subscriber.repository.js';
+import type { DueCandidate, SubscriberRepository } from '../subscriptions/subscriber.repository.js';
 import type { TopicMatcher } from '../topics/topic-matcher.js';
 import type { DeliveryRepository, PlannedDelivery } from './delivery.repository.js';
 import { type DigestComposer, draftOf } from './digest-composer.js';
 import { type DigestPlanner, type DueSubscriber, RunMatches } from './digest-planner.js';
 import type { DigestSender, SendCounts } from './digest-sender.js';
 import { digestKey, periodKey } from './digest-key.js';
+import { DueCalendar } from './due-time.js';
 import { localTime, type LocalTime } from './local-time.js';
 import { isAbandoned } from '../db/claims.js';
 import { digestReport, type RunHistory } from '../runs/run-history.js';
@@ -16,7 +17,11 @@ import { digestReport, type RunHistory } from '../runs/run-history.js';
 /** Subscribers read per batch: enough to share work, small enough to keep memory flat. */
 export const SUBSCRIBER_BATCH = 500;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** A candidate's due time moved on, guarded by the time the tick read. */
+type DueMove = { id: number; seen: string; next: string };
 
 export interface RunSummary extends SendCounts {
   /** Subscribers whose digest came due in this run. */
@@ -31,6 +36,8 @@ export interface RunSummary extends SendCounts {
   topics: number;
   /** Time spent matching those topics, once each. */
   matchSeconds: number;
+  /** Time spent finding who is due and planning their digests, matching included. */
+  planSeconds: number;
   seconds: number;
 }
 
@@ -153,14 +160,20 @@ export class DigestService {
 
     const recovered = dryRun ? 0 : this.recover(now);
     const run = this.newRun(now);
+    const planning = performance.now();
     let due = 0;
     let planned = 0;
-    for (const plans of this.plans(run)) {
+    for (const { plans, moves } of this.plans(run)) {
       due += plans.length;
       planned += plans.filter((plan) => plan.shown > 0).length;
       if (dryRun) this.report(plans, options);
-      else deliveries.insertPlans(plans, at);
+      // One transaction: a digest in the ledger and its subscriber's next due time never part.
+      else deliveries.atomically(() => {
+        deliveries.insertPlans(plans, at);
+        this.deps.subscribers.advanceDue(moves);
+      });
     }
+    const planSeconds = (performance.now() - planning) / 1000;
 
     const ready = deliveries.countReady(at);
     options.onReady?.(dryRun ? planned + ready : ready);
@@ -176,6 +189,7 @@ export class DigestService {
       recovered,
       topics: run.topicCount,
       matchSeconds: Number(run.matchSeconds.toFixed(3)),
+      planSeconds: Number(planSeconds.toFixed(3)),
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
     };
     logger.info(
@@ -186,36 +200,56 @@ export class DigestService {
     return summary;
   }
 
-  /** Plans in keyset batches of subscribers; yields each batch's plans. */
-  private *plans(run: RunMatches): Generator<PlannedDelivery[]> {
-    const { subscribers, planner, logger } = this.deps;
+  /**
+   * Plans in batches of the subscribers whose due time has come, read
+   * through the due-time index (a tick with nobody due reads nothing), and
+   * yields each batch's plans with the next due time of everyone it read.
+   */
+  private *plans(run: RunMatches): Generator<{ plans: PlannedDelivery[]; moves: DueMove[] }> {
+    const { subscribers, deliveries, planner } = this.deps;
+    const clock = this.clocks(run.now);
+    const calendar = new DueCalendar(run.now);
+    const now = run.now.toISOString();
+    for (let after: DueCandidate | null = null; ; ) {
+      const batch = subscribers.nextDue(now, after, SUBSCRIBER_BATCH);
+      if (batch.length === 0) return;
+      after = batch[batch.length - 1]!;
+      const due: DueSubscriber[] = [];
+      const moves: DueMove[] = [];
+      for (const subscriber of batch) {
+        const local = clock(subscriber.timezone);
+        const key = local && digestKey(subscriber, local);
+        if (key) due.push({ subscriber, digestKey: key });
+        // Due (planned now or before in this period): next after this key. Not due after all (a time
+        // kept from before the index, a clock change): worked out again from the ledger. A zone this
+        // runtime does not know: looked at again in an hour rather than at every tick.
+        const next = key
+          ? calendar.after(subscriber, key)
+          : local
+            ? calendar.recheck(subscriber, deliveries.lastDigest(subscriber.id))
+            : new Date(run.now.getTime() + HOUR_MS).toISOString();
+        moves.push({ id: subscriber.id, seen: subscriber.nextDueAt, next });
+      }
+      const plans = due.length === 0 ? [] : planner.plan(due, subscribers.topicsFor(due.map(({ subscriber }) => subscriber.id)), run);
+      yield { plans, moves };
+    }
+  }
+
+  /** Each zone's wall clock at `now`, read once per tick; null for a zone the runtime does not know. */
+  private clocks(now: Date): (timeZone: string) => LocalTime | null {
     const clocks = new Map<string, LocalTime | null>();
-    const clock = (timeZone: string) => {
+    return (timeZone) => {
       if (!clocks.has(timeZone)) {
         try {
-          clocks.set(timeZone, localTime(run.now, timeZone));
+          clocks.set(timeZone, localTime(now, timeZone));
         } catch (err) {
           // Zones are checked when saved; one the runtime no longer knows skips its subscribers, not the run.
-          logger.error({ timeZone, err: (err as Error).message }, 'unknown time zone; its subscribers are skipped');
+          this.deps.logger.error({ timeZone, err: (err as Error).message }, 'unknown time zone; its subscribers are skipped');
           clocks.set(timeZone, null);
         }
       }
       return clocks.get(timeZone)!;
     };
-
-    for (let after = 0; ; ) {
-      const batch = subscribers.nextActive(after, SUBSCRIBER_BATCH);
-      if (batch.length === 0) return;
-      after = batch[batch.length - 1]!.id;
-      const due: DueSubscriber[] = [];
-      for (const subscriber of batch) {
-        const local = clock(subscriber.timezone);
-        const key = local && digestKey(subscriber, local);
-        if (key) due.push({ subscriber, digestKey: key });
-      }
-      if (due.length === 0) continue;
-      yield planner.plan(due, subscribers.topicsFor(due.map(({ subscriber }) => subscriber.id)), run);
-    }
   }
 
   private recover(now: Date): number {

@@ -16,20 +16,20 @@ const DAY_MS = 86_400_000;
 // Building a formatter costs far more than using one; a run meets each zone many times.
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let format = formatters.get(timeZone);
+const FIELDS = {
+  // The calendar day and hour a digest's key and due check need.
+  hour: { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23', weekday: 'short' },
+  // Down to the second, for offsets: a few zones sit 30 or 45 minutes off the hour.
+  second: { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' },
+} as const satisfies Record<string, Intl.DateTimeFormatOptions>;
+
+function formatter(timeZone: string, fields: keyof typeof FIELDS = 'hour'): Intl.DateTimeFormat {
+  const id = `${fields} ${timeZone}`;
+  let format = formatters.get(id);
   // Stryker disable next-line ConditionalExpression: building a formatter every time gives the same answers, only slower.
   if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      hourCycle: 'h23',
-      weekday: 'short',
-    });
-    formatters.set(timeZone, format);
+    format = new Intl.DateTimeFormat('en-US', { timeZone, ...FIELDS[fields] });
+    formatters.set(id, format);
   }
   return format;
 }
@@ -54,4 +54,15 @@ export function localTime(instant: Date, timeZone: string): LocalTime {
   for (const { type, value } of formatter(timeZone).formatToParts(instant)) parts[type] = value;
   const date = `${parts.year}-${parts.month}-${parts.day}`;
   return { date, hour: Number(parts.hour), weekday: WEEKDAY_NUMBERS[parts.weekday!]!, isoWeek: isoWeek(date) };
+}
+
+/**
+ * The wall clock of `timeZone` at `instant`, as the UTC milliseconds of the
+ * same calendar fields (so 08:00 in Paris reads as 08:00 UTC). Its
+ * difference from the instant is the zone's offset there.
+ */
+export function wallClockMs(instant: number, timeZone: string): number {
+  const parts: Record<string, number> = {};
+  for (const { type, value } of formatter(timeZone, 'second').formatToParts(instant)) parts[type] = Number(value);
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
 }

@@ -1,5 +1,5 @@
 import type { Db } from '../db/connection.js';
-import type { Preferences, Subscriber, SubscriberStatus, SubscriberTopic } from './subscriber.js';
+import type { DueClock, Preferences, Schedule, Subscriber, SubscriberStatus, SubscriberTopic } from './subscriber.js';
 
 interface SubscriberRow {
   id: number;
@@ -43,6 +43,13 @@ function toSubscriber(row: SubscriberRow, topics: SubscriberTopic[]): Subscriber
   };
 }
 
+const toSchedule = (row: SubscriberRow): Schedule => ({
+  frequency: row.frequency,
+  weekday: row.weekday,
+  sendHour: row.send_hour,
+  timezone: row.timezone,
+});
+
 const schedule = (prefs: Preferences) => ({
   frequency: prefs.frequency,
   weekday: prefs.weekday,
@@ -52,6 +59,17 @@ const schedule = (prefs: Preferences) => ({
 
 /** What a digest run reads about each active subscriber to find who is due. */
 export type ActiveSubscriber = Pick<Subscriber, 'id' | 'frequency' | 'weekday' | 'sendHour' | 'timezone'>;
+
+/** An active subscriber whose stored due time has come, with that time (the tick's cursor, and its guard). */
+export interface DueCandidate extends ActiveSubscriber {
+  nextDueAt: string;
+}
+
+/**
+ * Without a clock, a change makes the subscriber a candidate at every tick
+ * until one works out their exact time: never late, some reads more.
+ */
+const anyTick: DueClock = () => new Date(0);
 
 /** Subscribers and their topics. Every write that touches both runs in one transaction. */
 export class SubscriberRepository {
@@ -66,11 +84,17 @@ export class SubscriberRepository {
   private readonly setNoticeRow;
   private readonly deleteRow;
   private readonly bumpVersion;
-  private readonly activeAfter;
   private readonly topicsOfMany;
   private readonly byIds;
+  private readonly dueSameTime;
+  private readonly dueLater;
+  private readonly setDueRow;
+  private readonly advanceDueRow;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly dueClock: DueClock = anyTick,
+  ) {
     this.byId = db.prepare<[number], SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE id = ?`);
     this.byEmail = db.prepare<[string], SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE email = ?`);
     this.topicsOf = db.prepare<[number], SubscriberTopic>(
@@ -98,15 +122,25 @@ export class SubscriberRepository {
       UPDATE subscribers SET last_notice_at = @notice, confirm_sent_at = coalesce(@confirm, confirm_sent_at) WHERE id = @id`);
     this.deleteRow = db.prepare<[number]>('DELETE FROM subscribers WHERE id = ?');
     this.bumpVersion = db.prepare<[number]>('UPDATE subscribers SET token_version = token_version + 1 WHERE id = ?');
-    // Keyset paging: each batch starts after the last id seen, so a run never
-    // holds every subscriber at once and never skips or repeats one as rows change.
-    this.activeAfter = db.prepare<[number, number], ActiveSubscriber>(`
-      SELECT id, frequency, weekday, send_hour AS sendHour, timezone FROM subscribers
-      WHERE status = 'active' AND id > ? ORDER BY id LIMIT ?`);
     this.topicsOfMany = db.prepare<[string], SubscriberTopic & { subscriber_id: number }>(`
       SELECT subscriber_id, text, key FROM subscriber_topics
       WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY subscriber_id, position`);
     this.byIds = db.prepare<[string], SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE id IN (SELECT value FROM json_each(?))`);
+    // Two statements walk the partial index subscribers_next_due in (next_due_at, id) order from a
+    // cursor: the rest of the cursor's due time, then later times up to `now`. Each is one index range,
+    // where a single OR would rescan every row sharing a due time (all of them, before any tick) per batch.
+    const due = `SELECT id, frequency, weekday, send_hour AS sendHour, timezone, next_due_at AS nextDueAt FROM subscribers WHERE status = 'active'`;
+    this.dueSameTime = db.prepare<[{ due: string; id: number; limit: number }], DueCandidate>(
+      `${due} AND next_due_at = @due AND id > @id ORDER BY next_due_at, id LIMIT @limit`,
+    );
+    this.dueLater = db.prepare<[{ now: string; due: string; limit: number }], DueCandidate>(
+      `${due} AND next_due_at > @due AND next_due_at <= @now ORDER BY next_due_at, id LIMIT @limit`,
+    );
+    this.setDueRow = db.prepare<[string, number]>(`UPDATE subscribers SET next_due_at = ? WHERE id = ? AND status = 'active'`);
+    // Guarded by the time the tick read: a schedule changed meanwhile has its own new time, which stands.
+    this.advanceDueRow = db.prepare<[{ id: number; seen: string; next: string }]>(
+      'UPDATE subscribers SET next_due_at = @next WHERE id = @id AND next_due_at = @seen',
+    );
   }
 
   /** Many subscribers in two queries, by id; ids with no subscriber are absent. */
@@ -119,9 +153,23 @@ export class SubscriberRepository {
     return found;
   }
 
-  /** The next `limit` active subscribers after `afterId`, by id. */
-  nextActive(afterId: number, limit: number): ActiveSubscriber[] {
-    return this.activeAfter.all(afterId, limit);
+  /**
+   * Up to `limit` active subscribers due by `now`, in due-time order after
+   * the cursor (the last candidate of the previous batch; none for the first).
+   */
+  nextDue(now: string, after: Pick<DueCandidate, 'id' | 'nextDueAt'> | null, limit: number): DueCandidate[] {
+    // The first batch starts before every time: the empty one a row without a time yet has.
+    const { nextDueAt: due, id } = after ?? { nextDueAt: '', id: 0 };
+    const batch = this.dueSameTime.all({ due, id, limit });
+    return batch.length < limit ? batch.concat(this.dueLater.all({ now, due, limit: limit - batch.length })) : batch;
+  }
+
+  /**
+   * Moves each candidate's due time on, as a tick does once it has dealt
+   * with them. A row whose time changed since the tick read it is left alone.
+   */
+  advanceDue(moves: ReadonlyArray<{ id: number; seen: string; next: string }>): void {
+    for (const move of moves) this.advanceDueRow.run(move);
   }
 
   /** The topics of many subscribers in one query, in each one's own order. */
@@ -162,6 +210,7 @@ export class SubscriberRepository {
     this.db.transaction(() => {
       this.updateSchedule.run({ id, now, ...schedule(prefs) });
       this.writeTopics(id, prefs);
+      this.refreshDue(id, prefs);
     })();
   }
 
@@ -181,7 +230,11 @@ export class SubscriberRepository {
 
   /** Moves a subscriber to `to` if their status is one of `from`; true when it did. */
   transition(id: number, from: readonly SubscriberStatus[], to: SubscriberStatus, now: string): boolean {
-    return this.setStatusRow.run({ id, from: JSON.stringify(from), to, now }).changes > 0;
+    return this.db.transaction(() => {
+      const changed = this.setStatusRow.run({ id, from: JSON.stringify(from), to, now }).changes > 0;
+      if (changed && to === 'active') this.refreshDue(id, toSchedule(this.byId.get(id)!));
+      return changed;
+    })();
   }
 
   /**
@@ -208,6 +261,11 @@ export class SubscriberRepository {
   /** Erases the subscriber; foreign keys cascade to every row about them. */
   erase(id: number): boolean {
     return this.deleteRow.run(id).changes > 0;
+  }
+
+  /** Works out an active subscriber's due time again after a change to their schedule or status. */
+  private refreshDue(id: number, current: Schedule): void {
+    this.setDueRow.run(this.dueClock(id, current).toISOString(), id);
   }
 
   private writeTopics(id: number, prefs: Preferences): void {

@@ -12,6 +12,16 @@ export interface Schedule {
   timezone: string;
 }
 
+/**
+ * When a subscriber's next digest may come due under `schedule`, given the
+ * digests they already had: the digest side works it out (it knows the
+ * ledger and the clocks); the subscriber repository calls it whenever a
+ * schedule or status changes. It depends on the ledger, not on the time of
+ * the change, so a run given an earlier time (`paperboy digest --now`) still
+ * finds everyone its own clock says is due.
+ */
+export type DueClock = (subscriberId: number, schedule: Schedule) => Date;
+
 /** One topic line as the subscriber typed it, with its normal form. */
 export interface SubscriberTopic {
   text: string;

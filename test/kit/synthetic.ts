@@ -82,21 +82,29 @@ export const RUN_AT = new Date('2026-11-27T12:00:00Z');
  * The same seed gives the same readers.
  */
 export function syntheticReaders(count: number, topics: readonly Topic[], seed = 7): SubscriberSpec[] {
+  return Array.from(eachSyntheticReader(count, topics, { seed }));
+}
+
+/**
+ * The same readers one at a time, so a million never sit in memory at once.
+ * `sendHour` moves everyone's send hour (23 makes nobody due at RUN_AT's morning).
+ */
+export function* eachSyntheticReader(count: number, topics: readonly Topic[], { seed = 7, sendHour = 8 } = {}): Generator<SubscriberSpec> {
   const random = seededRandom(seed);
   const rank = zipf(topics.length, random);
-  return Array.from({ length: count }, (_, i) => {
+  for (let i = 0; i < count; i += 1) {
     const chosen = new Map<string, Topic>();
     const wanted = 1 + Math.floor(random() * 5);
     while (chosen.size < wanted) {
       const topic = topics[rank()]!;
       chosen.set(topic.key, topic);
     }
-    return {
+    yield {
       email: `reader${i}@bench.example`,
       topics: [...chosen.values()].map((topic) => topic.text),
-      sendHour: 8,
+      sendHour,
       timezone: ZONES[i % ZONES.length]!,
       subscribedAt: '2026-11-01T00:00:00.000Z',
     };
-  });
+  }
 }

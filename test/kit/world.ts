@@ -16,6 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { migrate } from '../../src/db/migrate.js';
+import { DeliveryRepository } from '../../src/digest/delivery.repository.js';
+import { ledgerDueClock } from '../../src/digest/due-time.js';
 import { ingestPapers } from '../../src/papers/ingest.js';
 import type { PaperInput } from '../../src/papers/paper.js';
 import { PaperRepository } from '../../src/papers/paper.repository.js';
@@ -60,7 +62,7 @@ export function subscriberPreferences(spec: SubscriberSpec): Preferences {
 
 /** Inserts and confirms through one repository, so a bulk load prepares its statements once. */
 function subscriberWriter(db: Db) {
-  const repo = new SubscriberRepository(db);
+  const repo = new SubscriberRepository(db, ledgerDueClock(new DeliveryRepository(db)));
   const add = (spec: SubscriberSpec): number => {
     const at = spec.subscribedAt ?? SUBSCRIBED_AT;
     const { id } = repo.insertPending(spec.email, subscriberPreferences(spec), at);

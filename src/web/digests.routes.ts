@@ -2,10 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DigestService } from '../digest/digest.service.js';
-import { UserError } from '../errors.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
 import { sendPage } from './page-renderer.js';
-import { subscriberFromLink, tokenQuery } from './token-query.js';
+import { LinkError, subscriberFromLink, tokenQuery } from './token-query.js';
 
 const NOT_FOUND = 'There is no such digest for this link. Open "View in your browser" from the digest email again.';
 
@@ -32,7 +31,7 @@ export function digestsRoutes(app: FastifyInstance, { subscriptions, digests }: 
     async (request, reply) => {
       const subscriber = subscriberFromLink(subscriptions, 'view', request.query.token);
       const digest = digests.view(subscriber, request.params.id);
-      if (!digest) throw new UserError(NOT_FOUND, 404);
+      if (!digest) throw new LinkError(NOT_FOUND, 404);
       // The email's own HTML: self-contained, styled inline, nothing loaded from elsewhere.
       return sendPage(reply.header('Cache-Control', 'private, no-store').header('Referrer-Policy', 'no-referrer'), digest.html);
     },

@@ -16,10 +16,13 @@ export interface MessagePage {
   paragraphs?: string[];
   details?: Array<{ term: string; value: string }>;
   topics?: string[];
+  /** Paragraphs after the topics. */
+  notes?: string[];
   /** Buttons, each its own POST form. */
   actions?: Array<{ action: string; label: string; primary?: boolean; fields?: Array<{ name: string; value: string }> }>;
   /** A one-field form that asks for an email address. */
   emailForm?: { action: string; label: string };
+  /** Shown as buttons beside the actions: each is something to do next, not more content. */
   links?: Array<{ href: string; label: string }>;
 }
 
@@ -55,6 +58,6 @@ export class PageRenderer {
   }
 
   message(props: MessagePage): string {
-    return this.render('message', props);
+    return this.render('message', { ...props, hasActions: Boolean(props.actions?.length || props.links?.length) });
   }
 }

@@ -41,6 +41,8 @@ export class PageRenderer {
   private load(dir: string): void {
     const handlebars = Handlebars.create();
     handlebars.registerHelper('eq', (a: unknown, b: unknown) => String(a) === String(b));
+    // A field's error may hold several problems, one per line (every bad topic, say).
+    handlebars.registerHelper('lines', (text: unknown) => String(text ?? '').split('\n'));
     const partials = path.join(dir, 'partials');
     for (const file of fs.readdirSync(partials).filter((name) => name.endsWith('.hbs'))) {
       handlebars.registerPartial(path.basename(file, '.hbs'), fs.readFileSync(path.join(partials, file), 'utf8'));

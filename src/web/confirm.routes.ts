@@ -28,7 +28,7 @@ const resendQuery = z.object({ token: z.string().max(200).optional() });
  */
 export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rateLimit, clock }: ConfirmRouteOptions): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  const newLinkForm = { action: '/confirm/resend', label: 'Email me a new link' };
+  const newLinkForm = { action: '/confirm/resend', label: 'Email me a new confirmation link' };
   const resendAction = (token: string) => `/confirm/resend?token=${encodeURIComponent(token)}`;
 
   function answer(reply: FastifyReply, outcome: ConfirmOutcome, token: string): FastifyReply {

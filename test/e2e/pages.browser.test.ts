@@ -117,6 +117,60 @@ describe.skipIf(!browserAvailable())('every public page at 375 and 1280 px', () 
     expect(seen).toHaveLength(AUDIT_WIDTHS.length * 21);
   });
 
+  it('preselects the browser zone by its current name, searches the zone list, and shows topic errors once', { timeout: 90_000 }, async () => {
+    const port = await freePort();
+    const world = await testApp({ env: { PUBLIC_URL: `http://127.0.0.1:${port}` } });
+    await world.app.listen({ port, host: '127.0.0.1' });
+    // Chromium reports this zone as Asia/Calcutta; the form shows the name a reader knows.
+    const context = await browser().newContext({ timezoneId: 'Asia/Kolkata', viewport: { width: 375, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const zone = page.getByLabel('Time zone', { exact: true });
+    await expect.poll(() => zone.inputValue()).toBe('Asia/Kolkata');
+    await expect(zone.locator('option:checked').innerText()).resolves.toBe('Asia/Kolkata (UTC+05:30)');
+
+    await page.getByLabel('Search the list').fill('kyiv');
+    await expect(zone.inputValue()).resolves.toBe('Europe/Kyiv');
+    await expect(page.locator('#timezone-count').innerText()).resolves.toMatch(/^1 time zone matches: Europe\/Kyiv \(UTC\+0[23]:00\)\.$/);
+    await page.getByLabel('Search the list').fill('+05:30');
+    const labels = await zone.locator('option').allInnerTexts();
+    expect(labels.length).toBeGreaterThan(0);
+    expect(labels.every((label) => label.includes('(UTC+05:30)'))).toBe(true);
+    await page.getByLabel('Search the list').fill('new york');
+    await expect(zone.inputValue()).resolves.toBe('America/New_York');
+    await page.getByLabel('Search the list').fill('');
+    await expect(zone.locator('option').count()).resolves.toBeGreaterThan(400);
+    await expect(zone.inputValue()).resolves.toBe('America/New_York');
+
+    // A topic that cannot be saved: one message, beside the field, in its error style, and no preview.
+    const topics = page.getByLabel('Topics', { exact: true });
+    await topics.pressSequentially('"mixture of experts');
+    await expect.poll(() => page.locator('#topics-error').innerText(), { timeout: 10_000 }).toContain('has a quote that is not closed');
+    await expect(topics.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.locator('.preview').isVisible()).resolves.toBe(false);
+    // Fixed, the error goes and the preview shows each paper with its date.
+    await topics.fill('test-time adaptation');
+    await topics.press('End');
+    await expect.poll(() => page.locator('#preview-list li').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect(page.locator('#topics-error').count()).resolves.toBe(0);
+    await expect(page.locator('#preview-list li .meta time').first().innerText()).resolves.toMatch(/^(added )?\d{1,2} [A-Z][a-z]{2} \d{4}$/);
+
+    // After a submit the server names the bad topic; the preview, run again on load, does not repeat it.
+    await page.getByLabel('Email address', { exact: true }).fill('ada@example.com');
+    await topics.fill('LoRA\n-video');
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await expect(page.getByRole('alert').innerText()).resolves.toContain('Please check the form.');
+    await page.waitForLoadState('networkidle');
+    await expect(page.getByText('only excludes words').count()).resolves.toBe(1);
+    await expect(page.locator('#topics-error').getAttribute('class')).resolves.toBe('field-error');
+
+    await topics.fill('LoRA');
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await expect(heading(page)).resolves.toBe('Check your inbox');
+    expect(world.services.subscribers.findByEmail('ada@example.com')?.timezone).toBe('America/New_York');
+    await context.close();
+  });
+
   it('finds the auditors failing on a page built to fail, so a clean run means something', { timeout: 30_000 }, async () => {
     const context = await browser().newContext({ viewport: { width: 375, height: 800 } });
     const page = await context.newPage();

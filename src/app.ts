@@ -91,7 +91,7 @@ export function buildApp({ services, logger, limits: customLimits }: AppOptions)
     matchesRoutes(routes, services.preview);
     assetsRoutes(routes);
     subscribeRoutes(routes, { subscriptions, pages, rateLimit: limit });
-    confirmRoutes(routes, { subscriptions, pages, rateLimit: limit });
+    confirmRoutes(routes, { subscriptions, pages, rateLimit: limit, clock: services.clock });
     manageLinkRoutes(routes, { subscriptions, pages, rateLimit: limit });
     preferencesRoutes(routes, { subscriptions, links, pages });
     digestsRoutes(routes, { subscriptions, digests: services.digests });

@@ -150,6 +150,8 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   return {
     ...paperServices,
     config,
+    /** What pages take as "now", so what they say matches what the scheduler will do. */
+    clock: options.clock ?? (() => new Date()),
     secret,
     tokens,
     links,

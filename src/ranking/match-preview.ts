@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { parseTopics, type Topic } from '../topics/topic-grammar.js';
+import { TopicError, parseTopics, type Topic } from '../topics/topic-grammar.js';
 import type { TopicMatcher } from '../topics/topic-matcher.js';
 import type { PaperMatch, PaperSearch } from './paper-search.js';
 
@@ -24,6 +24,24 @@ interface Cached {
   keyOf: Map<string, string>;
 }
 
+const wordsOf = (term: string) => term.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(' ');
+
+/**
+ * The matched words as a reader should see them: each once, however it was
+ * hyphenated or cased ("test-time", "test time"), and without a word that a
+ * longer matched phrase already shows ("adaptation" beside "test-time
+ * adaptation"). The search keeps every form, for the CLI and the digest.
+ */
+export function distinctTerms(terms: readonly string[]): string[] {
+  const first = new Map<string, string>();
+  for (const term of terms) {
+    const key = wordsOf(term);
+    if (key !== '' && !first.has(key)) first.set(key, term);
+  }
+  const keyed = [...first.entries()];
+  return keyed.filter(([key]) => !keyed.some(([other]) => other !== key && ` ${other} `.includes(` ${key} `))).map(([, term]) => term);
+}
+
 /**
  * The subscribe form's live preview (`GET /api/matches`): the search, with a
  * bound on its cost and a short cache keyed by the normalised topics, since a
@@ -39,9 +57,18 @@ export class MatchPreview {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Throws TopicError for a topic that does not parse, and a 422 for topics too broad to preview. */
+  /**
+   * Throws a 400 for topics that do not parse, naming each bad one on its own
+   * line as the form lists them, and a 422 for topics too broad to preview.
+   */
   preview(input: string | readonly string[], limit: number): PaperMatch[] {
-    const topics = parseTopics(input);
+    let topics: Topic[];
+    try {
+      topics = parseTopics(input);
+    } catch (err) {
+      if (err instanceof TopicError) throw new UserError(err.problems.join('\n'), 400, 'topics');
+      throw err;
+    }
     const textOf = new Map(topics.map((topic) => [topic.key, topic.text]));
     const cacheKey = `${limit}\n${[...textOf.keys()].sort().join('\n')}`;
     const now = this.clock();
@@ -53,7 +80,11 @@ export class MatchPreview {
       this.remember(cacheKey, entry, now);
     }
     const { results, keyOf } = entry;
-    return results.map((match) => ({ ...match, topics: match.topics.map((text) => textOf.get(keyOf.get(text) ?? '') ?? text) }));
+    return results.map((match) => ({
+      ...match,
+      matched: distinctTerms(match.matched),
+      topics: match.topics.map((text) => textOf.get(keyOf.get(text) ?? '') ?? text),
+    }));
   }
 
   private checkCost(topics: readonly Topic[]): void {

@@ -28,6 +28,8 @@ export interface PaperMatch {
   authors: string[];
   upvotes: number | null;
   publishedAt: string | null;
+  /** When paperboy stored it: the only date a paper from the seed page has. */
+  ingestedAt: string;
   url: string | null;
   pdfUrl: string | null;
   codeUrl: string | null;
@@ -72,6 +74,7 @@ export class PaperSearch {
         authors: paper.authors,
         upvotes: paper.upvotes,
         publishedAt: paper.publishedAt,
+        ingestedAt: paper.ingestedAt,
         url: paper.pageUrl ?? paper.projectUrl,
         pdfUrl: paper.pdfUrl,
         codeUrl: paper.codeUrl,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TopicError, parseTopics } from '../topics/topic-grammar.js';
 import type { Preferences } from './subscriber.js';
+import { currentZoneName } from './time-zone-names.js';
 
 /**
  * Validation of what a visitor types, shared by the subscribe form, its JSON
@@ -45,14 +46,14 @@ export const emailSchema = single('your email address')
 const zones = new Map<string, string | null>();
 const MAX_ZONES = 2_000;
 
-/** Whether `name` is an IANA time zone this runtime knows; returns its canonical spelling. */
+/** Whether `name` is an IANA time zone this runtime knows; returns its current spelling (Asia/Kolkata for Asia/Calcutta). */
 export function canonicalTimezone(name: string): string | null {
   // Offsets and other non-zone strings are refused even where Intl accepts them.
   if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(name) || name.length > 64) return null;
   let zone = zones.get(name);
   if (zone === undefined) {
     try {
-      zone = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+      zone = currentZoneName(new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone);
     } catch {
       zone = null;
     }
@@ -92,7 +93,8 @@ const topicsSchema = z
       return topics.map(({ text, key }) => ({ text, key }));
     } catch (err) {
       if (!(err instanceof TopicError)) throw err;
-      ctx.addIssue({ code: 'custom', message: err.message });
+      // One line per topic at fault: the form lists them, so all can be fixed before the next try.
+      ctx.addIssue({ code: 'custom', message: err.problems.join('\n') });
       return z.NEVER;
     }
   });

@@ -150,6 +150,15 @@ export class SubscriptionService {
     this.notify(subscriber, 'manage-link');
   }
 
+  /**
+   * For a reader whose link broke: emails a manage link to this address if it
+   * has a subscription. Nothing tells the asker whether it did.
+   */
+  sendManageLinkByEmail(email: string): void {
+    const known = this.deps.repo.findByEmail(email);
+    if (known) this.sendManageLink(known);
+  }
+
   updatePreferences(subscriber: Subscriber, prefs: Preferences): Subscriber {
     this.deps.repo.updatePreferences(subscriber.id, prefs, this.now().toISOString());
     return this.deps.repo.findById(subscriber.id)!;

@@ -50,8 +50,13 @@ export interface Topic {
 export class TopicError extends UserError {
   override name = 'TopicError';
 
-  constructor(message: string) {
-    super(message, 400, 'topics');
+  /** One message per topic at fault, so a form can list them all; `message` joins them. */
+  readonly problems: readonly string[];
+
+  constructor(problems: string | readonly string[]) {
+    const list = typeof problems === 'string' ? [problems] : problems;
+    super(list.join(' '), 400, 'topics');
+    this.problems = list;
   }
 }
 
@@ -114,7 +119,8 @@ function uniqueSorted(terms: Term[]): Term[] {
 /** Parses one topic line. Throws TopicError with a message fit to show the person. */
 export function parseTopic(line: string): Topic {
   const text = normalizeText(line).trim();
-  const label = `Topic "${excerpt(text)}"`;
+  // Curly quotes, so a topic that holds straight quotes does not show them doubled.
+  const label = `Topic “${excerpt(text)}”`;
   if (text.length > TOPIC_LIMITS.maxLength) {
     throw new TopicError(`${label} is ${text.length} characters long; use at most ${TOPIC_LIMITS.maxLength}.`);
   }
@@ -196,14 +202,22 @@ export function parseTopic(line: string): Topic {
 export function parseTopics(input: string | readonly string[]): Topic[] {
   const lines = (typeof input === 'string' ? [input] : input).flatMap((item) => item.split(/\r\n|\r|\n/));
   const topics = new Map<string, Topic>();
+  // Every line is checked before any error is thrown, so a person fixes all their topics in one go.
+  const problems: string[] = [];
   for (const line of lines) {
     if (line.trim() === '') continue;
-    const topic = parseTopic(line);
-    if (!topics.has(topic.key)) topics.set(topic.key, topic);
-    if (topics.size > TOPIC_LIMITS.maxTopics) {
+    try {
+      const topic = parseTopic(line);
+      if (!topics.has(topic.key)) topics.set(topic.key, topic);
+    } catch (err) {
+      if (!(err instanceof TopicError)) throw err;
+      problems.push(...err.problems);
+    }
+    if (topics.size + problems.length > TOPIC_LIMITS.maxTopics) {
       throw new TopicError(`That is more than ${TOPIC_LIMITS.maxTopics} topics; keep the ones you care about most.`);
     }
   }
+  if (problems.length > 0) throw new TopicError(problems);
   if (topics.size === 0) {
     throw new TopicError('Enter at least one topic, one per line, such as: test-time adaptation');
   }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { firstDigestWhen } from '../digest/first-digest.js';
 import { describeSchedule } from '../subscriptions/subscriber.js';
 import { emailSchema } from '../subscriptions/subscription.schema.js';
 import { CONFIRM_TTL_DAYS, type ConfirmOutcome, type SubscriptionService } from '../subscriptions/subscription.service.js';
@@ -13,6 +14,7 @@ export interface ConfirmRouteOptions {
   subscriptions: SubscriptionService;
   pages: PageRenderer;
   rateLimit: number;
+  clock: () => Date;
 }
 
 const resendQuery = z.object({ token: z.string().max(200).optional() });
@@ -24,9 +26,9 @@ const resendQuery = z.object({ token: z.string().max(200).optional() });
  * shows a manage or unsubscribe link: a confirmation link grants no more than
  * confirming. The subscribed page offers to email a manage link instead.
  */
-export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rateLimit }: ConfirmRouteOptions): void {
+export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rateLimit, clock }: ConfirmRouteOptions): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  const newLinkForm = { action: '/confirm/resend', label: 'Email me a new link' };
+  const newLinkForm = { action: '/confirm/resend', label: 'Email me a new confirmation link' };
   const resendAction = (token: string) => `/confirm/resend?token=${encodeURIComponent(token)}`;
 
   function answer(reply: FastifyReply, outcome: ConfirmOutcome, token: string): FastifyReply {
@@ -35,7 +37,7 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rate
         return sendPage(
           reply.code(400),
           pages.message({
-            title: 'Link not valid',
+            title: 'This link does not work',
             heading: 'This confirmation link does not work',
             paragraphs: [INVALID_LINK, 'Type your address below and we will send you a new link.'],
             emailForm: newLinkForm,
@@ -45,7 +47,7 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rate
         return sendPage(
           reply.code(409),
           pages.message({
-            title: 'Link replaced',
+            title: 'This link was replaced',
             heading: 'This link was replaced by a newer email',
             paragraphs: [
               `The subscribe form was sent again for ${outcome.subscriber.email} with other topics or another schedule, so this link no longer confirms anything. Only the link in the newest confirmation email works, and that email shows what it confirms.`,
@@ -58,7 +60,7 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rate
         return sendPage(
           reply.code(410),
           pages.message({
-            title: 'Link expired',
+            title: 'This link has expired',
             heading: 'This confirmation link has expired',
             paragraphs: [`Confirmation links work for ${CONFIRM_TTL_DAYS} days. We can send a new one to ${outcome.subscriber.email}.`],
             actions: [{ action: resendAction(token), label: 'Send me a new link', primary: true }],
@@ -68,7 +70,7 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rate
         return sendPage(
           reply.code(409),
           pages.message({
-            title: 'Subscription not active',
+            title: 'This subscription is not active',
             heading: 'This subscription is not active',
             paragraphs: [`${outcome.subscriber.email} unsubscribed or stopped accepting mail, so this old link no longer turns it on. Subscribe again to start over.`],
             links: [{ href: '/', label: 'Subscribe again' }],
@@ -95,10 +97,15 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rate
             title: 'Subscribed',
             heading: outcome.kind === 'confirmed' ? 'You are subscribed' : 'You are already subscribed',
             paragraphs: [
+              ...(outcome.kind === 'confirmed'
+                ? [
+                    `Your first digest arrives ${firstDigestWhen(subscriber, clock())}, with the papers of the past week that match your topics. If none match, no email is sent and we look again next time.`,
+                  ]
+                : []),
               `Your digest comes ${describeSchedule(subscriber)}, to ${subscriber.email}, when new papers match these topics:`,
-              'Every digest carries links to change your topics or unsubscribe. Need one now? We can email it to you.',
             ],
             topics: subscriber.topics.map((topic) => topic.text),
+            notes: ['Every digest carries links to change your topics or unsubscribe. Need one now? We can email it to you.'],
             actions: [manageLinkAction(token)],
           }),
         );

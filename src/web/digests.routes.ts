@@ -2,12 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DigestService } from '../digest/digest.service.js';
-import { UserError } from '../errors.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
 import { sendPage } from './page-renderer.js';
-import { subscriberFromLink, tokenQuery } from './token-query.js';
+import { LinkError, subscriberFromLink, tokenQuery } from './token-query.js';
 
 const NOT_FOUND = 'There is no such digest for this link. Open "View in your browser" from the digest email again.';
+
+/**
+ * The email's body as a page's main landmark, so a screen reader can jump to
+ * it. Added here rather than in the template: mail clients drop `main`, and
+ * the email and the page share one compiled template.
+ */
+export function asWebPage(html: string): string {
+  return html.replace(/<body([^>]*)>/i, '<body$1><main>').replace(/<\/body>/i, '</main></body>');
+}
 
 export interface DigestRouteOptions {
   subscriptions: SubscriptionService;
@@ -32,9 +40,9 @@ export function digestsRoutes(app: FastifyInstance, { subscriptions, digests }: 
     async (request, reply) => {
       const subscriber = subscriberFromLink(subscriptions, 'view', request.query.token);
       const digest = digests.view(subscriber, request.params.id);
-      if (!digest) throw new UserError(NOT_FOUND, 404);
+      if (!digest) throw new LinkError(NOT_FOUND, 404);
       // The email's own HTML: self-contained, styled inline, nothing loaded from elsewhere.
-      return sendPage(reply.header('Cache-Control', 'private, no-store').header('Referrer-Policy', 'no-referrer'), digest.html);
+      return sendPage(reply.header('Cache-Control', 'private, no-store').header('Referrer-Policy', 'no-referrer'), asWebPage(digest.html));
     },
   );
 }

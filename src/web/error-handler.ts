@@ -2,7 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { UserError } from '../errors.js';
-import type { PageRenderer } from './page-renderer.js';
+import type { MessagePage, PageRenderer } from './page-renderer.js';
+import { LinkError } from './token-query.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -49,15 +50,60 @@ export function wantsPage(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');
 }
 
-export function sendError(reply: FastifyReply, pages: PageRenderer, statusCode: number, message: string, field?: string) {
+/** Page titles a person understands; the JSON body keeps the standard reason phrase for programs. */
+const PAGE_TITLES: Record<number, string> = {
+  400: 'That did not work',
+  403: 'Not available here',
+  404: 'Page not found',
+  409: 'That cannot be done now',
+  410: 'This link has expired',
+  413: 'That is too much to send',
+  415: 'That form could not be read',
+  422: 'That needs a change',
+  429: 'Too many tries',
+};
+
+function pageTitle(statusCode: number): string {
+  return PAGE_TITLES[statusCode] ?? (statusCode >= 500 ? 'Something went wrong' : 'That did not work');
+}
+
+/**
+ * A link that opens nothing still leads somewhere: a form that emails a fresh
+ * link to the address typed in. It takes an address, never a token, so the
+ * page grants nothing by itself, and its answer is the same for every address.
+ */
+function linkErrorPage(request: FastifyRequest, message: string): Omit<MessagePage, 'title' | 'heading'> {
+  const confirming = request.url.startsWith('/confirm');
+  return {
+    paragraphs: [message, 'Type your email address and we will send you a fresh link, if it has a subscription here.'],
+    emailForm: confirming
+      ? { action: '/confirm/resend', label: 'Email me a new confirmation link' }
+      : { action: '/manage-link', label: 'Email me a fresh link' },
+  };
+}
+
+export interface ErrorOptions {
+  field?: string;
+  /** The failure came from an emailed link: the page offers to email a fresh one. */
+  fromLink?: boolean;
+}
+
+export function sendError(reply: FastifyReply, pages: PageRenderer, statusCode: number, message: string, options: ErrorOptions = {}) {
   if (wantsPage(reply.request)) {
-    const title = STATUS_CODES[statusCode] ?? 'Error';
-    return reply
-      .code(statusCode)
-      .type('text/html; charset=utf-8')
-      .send(pages.message({ title, heading: title, paragraphs: [message], links: [{ href: '/', label: 'Go to the subscribe page' }] }));
+    const fromLink = options.fromLink === true;
+    const title = fromLink ? (statusCode === 410 ? 'This link has expired' : 'This link does not work') : pageTitle(statusCode);
+    const rest = fromLink
+      ? linkErrorPage(reply.request, message)
+      : { paragraphs: [message], links: [{ href: '/', label: 'Go to the subscribe page' }] };
+    return reply.code(statusCode).type('text/html; charset=utf-8').send(pages.message({ title, heading: title, ...rest }));
   }
-  return reply.code(statusCode).send(body(statusCode, message, field));
+  return reply.code(statusCode).send(body(statusCode, message, options.field));
+}
+
+/** A request that came from an emailed link: its token is in the query, or it is a feed address. */
+function cameFromLink(request: FastifyRequest): boolean {
+  const query = request.query as Record<string, unknown> | undefined;
+  return query?.token !== undefined || request.url.startsWith('/feeds/');
 }
 
 /**
@@ -67,11 +113,11 @@ export function sendError(reply: FastifyReply, pages: PageRenderer, statusCode: 
 export function registerErrorHandler(app: FastifyInstance, pages: PageRenderer): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof UserError) {
-      return sendError(reply, pages, error.statusCode, error.message, error.field);
+      return sendError(reply, pages, error.statusCode, error.message, { field: error.field, fromLink: error instanceof LinkError });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const { message, field } = validationMessage(error);
-      return sendError(reply, pages, 400, message, field);
+      return sendError(reply, pages, 400, message, { field, fromLink: field === 'token' || cameFromLink(request) });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
@@ -81,7 +127,8 @@ export function registerErrorHandler(app: FastifyInstance, pages: PageRenderer):
     return sendError(reply, pages, 500, 'Something went wrong on our side. It has been logged; please try again later.');
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    return sendError(reply, pages, 404, `There is nothing at ${request.method} ${request.url.split('?')[0]}.`);
+  app.setNotFoundHandler((_request, reply) => {
+    // The address is not repeated back: it may hold a mistyped token, and the reader knows what they opened.
+    return sendError(reply, pages, 404, 'There is no page at this address. Check it for typing mistakes, or start from the subscribe page.');
   });
 }

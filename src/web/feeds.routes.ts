@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DigestFeed } from '../digest/digest-feed.js';
-import { UserError } from '../errors.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
+import { LinkError } from './token-query.js';
 import { rateLimitConfig } from './rate-limit.js';
 
 const NOT_FOUND = 'There is no feed at this address. Copy the feed link from your preferences page or a digest email again.';
@@ -51,7 +51,7 @@ export function feedsRoutes(app: FastifyInstance, { subscriptions, feeds }: Feed
       reply.header('Cache-Control', 'private, no-cache').header('Referrer-Policy', 'no-referrer').header('X-Robots-Tag', 'noindex, nofollow');
       const { file } = request.params;
       const subscriber = file.endsWith('.atom') && file.length <= 200 ? subscriptions.fromToken('feed', file.slice(0, -'.atom'.length)) : null;
-      if (!subscriber) throw new UserError(NOT_FOUND, 404);
+      if (!subscriber) throw new LinkError(NOT_FOUND, 404);
       const { xml, etag, lastModified } = feeds.document(subscriber);
       reply.header('ETag', etag).header('Last-Modified', lastModified.toUTCString());
       if (notModified(request.headers, etag, lastModified)) return reply.code(304).send();

@@ -1,5 +1,6 @@
 import { WEEKDAYS, type Preferences } from '../subscriptions/subscriber.js';
 import type { FieldErrors } from '../subscriptions/subscription.schema.js';
+import { selectedZone, zoneOptions } from './time-zone-options.js';
 
 /** The form's fields as text, for putting back what a person typed. */
 export interface FormValues {
@@ -13,7 +14,6 @@ export interface FormValues {
   timezoneChosen: boolean;
 }
 
-const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
 const HOURS = Array.from({ length: 24 }, (_, hour) => ({ value: String(hour), label: `${String(hour).padStart(2, '0')}:00` }));
 const WEEKDAY_OPTIONS = WEEKDAYS.map((label, value) => ({ value: String(value), label }));
 
@@ -60,12 +60,15 @@ export function valuesFromPreferences(prefs: Preferences): FormValues {
 }
 
 /** Everything the subscribe and preferences templates need besides their own fields. */
-export function formView(values: FormValues, errors: FieldErrors | null) {
+export function formView(values: FormValues, errors: FieldErrors | null, now: Date = new Date()) {
   const count = errors ? Object.keys(errors).length : 0;
-  // A zone typed by hand (through the JSON API, say) that is not in the list still shows as chosen.
-  const timezones = TIMEZONES.includes(values.timezone) || !values.timezone ? TIMEZONES : [values.timezone, ...TIMEZONES];
+  const options = zoneOptions(now);
+  // An old spelling (Asia/Calcutta) selects its current name; a zone typed by hand that is not in the list still shows as chosen.
+  const timezone = selectedZone(values.timezone);
+  const timezones =
+    !timezone || options.some((option) => option.value === timezone) ? options : [{ value: timezone, label: timezone, aliases: '' }, ...options];
   return {
-    values,
+    values: { ...values, timezone },
     errors: count > 0 ? errors : null,
     errorCount: count,
     oneError: count === 1,

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { emailSchema } from '../subscriptions/subscription.schema.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
 import type { TokenPurpose } from '../subscriptions/tokens.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { rateLimitConfig } from './rate-limit.js';
-import { tokenQuery } from './token-query.js';
 
 export interface ManageLinkRouteOptions {
   subscriptions: SubscriptionService;
@@ -15,11 +16,15 @@ export interface ManageLinkRouteOptions {
 /** The links whose pages offer this button: each grants less than managing, so the page shows no manage link itself. */
 const LESSER_LINKS: readonly TokenPurpose[] = ['confirm', 'unsubscribe'];
 
+const query = z.object({ token: z.string().max(200).optional() });
+
 /**
  * Emails a manage link to the address of the subscription a confirm or
- * unsubscribe link names. The link goes to the inbox, never onto the page,
- * so a forwarded or scanned link gains nothing. The answer is the same for
- * every token, and the route is rate limited like the other form posts.
+ * unsubscribe link names, or, without a token, to the address typed on a
+ * broken link's page. The link goes to the inbox, never onto the page, so a
+ * forwarded or scanned link gains nothing. The answer is the same for every
+ * token and every address, and the route is rate limited like the other
+ * form posts.
  */
 export function manageLinkRoutes(app: FastifyInstance, { subscriptions, pages, rateLimit }: ManageLinkRouteOptions): void {
   const sent = pages.message({
@@ -32,12 +37,39 @@ export function manageLinkRoutes(app: FastifyInstance, { subscriptions, pages, r
     links: [{ href: '/', label: 'Back to the subscribe page' }],
   });
 
+  const sentToAddress = pages.message({
+    title: 'Check your inbox',
+    heading: 'Check your inbox',
+    paragraphs: [
+      'If this address has a subscription, we have emailed it a fresh link to change the topics, the schedule, unsubscribe or delete the data.',
+      'We email an address at most once every two minutes: if nothing arrives, try again in a few minutes.',
+    ],
+    links: [{ href: '/', label: 'Back to the subscribe page' }],
+  });
+
   app.withTypeProvider<ZodTypeProvider>().post(
     '/manage-link',
-    { schema: { querystring: tokenQuery }, config: { page: true, ...rateLimitConfig(rateLimit) } },
+    { schema: { querystring: query }, config: { page: true, ...rateLimitConfig(rateLimit) } },
     async (request, reply) => {
+      const { token } = request.query;
+      if (token === undefined) {
+        const email = emailSchema.safeParse((request.body as Record<string, unknown> | null)?.email);
+        if (!email.success) {
+          return sendPage(
+            reply.code(400),
+            pages.message({
+              title: 'Check the address',
+              heading: 'Check the address',
+              paragraphs: [email.error.issues[0]?.message ?? 'Enter your email address.'],
+              emailForm: { action: '/manage-link', label: 'Email me a fresh link' },
+            }),
+          );
+        }
+        subscriptions.sendManageLinkByEmail(email.data);
+        return sendPage(reply, sentToAddress);
+      }
       for (const purpose of LESSER_LINKS) {
-        const subscriber = subscriptions.fromToken(purpose, request.query.token);
+        const subscriber = subscriptions.fromToken(purpose, token);
         if (subscriber) {
           subscriptions.sendManageLink(subscriber);
           break;

@@ -24,6 +24,15 @@ function linkify(text: string): Array<{ text: string; href?: string }> {
   return text.split(/(https?:\/\/[^\s<>"]+)/).map((part, i) => (i % 2 === 1 ? { text: part, href: part } : { text: part }));
 }
 
+/** "2 Dec 2026, 08:33 UTC": short enough for a phone's column; the full instant stays in `datetime`. */
+function shortDate(iso: string | null): string {
+  if (iso === null) return '';
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const day = at.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  return `${day}, ${iso.slice(11, 16)} UTC`;
+}
+
 /** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (`::ffff:127.0.0.1`) on a dual-stack socket. */
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
@@ -59,7 +68,8 @@ export function outboxRoutes(app: FastifyInstance, { outbox, pages }: { outbox: 
   };
 
   typed.get('/dev/outbox', { config: { page: true }, onRequest: loopbackOnly }, async (_request, reply) => {
-    return sendPage(reply, pages.render('outbox', { dir: outbox.dir, entries: await outbox.list() }));
+    const entries = (await outbox.list()).map((entry) => ({ ...entry, sent: shortDate(entry.date) }));
+    return sendPage(reply, pages.render('outbox', { dir: outbox.dir, entries }));
   });
 
   typed.get('/dev/outbox/:file', { schema: { params }, config: { page: true }, onRequest: loopbackOnly }, async (request, reply) => {

@@ -16,10 +16,13 @@ export interface MessagePage {
   paragraphs?: string[];
   details?: Array<{ term: string; value: string }>;
   topics?: string[];
+  /** Paragraphs after the topics. */
+  notes?: string[];
   /** Buttons, each its own POST form. */
   actions?: Array<{ action: string; label: string; primary?: boolean; fields?: Array<{ name: string; value: string }> }>;
   /** A one-field form that asks for an email address. */
   emailForm?: { action: string; label: string };
+  /** Shown as buttons beside the actions: each is something to do next, not more content. */
   links?: Array<{ href: string; label: string }>;
 }
 
@@ -38,6 +41,8 @@ export class PageRenderer {
   private load(dir: string): void {
     const handlebars = Handlebars.create();
     handlebars.registerHelper('eq', (a: unknown, b: unknown) => String(a) === String(b));
+    // A field's error may hold several problems, one per line (every bad topic, say).
+    handlebars.registerHelper('lines', (text: unknown) => String(text ?? '').split('\n'));
     const partials = path.join(dir, 'partials');
     for (const file of fs.readdirSync(partials).filter((name) => name.endsWith('.hbs'))) {
       handlebars.registerPartial(path.basename(file, '.hbs'), fs.readFileSync(path.join(partials, file), 'utf8'));
@@ -55,6 +60,6 @@ export class PageRenderer {
   }
 
   message(props: MessagePage): string {
-    return this.render('message', props);
+    return this.render('message', { ...props, hasActions: Boolean(props.actions?.length || props.links?.length) });
   }
 }

@@ -19,8 +19,14 @@ const isJson = (request: FastifyRequest) => (request.headers['content-type'] ?? 
 const ACCEPTED_MESSAGE = 'Check your inbox: if this address can subscribe, a confirmation email is on its way. Click its link to start your digest.';
 
 export function subscribeRoutes(app: FastifyInstance, { subscriptions, pages, rateLimit }: SubscribeRouteOptions): void {
-  // The same for every visitor, so each is rendered once.
-  const blankForm = pages.render('subscribe', formView(DEFAULT_VALUES, null));
+  // The same for every visitor, so it is rendered once a day (the time-zone offsets follow daylight saving).
+  let blank = { day: '', html: '' };
+  const blankForm = () => {
+    const now = new Date();
+    const day = now.toISOString().slice(0, 10);
+    if (blank.day !== day) blank = { day, html: pages.render('subscribe', formView(DEFAULT_VALUES, null, now)) };
+    return blank.html;
+  };
   const accepted = pages.message({
     title: 'Check your inbox',
     heading: 'Check your inbox',
@@ -29,7 +35,7 @@ export function subscribeRoutes(app: FastifyInstance, { subscriptions, pages, ra
   });
 
   app.get('/', { config: { page: true } }, async (_request, reply) => {
-    return sendPage(reply, blankForm);
+    return sendPage(reply, blankForm());
   });
 
   app.post('/subscribe', { config: { page: true, ...rateLimitConfig(rateLimit) } }, async (request, reply) => {

@@ -6,6 +6,7 @@ import { SCREENSHOTS_DIR, browserAvailable, sharedBrowser } from '../helpers/bro
 import { ADMIN_PASSWORD } from '../helpers/admin.js';
 import { digestWorld } from '../helpers/digest.js';
 import { freePort } from '../helpers/http.js';
+import { AUDIT_WIDTHS, axeViolations, horizontalOverflow } from '../helpers/page-audit.js';
 import { paper } from '../helpers/papers.js';
 import { parseTopic } from '../../src/topics/topic-grammar.js';
 
@@ -59,6 +60,12 @@ describe.skipIf(!browserAvailable())('the admin console in a real browser', () =
 
     await page.goto(`${base}/admin`);
     expect(new URL(page.url()).pathname).toBe('/admin/login');
+    const problems: string[] = [];
+    const audit = async (name: string) => {
+      for (const overflow of await horizontalOverflow(page)) problems.push(`${name}: overflows: ${overflow}`);
+      for (const violation of await axeViolations(page)) problems.push(`${name}: ${violation}`);
+    };
+    await audit('login');
     await page.getByLabel('Password').fill('wrong password, surely');
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect(page.getByRole('alert').innerText()).resolves.toBe('That password is not right.');
@@ -82,6 +89,17 @@ describe.skipIf(!browserAvailable())('the admin console in a real browser', () =
       const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect([url, overflow]).toEqual([url, 0]);
     }
+    // Every admin page, at a phone and a laptop width: no sideways scrolling, no axe-core violation.
+    const readerId = world.db.prepare("SELECT id FROM subscribers WHERE email = 'reader7@example.com'").pluck().get() as number;
+    for (const width of AUDIT_WIDTHS) {
+      await page.setViewportSize({ width, height: 800 });
+      for (const url of ['/admin', '/admin/deliveries', '/admin/subscribers?q=reader', `/admin/subscribers/${readerId}`, '/admin/audit']) {
+        await page.goto(`${base}${url}`);
+        await audit(`${width}px ${url}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    await page.setViewportSize({ width: 375, height: 800 });
     await page.goto(`${base}/admin`);
     const phoneChart = await page.locator('svg.chart').first().boundingBox();
     expect(phoneChart!.width).toBeLessThanOrEqual(375);

@@ -144,7 +144,8 @@ describe('fuzz: GET /, /healthz, /assets and unknown paths', { timeout: FUZZ_TIM
       }),
       { seed: SEED, numRuns: RUNS.static },
     );
-    expectExercised(world().stats);
+    // None of these pages repeats what was sent (a 404 no longer echoes its path), so there is no marker to find.
+    expectExercised(world().stats, { reflects: false });
   });
 });
 

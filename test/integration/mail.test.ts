@@ -158,6 +158,6 @@ describe('the outbox', () => {
     const { app } = await testApp({ env: { SMTP_URL: 'smtp://127.0.0.1:1' } });
     const res = await app.inject({ method: 'GET', url: '/dev/outbox', headers: { accept: 'text/html' } });
     expect(res.statusCode).toBe(404);
-    expect(res.body).toContain('There is nothing at GET /dev/outbox.');
+    expect(res.body).toContain('<h1>Page not found</h1>');
   });
 });

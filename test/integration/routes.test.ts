@@ -116,7 +116,7 @@ describe('errors', () => {
     const { app } = await seededApp();
     const res = await app.inject({ method: 'GET', url: '/nope?x=1' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'There is nothing at GET /nope.' });
+    expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'There is no page at this address. Check it for typing mistakes, or start from the subscribe page.' });
   });
 
   it('answers a path with broken percent-encoding like any bad request, without echoing it', async () => {

@@ -56,7 +56,7 @@ describe('POST /subscribe refuses bad input and changes nothing', () => {
     const res = await post(app, { ...valid, topics: 'keep <b>me</b>', ...change });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
-    const errorLine = new RegExp(`<p class="field-error" id="${field}-error"><span aria-hidden="true">⚠ </span>([^<]*)</p>`).exec(res.body);
+    const errorLine = new RegExp(`<div class="field-error" id="${field}-error"><p><span aria-hidden="true">⚠ </span>([^<]*)</p>`).exec(res.body);
     expect(errorLine?.[1]).toMatch(message);
     // The field itself is marked, so a screen reader announces the message with it.
     expect(res.body).toMatch(new RegExp(`aria-describedby="[^"]*${field}-error"`));
@@ -73,6 +73,21 @@ describe('POST /subscribe refuses bad input and changes nothing', () => {
     expect(res.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', fields: { [field]: expect.stringMatching(message) } });
     await services.subscriptions.drain();
     expect(counts()).toEqual({ subscribers: 0, topics: 0, emails: 0 });
+  });
+
+  it('names every bad topic at once, each on its own line and quoted once', async () => {
+    const { app, counts } = await appWithMail();
+    const res = await post(app, { ...valid, topics: 'LoRA\n"mixture of experts\n-video' });
+    expect(res.statusCode).toBe(400);
+    const box = /<div class="field-error" id="topics-error">(.*?)<\/div>/s.exec(res.body)?.[1] ?? '';
+    const lines = [...box.matchAll(/<p><span aria-hidden="true">⚠ <\/span>([^<]*)<\/p>/g)].map((m) => m[1]);
+    expect(lines).toEqual([
+      'Topic “&quot;mixture of experts” has a quote that is not closed; close it or remove it.',
+      'Topic “-video” only excludes words; add at least one word to look for.',
+    ]);
+    const json = await postJson(app, { ...valid, topics: ['"mixture of experts', '-video'] });
+    expect(json.json().fields.topics.split('\n')).toHaveLength(2);
+    expect(counts()).toMatchObject({ subscribers: 0 });
   });
 
   it('names every bad field at once', async () => {

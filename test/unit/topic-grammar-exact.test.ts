@@ -93,20 +93,20 @@ describe('the terms and the query', () => {
 
 describe('refusals, word for word', () => {
   it.each([
-    ['"a b', 'Topic ""a b" has a quote that is not closed; close it or remove it.'],
-    ['"a \t  b', 'Topic ""a b" has a quote that is not closed; close it or remove it.'],
-    ['-lora -"a b"', 'Topic "-lora -"a b"" only excludes words; add at least one word to look for.'],
-    ['- ::', 'Topic "- ::" has no letters or digits to look for.'],
-    ['  ""  ', 'Topic """" has no letters or digits to look for.'],
-    ['a\u0000b\u0000c', 'Topic "a\u2400b\u2400c" contains a control character; type it as plain text.'],
-    ['a\u001b[2Jb', 'Topic "a\u241b[2Jb" contains a control character; type it as plain text.'],
-    ['a\u0001b\u001fc', 'Topic "a\u2401b\u241fc" contains a control character; type it as plain text.'],
-    ['a\u007fb', 'Topic "a\u2421b" contains a control character; type it as plain text.'],
-    ['a\u0080b\u009fc', 'Topic "a\ufffdb\ufffdc" contains a control character; type it as plain text.'],
-    ['a\u0085b', 'Topic "a\ufffdb" contains a control character; type it as plain text.'],
-    ['a\u2028b', 'Topic "a b" contains a control character; type it as plain text.'],
-    ['a\u2029b', 'Topic "a b" contains a control character; type it as plain text.'],
-    ['a\u000bb', 'Topic "a b" contains a control character; type it as plain text.'],
+    ['"a b', 'Topic “"a b” has a quote that is not closed; close it or remove it.'],
+    ['"a \t  b', 'Topic “"a b” has a quote that is not closed; close it or remove it.'],
+    ['-lora -"a b"', 'Topic “-lora -"a b"” only excludes words; add at least one word to look for.'],
+    ['- ::', 'Topic “- ::” has no letters or digits to look for.'],
+    ['  ""  ', 'Topic “""” has no letters or digits to look for.'],
+    ['a\u0000b\u0000c', 'Topic “a\u2400b\u2400c” contains a control character; type it as plain text.'],
+    ['a\u001b[2Jb', 'Topic “a\u241b[2Jb” contains a control character; type it as plain text.'],
+    ['a\u0001b\u001fc', 'Topic “a\u2401b\u241fc” contains a control character; type it as plain text.'],
+    ['a\u007fb', 'Topic “a\u2421b” contains a control character; type it as plain text.'],
+    ['a\u0080b\u009fc', 'Topic “a\ufffdb\ufffdc” contains a control character; type it as plain text.'],
+    ['a\u0085b', 'Topic “a\ufffdb” contains a control character; type it as plain text.'],
+    ['a\u2028b', 'Topic “a b” contains a control character; type it as plain text.'],
+    ['a\u2029b', 'Topic “a b” contains a control character; type it as plain text.'],
+    ['a\u000bb', 'Topic “a b” contains a control character; type it as plain text.'],
   ])('refuses %j with %j', (line, expected) => {
     expect(message(() => parseTopic(line))).toBe(expected);
   });
@@ -119,9 +119,9 @@ describe('refusals, word for word', () => {
     // An unclosed quote, so the line is refused whatever its length.
     const line = (n: number) => `"${'abcdefghij'.repeat(5).slice(0, n - 1)}`;
     expect(line(40)).toHaveLength(40);
-    expect(message(() => parseTopic(line(39)))).toBe(`Topic "${line(39)}" has a quote that is not closed; close it or remove it.`);
-    expect(message(() => parseTopic(line(40)))).toBe(`Topic "${line(40)}" has a quote that is not closed; close it or remove it.`);
-    expect(message(() => parseTopic(line(41)))).toBe(`Topic "${line(40)}…" has a quote that is not closed; close it or remove it.`);
+    expect(message(() => parseTopic(line(39)))).toBe(`Topic “${line(39)}” has a quote that is not closed; close it or remove it.`);
+    expect(message(() => parseTopic(line(40)))).toBe(`Topic “${line(40)}” has a quote that is not closed; close it or remove it.`);
+    expect(message(() => parseTopic(line(41)))).toBe(`Topic “${line(40)}…” has a quote that is not closed; close it or remove it.`);
   });
 });
 
@@ -131,7 +131,7 @@ describe('limits at the boundary and one past it', () => {
     expect(longest).toHaveLength(200);
     expect(parseTopic(`  ${longest}  `).text).toBe(longest);
     expect(message(() => parseTopic(`${longest}z`))).toBe(
-      `Topic "${longest.slice(0, 40)}…" is 201 characters long; use at most 200.`,
+      `Topic “${longest.slice(0, 40)}…” is 201 characters long; use at most 200.`,
     );
   });
 
@@ -148,10 +148,10 @@ describe('limits at the boundary and one past it', () => {
     // The same word typed plain and exact is one term.
     expect(parseTopic('a b c d e f g h i j k l =a "b"').include).toHaveLength(12);
     expect(message(() => parseTopic('a b c d e f g h i j k l m'))).toBe(
-      'Topic "a b c d e f g h i j k l m" has 13 words and phrases; use at most 12.',
+      'Topic “a b c d e f g h i j k l m” has 13 words and phrases; use at most 12.',
     );
     expect(message(() => parseTopic('a b c d e f g h i j k -l -m'))).toBe(
-      'Topic "a b c d e f g h i j k -l -m" has 13 words and phrases; use at most 12.',
+      'Topic “a b c d e f g h i j k -l -m” has 13 words and phrases; use at most 12.',
     );
   });
 
@@ -160,6 +160,34 @@ describe('limits at the boundary and one past it', () => {
     const lines = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`);
     expect(parseTopics(lines(25)).map((topic) => topic.key)).toEqual(lines(25));
     expect(message(() => parseTopics(lines(26)))).toBe('That is more than 25 topics; keep the ones you care about most.');
+  });
+
+  it('reports every bad topic at once, in the order typed, and keeps good ones out of the message', () => {
+    const error = (() => {
+      try {
+        parseTopics('LoRA\n"a b\n-video\nLoRA adapters\n- ::');
+      } catch (err) {
+        return err as TopicError;
+      }
+      throw new Error('expected a TopicError');
+    })();
+    expect(error).toBeInstanceOf(TopicError);
+    expect(error.problems).toEqual([
+      'Topic “"a b” has a quote that is not closed; close it or remove it.',
+      'Topic “-video” only excludes words; add at least one word to look for.',
+      'Topic “- ::” has no letters or digits to look for.',
+    ]);
+    expect(error.message).toBe(error.problems.join(' '));
+    expect(error.field).toBe('topics');
+  });
+
+  it('counts bad lines towards the topic limit, so a flood of them stops early', () => {
+    const bad = Array.from({ length: 26 }, (_, i) => `-t${i}`);
+    expect(message(() => parseTopics(bad))).toBe('That is more than 25 topics; keep the ones you care about most.');
+    expect(message(() => parseTopics([...bad.slice(0, 20), 'a', 'b', 'c', 'd', 'e']))).toMatch(/^Topic “-t0” only excludes/);
+    expect(message(() => parseTopics([...bad.slice(0, 20), 'a', 'b', 'c', 'd', 'e', 'f']))).toBe(
+      'That is more than 25 topics; keep the ones you care about most.',
+    );
   });
 
   it('asks for a topic when there is none', () => {

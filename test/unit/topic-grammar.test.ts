@@ -255,7 +255,7 @@ describe('limits', () => {
   it('quotes only the start of a very long line, so the message stays readable', () => {
     const line = 'lora '.repeat(2000);
     const error = topicError(() => parseTopic(line));
-    expect(error.message).toContain('Topic "lora lora lora');
+    expect(error.message).toContain('Topic “lora lora lora');
     expect(error.message).toContain('…');
     expect(error.message.length).toBeLessThan(200);
     // Spread over lines instead, the same text is simply one (merged) topic.

@@ -8,15 +8,6 @@ import { LinkError, subscriberFromLink, tokenQuery } from './token-query.js';
 
 const NOT_FOUND = 'There is no such digest for this link. Open "View in your browser" from the digest email again.';
 
-/**
- * The email's body as a page's main landmark, so a screen reader can jump to
- * it. Added here rather than in the template: mail clients drop `main`, and
- * the email and the page share one compiled template.
- */
-export function asWebPage(html: string): string {
-  return html.replace(/<body([^>]*)>/i, '<body$1><main>').replace(/<\/body>/i, '</main></body>');
-}
-
 export interface DigestRouteOptions {
   subscriptions: SubscriptionService;
   digests: DigestService;
@@ -42,7 +33,7 @@ export function digestsRoutes(app: FastifyInstance, { subscriptions, digests }: 
       const digest = digests.view(subscriber, request.params.id);
       if (!digest) throw new LinkError(NOT_FOUND, 404);
       // The email's own HTML: self-contained, styled inline, nothing loaded from elsewhere.
-      return sendPage(reply.header('Cache-Control', 'private, no-store').header('Referrer-Policy', 'no-referrer'), asWebPage(digest.html));
+      return sendPage(reply.header('Cache-Control', 'private, no-store').header('Referrer-Policy', 'no-referrer'), digest.html);
     },
   );
 }

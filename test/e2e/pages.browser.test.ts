@@ -74,7 +74,7 @@ async function visitEveryPage(world: TestApp, base: string, page: Page, width: n
   await services.digests.run({ now: new Date() });
   const delivery = world.db.prepare('SELECT id FROM deliveries WHERE subscriber_id = ?').get(reader.id) as { id: number };
   await page.goto(`${base}/digests/${delivery.id}?token=${services.links.token('view', reader)}`);
-  await expect(page.locator('main').count()).resolves.toBe(1);
+  await expect(page.locator('main, [role="main"]').count()).resolves.toBe(1);
   await check('digest in the browser');
   await page.goto(`${base}/digests/${delivery.id + 1000}?token=${services.links.token('view', reader)}`);
   await check('digest not found');

@@ -9,6 +9,10 @@ export interface DigestContent {
   topics: string[];
   /** Ranked best first: a paper's row number, then the indexes in `topics` of the topics that matched it, best first. */
   papers: Array<[seq: number, ...topics: number[]]>;
+  /** For papers the reader's model raised: the paper they marked "more like this" that each is most like. */
+  likes?: Array<[seq: number, liked: number]>;
+  /** "You may also like": papers outside the topics the model scored highest, each with the marked paper it is like (0 for none). Always shown in the email. */
+  also?: Array<[seq: number, liked: number]>;
 }
 
 /** A digest the planner decided on, before it is written to the ledger. */
@@ -98,6 +102,7 @@ export class DeliveryRepository {
   private readonly retryRow;
   private readonly insertSent;
   private readonly byIdFor;
+  private readonly allFor;
   private readonly readyCount;
   private readonly requeueRow;
   private readonly prunable;
@@ -153,6 +158,7 @@ export class DeliveryRepository {
       'INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_seq, delivery_id) VALUES (?, ?, ?)',
     );
     this.byIdFor = db.prepare<[number, number], DeliveryRow>(`SELECT ${COLUMNS} FROM deliveries WHERE id = ? AND subscriber_id = ?`);
+    this.allFor = db.prepare<[number], DeliveryRow>(`SELECT ${COLUMNS} FROM deliveries WHERE subscriber_id = ? ORDER BY id`);
     this.readyCount = db.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
     );
@@ -243,6 +249,8 @@ export class DeliveryRepository {
       for (const delivery of deliveries) {
         if (this.finishRow.run({ id: delivery.id, owner, status: 'sent', error: null, now }).changes === 0) continue;
         for (const [seq] of delivery.content.papers.slice(0, delivery.shown)) this.insertSent.run(delivery.subscriberId, seq, delivery.id);
+        // A paper offered under "You may also like" was sent too, and is never offered again.
+        for (const [seq] of delivery.content.also ?? []) this.insertSent.run(delivery.subscriberId, seq, delivery.id);
       }
     })();
   }
@@ -261,6 +269,11 @@ export class DeliveryRepository {
   findForSubscriber(id: number, subscriberId: number): Delivery | null {
     const row = this.byIdFor.get(id, subscriberId);
     return row ? toDelivery(row) : null;
+  }
+
+  /** Every ledger row of one subscriber, oldest first: what "download my data" lists. */
+  allForSubscriber(subscriberId: number): Delivery[] {
+    return this.allFor.all(subscriberId).map(toDelivery);
   }
 
   /** Deliveries waiting for an attempt that is due by `now`. */

@@ -9,6 +9,10 @@ export interface DigestEntry {
   topics: string[];
   /** The paper's words that matched the best topic, lower-cased, as written in the paper (from TopicMatcher.matchedTerms). May be empty. */
   terms: string[];
+  /** The title of the paper the reader marked "more like this" that this one is like, when their choices raised it. */
+  like?: string | null;
+  /** Under "You may also like": outside the reader's topics (`topics` is empty); `first` carries the heading. */
+  also?: { first: boolean } | null;
 }
 
 export interface DigestViewInput {
@@ -22,6 +26,8 @@ export interface DigestViewInput {
   entries: DigestEntry[];
   /** How many more papers matched beyond `entries` (0 when none). */
   more: number;
+  /** "You may also like": at most two papers outside the topics, after `entries`. */
+  also?: DigestEntry[];
   /**
    * All three for the email, which only its addressee receives. The web view
    * is opened by a view-only link that may have been forwarded, so it gets
@@ -134,8 +140,31 @@ const otherTopicCount = (topics: readonly string[]) => new Set(topics.map(oneLin
  * Everything a paper's card depends on: two readers whose entries share this
  * key see the same card, whatever their other topics.
  */
-export function cardKey(entry: Pick<DigestEntry, 'paper' | 'topics'>): string {
-  return `${entry.paper.seq}\u0000${entry.topics[0] ?? ''}\u0000${otherTopicCount(entry.topics)}`;
+export function cardKey(entry: Pick<DigestEntry, 'paper' | 'topics' | 'like' | 'also'>): string {
+  const personal = entry.like || entry.also ? `\u0000${entry.like ?? ''}\u0000${entry.also ? Number(entry.also.first) : ''}` : '';
+  return `${entry.paper.seq}\u0000${entry.topics[0] ?? ''}\u0000${otherTopicCount(entry.topics)}${personal}`;
+}
+
+const FEEDBACK_PLACEHOLDER = 'https://feedback.paperboy.invalid/';
+
+/**
+ * What a card carries in place of a reader's feedback link: an address that
+ * goes nowhere (`.invalid`), so a card rendered once serves every reader and
+ * a link left unfilled by mistake is dead rather than someone else's.
+ */
+export const feedbackPlaceholder = (seq: number, choice: 'more' | 'less') => `${FEEDBACK_PLACEHOLDER}${seq}/${choice}`;
+const PLACEHOLDERS = /https:\/\/feedback\.paperboy\.invalid\/(\d+)\/(more|less)/g;
+
+/** Replaces every feedback placeholder in rendered text with the reader's own link. */
+export function fillFeedbackLinks(text: string, urlOf: (seq: number, choice: 'more' | 'less') => string): string {
+  return text.replace(PLACEHOLDERS, (_all, seq: string, choice: 'more' | 'less') => urlOf(Number(seq), choice));
+}
+
+/** Why a paper is in the digest beyond its topics, as the card says it. */
+function reasonLine(entry: Pick<DigestEntry, 'like' | 'also'>): string | null {
+  const like = entry.like ? `like “${shorten(oneLine(entry.like), 80)}”, which you marked more like this` : null;
+  if (entry.also) return like ? `Outside your topics, ${like}` : 'Outside your topics, picked from what you marked more like this';
+  return like ? `${like[0]!.toUpperCase()}${like.slice(1)}` : null;
 }
 
 export function paperCard(entry: DigestEntry): DigestPaperView {
@@ -154,6 +183,9 @@ export function paperCard(entry: DigestEntry): DigestPaperView {
     terms: displayTerms(terms).slice(0, DIGEST_LIMITS.terms),
     otherTopics: others > 0 ? `+${plural(others, 'more topic')}` : null,
     links: paperLinks(url, safeUrl(paper.pdfUrl), safeUrl(paper.codeUrl)),
+    reason: reasonLine(entry),
+    alsoHeading: entry.also?.first ? 'You may also like' : null,
+    feedback: { more: feedbackPlaceholder(paper.seq, 'more'), less: feedbackPlaceholder(paper.seq, 'less') },
   };
 }
 
@@ -172,6 +204,7 @@ function moreLine(more: number, view: string | null): DigestEmailProps['more'] {
  */
 export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestEntry) => DigestPaperView = paperCard): DigestEmailProps {
   const papers = input.entries.map(cardOf);
+  const also = (input.also ?? []).map(cardOf);
   const topics = topicCounts(input.entries);
   const count = papers.length;
   // The top paper's title is cut, never the count after it.
@@ -184,7 +217,7 @@ export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestE
     kicker: `${input.frequency === 'weekly' ? 'Weekly' : 'Daily'} digest · ${longDate(input.localDate)}`,
     heading: `${plural(count, 'new paper')} on your topics`,
     topics: topics.map(({ topic, papers: n }) => ({ topic: shorten(topic, DIGEST_LIMITS.topicChip), papers: n })),
-    papers,
+    papers: also.length > 0 ? [...papers, ...also] : papers,
     more: moreLine(input.more, view),
     email: oneLine(input.email),
     schedule: oneLine(input.schedule),

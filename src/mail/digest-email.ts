@@ -47,6 +47,16 @@ export interface DigestPaperView {
   otherTopics: string | null;
   /** The paper page, PDF and code, those that exist, each once. */
   links: DigestLink[];
+  /** Why the reader's own choices raised it: "Like “…”, which you marked more like this"; null when they did not. */
+  reason: string | null;
+  /** The "You may also like" heading, shown above the first paper from outside the reader's topics. */
+  alsoHeading: string | null;
+  /**
+   * "More like this" and "Less like this". The card is shared among readers,
+   * so these are placeholders (see `feedbackPlaceholder`) that the composer
+   * replaces with each reader's own links.
+   */
+  feedback: { more: string; less: string };
 }
 
 export interface DigestTopicCount {

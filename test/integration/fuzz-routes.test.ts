@@ -477,7 +477,7 @@ describe('fuzz: GET /feeds/:file', { timeout: FUZZ_TIMEOUT }, () => {
     const tokenFor = (kind: string) =>
       kind === 'tampered'
         ? tampered(w.services.links.token('feed', reader))
-        : (['feed', 'manage', 'view', 'unsubscribe', 'confirm'] as const).includes(kind as TokenPurpose)
+        : (['feed', 'manage', 'view', 'unsubscribe', 'confirm'] as readonly string[]).includes(kind)
           ? w.services.links.token(kind as TokenPurpose, reader)
           : encode(kind);
     let shown = 0;

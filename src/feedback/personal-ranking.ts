@@ -26,12 +26,12 @@ export interface PersonalPaper extends RankedPaper {
  * `withAffinity`) and sorts them again, with the same tie-breaks as
  * `rankPapers`. Papers with no vector keep their score.
  */
-export function personalise(ranked: readonly RankedPaper[], model: ReaderModel, vectorOf: VectorOf): PersonalPaper[] {
+export function personalise(ranked: readonly RankedPaper[], model: ReaderModel, vectorOf: VectorOf, weight?: number): PersonalPaper[] {
   return ranked
     .map((entry) => {
       const vector = vectorOf(entry.paper.seq);
       const a = vector ? affinity(model.weights, vector) : 0;
-      return { ...entry, affinity: a, score: withAffinity(entry.score, a) };
+      return { ...entry, affinity: a, score: withAffinity(entry.score, a, weight) };
     })
     .sort((a, b) => b.score - a.score || (b.paper.upvotes ?? 0) - (a.paper.upvotes ?? 0) || a.paper.id.localeCompare(b.paper.id));
 }

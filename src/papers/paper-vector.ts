@@ -1,3 +1,5 @@
+import { wordKey } from '../word-forms.js';
+
 /**
  * A paper as a sparse tf-idf vector over the words and adjacent word pairs
  * of its title and abstract, for the per-reader models of "more like this".
@@ -28,7 +30,8 @@ const WORD = /[\p{L}\p{N}]+(?:[-'][\p{L}\p{N}]+)*/gu;
 /** Lower-cased content words in order, a stopword kept as `null` so no pair spans it. */
 function words(text: string): Array<string | null> {
   const out: Array<string | null> = [];
-  for (const [word] of text.toLowerCase().matchAll(WORD)) out.push(word.length < 2 || STOPWORDS.has(word) ? null : word);
+  // Words are folded by the matcher's light suffix rule, so "quantized" and "quantization" count as one.
+  for (const [word] of text.toLowerCase().matchAll(WORD)) out.push(word.length < 2 || STOPWORDS.has(word) ? null : wordKey(word));
   return out;
 }
 

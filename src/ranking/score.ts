@@ -47,8 +47,8 @@ export function score(relevance: number, upvotes: number | null, ageDays: number
  *
  *   personal score = score × e^(FEEDBACK_WEIGHT × affinity),  affinity in (-1, 1)
  */
-export const FEEDBACK_WEIGHT = 2;
+export const FEEDBACK_WEIGHT = 4;
 
-export function withAffinity(score: number, affinity: number): number {
-  return score * Math.exp(FEEDBACK_WEIGHT * affinity);
+export function withAffinity(score: number, affinity: number, weight: number = FEEDBACK_WEIGHT): number {
+  return score * Math.exp(weight * affinity);
 }

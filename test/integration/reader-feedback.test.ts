@@ -129,4 +129,21 @@ describe('"More like this" and "Less like this"', () => {
     expect(String(world.inbox('ada@example.com')[1]!.parsed.text)).toMatch(/Like “Zebrafish fin regeneration study \d”, which you marked more like this/);
     expect(String(world.inbox('bob@example.com')[1]!.parsed.text)).not.toContain('which you marked');
   });
+
+  it('offers the same links in the web view and the feed, where they open nothing but feedback', async () => {
+    const { world, ada } = await dayOne();
+    const seq = seqOf(world, 'Zebrafish fin regeneration study 1');
+    const more = world.services.links.feedbackUrl(ada, seq, 'more');
+    const [row] = world.ledger().filter((r) => r.subscriber_id === ada.id);
+    const view = await world.app.inject({ method: 'GET', url: local(world.services.links.digestUrl(ada, row!.id)) });
+    expect(view.body).toContain(`href="${more}"`);
+    expect(view.body).not.toContain('paperboy.invalid');
+    const feed = await world.app.inject({ method: 'GET', url: local(world.services.links.feedUrl(ada)) });
+    expect(feed.statusCode).toBe(200);
+    // Escaped twice: an attribute inside HTML inside XML.
+    expect(feed.body).toContain(`&lt;a href=&quot;${more}&quot;&gt;More like this&lt;/a&gt;`);
+    // A link from either place records only after its button is pressed.
+    expect((await world.app.inject({ method: 'GET', url: local(more) })).statusCode).toBe(200);
+    expect(count(world, 'feedback_choices')).toBe(0);
+  });
 });

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeFigures } from './performance-doc.js';
 import { naiveDigests, pipeline, rawHandOff, type PipelineFigures } from './digest.bench.js';
+import { feedbackPipeline } from './feedback.bench.js';
 import { startSink } from './smtp-sink.js';
 import { storeBench, type Row } from './store.bench.js';
 import { subscribeBench } from './subscribe.bench.js';
@@ -50,6 +51,8 @@ try {
     naive = await naiveDigests(sink, world, SCALE.naive);
   });
   const large = await runAt(SCALE.large);
+  log(`digest run with reader feedback: ${int(SCALE.large)} subscribers, 10% with choices…`);
+  const taught = await feedbackPipeline(sink, { subscribers: SCALE.large, papers: SCALE.papers, topics: SCALE.topics });
 
   log(`raw: ${int(SCALE.raw)} pre-built messages of ${int(large.messageBytes)} bytes…`);
   const raw = await rawHandOff(sink, { bytes: large.messageBytes, count: SCALE.raw });
@@ -59,6 +62,9 @@ try {
 
   const results = {
     digests_per_sec: round(large.digestsPerSec),
+    digests_per_sec_feedback: round(taught.digestsPerSec),
+    feedback_vs_plain: round(taught.digestsPerSec / Math.max(large.digestsPerSec, 1e-9), 3),
+    peak_rss_mb_feedback: taught.peakRssMb === null ? null : round(taught.peakRssMb),
     naive_digests_per_sec: round(naive.perSec, 2),
     raw_smtp_per_sec: round(raw.perSec),
     peak_rss_mb_10k: small.peakRssMb === null ? null : round(small.peakRssMb),
@@ -70,7 +76,7 @@ try {
     subscribe_p99_ms: http.subscribe.p99Ms,
     bare_insert_p99_ms: http.bare.p99Ms,
     message_bytes: large.messageBytes,
-    runs: { small, large },
+    runs: { small, large, feedback: taught },
     naive_sample: naive.sent,
     machine: { node: process.version, cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? null },
     smoke: SMOKE,
@@ -91,6 +97,7 @@ try {
     ...store,
     pipelineRow(small),
     pipelineRow(large),
+    [`  the same with ${int(taught.readersWithChoices)} readers' models`, ...pipelineRow(taught).slice(1)] as Row,
     ['naive: mjml2html + nodemailer per email', `${round(naive.perSec, 1)} digests/s`, `${naive.sent} digests`],
     ['raw: pre-built message, same pool and sink', `${int(raw.perSec)} msgs/s`, `${int(large.messageBytes)} bytes each`],
     ['POST /subscribe (real app)', `${int(http.subscribe.rps)} req/s`, `p99 ${http.subscribe.p99Ms} ms; ${http.subscribe.non2xx} non-2xx, ${http.subscribe.errors} errors`],
@@ -103,6 +110,8 @@ try {
     ['peak RSS at most 200 MB', `${int(Math.max(large.peakRssMb ?? 0, small.peakRssMb ?? 0))} MB`, mark(Math.max(large.peakRssMb ?? Infinity, small.peakRssMb ?? Infinity) <= 200)],
     ['RSS at 100k at most 1.2x that at 10k', `${rssFlat.toFixed(2)}x`, mark(rssFlat <= 1.2)],
     ['match time at 100k at most 1.5x that at 10k', `${matchFlat.toFixed(2)}x`, mark(matchFlat <= 1.5)],
+    ['with 10% of readers giving feedback, at least 0.85 of the plain run', `${ratio(taught.digestsPerSec, large.digestsPerSec).toFixed(2)}`, mark(ratio(taught.digestsPerSec, large.digestsPerSec) >= 0.85)],
+    ['peak RSS with feedback at most 200 MB', `${int(taught.peakRssMb ?? 0)} MB`, mark((taught.peakRssMb ?? Infinity) <= 200)],
     ['subscribe at least half the bare insert', `${ratio(http.subscribe.rps, http.bare.rps).toFixed(2)}`, mark(ratio(http.subscribe.rps, http.bare.rps) >= 0.5)],
   ];
   const print = (title: string, table: Row[]) => {

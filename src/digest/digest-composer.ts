@@ -126,7 +126,13 @@ export class DigestComposer {
    * reader's links (one HMAC per card shown).
    */
   private withFeedbackLinks(rendered: RenderedEmail, subscriber: Subscriber): RenderedEmail {
-    const urlOf = (seq: number, choice: 'more' | 'less') => this.deps.links.feedbackUrl(subscriber, seq, choice);
+    // Both links of a card share one token: one HMAC per card.
+    const tokens = new Map<number, string>();
+    const urlOf = (seq: number, choice: 'more' | 'less') => {
+      let token = tokens.get(seq);
+      if (token === undefined) tokens.set(seq, (token = this.deps.links.feedbackToken(subscriber, seq)));
+      return this.deps.links.feedbackUrlWith(token, seq, choice);
+    };
     return { ...rendered, html: fillFeedbackLinks(rendered.html, urlOf), text: fillFeedbackLinks(rendered.text, urlOf) };
   }
 

@@ -30,7 +30,12 @@ export class SubscriberLinks {
    * records anything.
    */
   feedbackUrl(subscriber: LinkSubject, paperSeq: number, choice: 'more' | 'less'): string {
-    return `${this.publicUrl}/feedback/${paperSeq}/${choice}?token=${this.feedbackToken(subscriber, paperSeq)}`;
+    return this.feedbackUrlWith(this.feedbackToken(subscriber, paperSeq), paperSeq, choice);
+  }
+
+  /** The same, with a token already made by `feedbackToken` for this paper. */
+  feedbackUrlWith(token: string, paperSeq: number, choice: 'more' | 'less'): string {
+    return `${this.publicUrl}/feedback/${paperSeq}/${choice}?token=${token}`;
   }
 
   feedbackToken(subscriber: LinkSubject, paperSeq: number): string {

@@ -19,8 +19,11 @@ import tseslint from 'typescript-eslint';
  *                  tables); never papers, topics, ranking, subscriptions, digest
  *   ranking        search and scoring: papers, topics
  *   subscriptions  subscribers, tokens, the lifecycle: db, topics, mail
+ *   feedback       readers' "more/less like this" choices and the linear
+ *                  model fitted from them: db, papers (the paper vectors),
+ *                  ranking (the score it adjusts)
  *   digest         planning, the ledger, sending: db, papers, topics, ranking,
- *                  subscriptions, mail
+ *                  subscriptions, feedback, mail
  *   bounces        reports of later bounces and complaints (DSN, ARF, SES,
  *                  Postmark) and what they do: db, subscriptions, mail
  *   runs           the run history every digest and ingest run writes: db
@@ -29,9 +32,10 @@ import tseslint from 'typescript-eslint';
  *                  subscriptions
  *   metrics        the Prometheus registry and /metrics: runs, stats, mail
  *   retention      pruning old ledger rows, queued emails, runs and outbox
- *                  files: runs, subscriptions, digest, mail
- *   web            routes and pages: papers, ranking, subscriptions, digest,
- *                  bounces, and
+ *                  files, and a reader's data export: runs, papers,
+ *                  subscriptions, feedback, digest, mail
+ *   web            routes and pages: papers, ranking, subscriptions, feedback,
+ *                  digest, bounces, of retention only the data export, and
  *                  of mail only the outbox (its development viewer); never db:
  *                  a route asks a repository or a service. A route file never
  *                  imports another route file.
@@ -54,7 +58,7 @@ import tseslint from 'typescript-eslint';
  * under src/ needs its row in FOLDERS and FOLDER_IMPORTS, or nothing checks it.
  */
 const LEAVES = ['config', 'errors', 'text', 'word-forms', 'logger', 'paths'];
-const FOLDERS = ['db', 'runs', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces', 'stats', 'metrics', 'retention', 'web', 'admin', 'cli'];
+const FOLDERS = ['db', 'runs', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'feedback', 'digest', 'bounces', 'stats', 'metrics', 'retention', 'web', 'admin', 'cli'];
 const ROOTS = ['app', 'services', 'server', 'cli', 'store'];
 
 /** What each folder of src/ may import besides itself. */
@@ -66,21 +70,22 @@ const FOLDER_IMPORTS = {
   mail: [...LEAVES, 'db'],
   ranking: [...LEAVES, 'papers', 'topics'],
   subscriptions: [...LEAVES, 'db', 'topics', 'mail'],
-  digest: [...LEAVES, 'db', 'runs', 'papers', 'topics', 'ranking', 'subscriptions', 'mail'],
+  feedback: [...LEAVES, 'db', 'papers', 'ranking'],
+  digest: [...LEAVES, 'db', 'runs', 'papers', 'topics', 'ranking', 'subscriptions', 'feedback', 'mail'],
   bounces: [...LEAVES, 'db', 'subscriptions', 'mail'],
   stats: [...LEAVES, 'db', 'subscriptions'],
   metrics: [...LEAVES, 'runs', 'stats', 'mail'],
-  retention: [...LEAVES, 'runs', 'subscriptions', 'digest', 'mail'],
-  web: [...LEAVES, 'papers', 'ranking', 'subscriptions', 'digest', 'bounces', 'mail/outbox'],
+  retention: [...LEAVES, 'runs', 'papers', 'subscriptions', 'feedback', 'digest', 'mail'],
+  web: [...LEAVES, 'papers', 'ranking', 'subscriptions', 'feedback', 'digest', 'retention/data-export', 'bounces', 'mail/outbox'],
   admin: [...LEAVES, 'db', 'runs', 'stats', 'subscriptions', 'digest', 'web/page-renderer', 'web/rate-limit'],
-  cli: [...LEAVES, 'db', 'runs', 'papers', 'topics', 'ranking', 'subscriptions', 'digest', 'bounces', 'retention', 'admin/password', 'mail', 'services', 'store'],
+  cli: [...LEAVES, 'db', 'runs', 'papers', 'topics', 'ranking', 'subscriptions', 'feedback', 'digest', 'bounces', 'retention', 'admin/password', 'mail', 'services', 'store'],
 };
 
 /** What each file at the top of src/ may import. */
 const ROOT_IMPORTS = {
   ...Object.fromEntries(LEAVES.map((leaf) => [leaf, LEAVES])),
   store: [...LEAVES, 'db', 'papers'],
-  services: [...LEAVES, 'db', 'runs', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces', 'stats', 'metrics', 'retention', 'admin'],
+  services: [...LEAVES, 'db', 'runs', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'feedback', 'digest', 'bounces', 'stats', 'metrics', 'retention', 'admin'],
   app: [...LEAVES, 'db', 'services', 'web', 'admin', 'metrics'],
   server: [...LEAVES, 'db', 'papers', 'topics', 'mail', 'ranking', 'subscriptions', 'digest', 'bounces', 'retention', 'web', 'app', 'services', 'store'],
   cli: [...LEAVES, 'cli'],

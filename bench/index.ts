@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFigures } from './performance-doc.js';
 import { naiveDigests, pipeline, rawHandOff, type PipelineFigures } from './digest.bench.js';
 import { idleTick, type IdleFigures } from './idle.bench.js';
+import { feedbackPipeline } from './feedback.bench.js';
 import { startSink } from './smtp-sink.js';
 import { storeBench, type Row } from './store.bench.js';
 import { subscribeBench } from './subscribe.bench.js';
@@ -70,6 +71,8 @@ try {
   // A smoke run always takes this path too (at its tiny size), so CI proves it works.
   const huge = LARGE || SMOKE ? await runAt(SCALE.huge) : null;
   if (!huge) log(`digest run at ${int(SCALE.huge)} subscribers left out: BENCH_LARGE=1 runs it`);
+  log(`digest run with reader feedback: ${int(SCALE.large)} subscribers, 10% with choices…`);
+  const taught = await feedbackPipeline(sink, { subscribers: SCALE.large, papers: SCALE.papers, topics: SCALE.topics });
 
   log(`raw: ${int(SCALE.raw)} pre-built messages of ${int(large.messageBytes)} bytes…`);
   const raw = await rawHandOff(sink, { bytes: large.messageBytes, count: SCALE.raw });
@@ -79,6 +82,9 @@ try {
 
   const results = {
     digests_per_sec: round(large.digestsPerSec),
+    digests_per_sec_feedback: round(taught.digestsPerSec),
+    feedback_vs_plain: round(taught.digestsPerSec / Math.max(large.digestsPerSec, 1e-9), 3),
+    peak_rss_mb_feedback: taught.peakRssMb === null ? null : round(taught.peakRssMb),
     naive_digests_per_sec: round(naive.perSec, 2),
     raw_smtp_per_sec: round(raw.perSec),
     peak_rss_mb_10k: small.peakRssMb === null ? null : round(small.peakRssMb),
@@ -98,7 +104,7 @@ try {
     subscribe_p99_ms: http.subscribe.p99Ms,
     bare_insert_p99_ms: http.bare.p99Ms,
     message_bytes: large.messageBytes,
-    runs: { small, large, huge },
+    runs: { small, large, huge, feedback: taught },
     idle: { small: idleSmall, huge: idleHuge },
     naive_sample: naive.sent,
     machine: { node: process.version, cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? null },
@@ -131,6 +137,7 @@ try {
     ...(huge ? [pipelineRow(huge)] : []),
     idleRow(SCALE.small, idleSmall),
     idleRow(SCALE.huge, idleHuge),
+    [`  the same with ${int(taught.readersWithChoices)} readers' models`, ...pipelineRow(taught).slice(1)] as Row,
     ['naive: mjml2html + nodemailer per email', `${round(naive.perSec, 1)} digests/s`, `${naive.sent} digests`],
     ['raw: pre-built message, same pool and sink', `${int(raw.perSec)} msgs/s`, `${int(large.messageBytes)} bytes each`],
     ['POST /subscribe (real app)', `${int(http.subscribe.rps)} req/s`, `p99 ${http.subscribe.p99Ms} ms; ${http.subscribe.non2xx} non-2xx, ${http.subscribe.errors} errors`],
@@ -152,6 +159,8 @@ try {
         ] satisfies Row[])
       : []),
     ['subscribe at least 0.4 of cached GET /', `${ratio(http.subscribe.rps, http.home.rps).toFixed(2)}`, mark(ratio(http.subscribe.rps, http.home.rps) >= 0.4)],
+    ['with 10% of readers giving feedback, at least 0.85 of the plain run', `${ratio(taught.digestsPerSec, large.digestsPerSec).toFixed(2)}`, mark(ratio(taught.digestsPerSec, large.digestsPerSec) >= 0.85)],
+    ['peak RSS with feedback at most 200 MB', `${int(taught.peakRssMb ?? 0)} MB`, mark((taught.peakRssMb ?? Infinity) <= 200)],
   ];
   const print = (title: string, table: Row[]) => {
     const width = Math.max(...table.map((row) => row[0].length));

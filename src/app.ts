@@ -13,6 +13,7 @@ import { assetsRoutes } from './web/assets.routes.js';
 import { confirmRoutes } from './web/confirm.routes.js';
 import { HTTP_LIMITS, type HttpLimits, limitConnections, serverOptions, trustProxyOption } from './web/connection-limits.js';
 import { digestsRoutes } from './web/digests.routes.js';
+import { feedbackRoutes, FEEDBACK_RATE_LIMIT } from './web/feedback.routes.js';
 import { feedsRoutes } from './web/feeds.routes.js';
 import { registerErrorHandler, sendError } from './web/error-handler.js';
 import { healthRoutes } from './web/health.routes.js';
@@ -93,9 +94,11 @@ export function buildApp({ services, logger, limits: customLimits }: AppOptions)
     subscribeRoutes(routes, { subscriptions, pages, rateLimit: limit });
     confirmRoutes(routes, { subscriptions, pages, rateLimit: limit, clock: services.clock });
     manageLinkRoutes(routes, { subscriptions, pages, rateLimit: limit });
-    preferencesRoutes(routes, { subscriptions, links, pages });
+    preferencesRoutes(routes, { subscriptions, links, pages, feedback: services.feedback, dataExport: services.dataExport });
     digestsRoutes(routes, { subscriptions, digests: services.digests });
     feedsRoutes(routes, { subscriptions, feeds: services.feeds });
+    // A reader marks several papers in a row, so feedback gets more room than the form; 0 turns limits off for both.
+    feedbackRoutes(routes, { subscriptions, feedback: services.feedback, pages, rateLimit: limit === 0 ? 0 : Math.max(limit, FEEDBACK_RATE_LIMIT) });
     await routes.register(unsubscribeRoutes, { subscriptions, pages });
     if (services.outbox) outboxRoutes(routes, { outbox: services.outbox, pages });
     await routes.register(webhookRoutes, {

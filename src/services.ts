@@ -23,6 +23,10 @@ import { Outbox } from './mail/outbox.js';
 import { ReturnPaths } from './mail/return-path.js';
 import { quotaTransport, SendQuota } from './mail/send-quota.js';
 import { PaperRepository } from './papers/paper.repository.js';
+import { PaperVectorRepository } from './papers/paper-vector.repository.js';
+import { FeedbackRepository } from './feedback/feedback.repository.js';
+import { FeedbackService } from './feedback/feedback.service.js';
+import { ReaderFeedback } from './feedback/reader-feedback.js';
 import { MatchPreview } from './ranking/match-preview.js';
 import { PaperSearch } from './ranking/paper-search.js';
 import { resolveSecretKey } from './subscriptions/secret-key.js';
@@ -41,6 +45,7 @@ import { AdminPassword } from './admin/password.js';
 import { countingTransport, Metrics } from './metrics/metrics.js';
 import { RunHistory } from './runs/run-history.js';
 import { PruneService } from './retention/prune.service.js';
+import { DataExport } from './retention/data-export.js';
 import { StatsRepository } from './stats/stats.repository.js';
 import { RunRepository, type RunTrigger } from './runs/run.repository.js';
 
@@ -112,7 +117,11 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     returnPath: returnPaths ? (deliveryId: number) => returnPaths.forDelivery(deliveryId) : null,
   };
   const composer = new DigestComposer({ papers: paperServices.papers, matcher: paperServices.matcher, emails, links, publicUrl: config.publicUrl, bulk });
+  const feedbackRepo = new FeedbackRepository(db);
+  const vectors = new PaperVectorRepository(db);
+  const feedback = new FeedbackService({ feedback: feedbackRepo, papers: paperServices.papers, vectors, logger, clock: options.clock });
   const planner = new DigestPlanner({
+    feedback: new ReaderFeedback(feedbackRepo, vectors, paperServices.papers),
     deliveries,
     maxPapers: config.digestMaxPapers,
     messageId: digestMessageIds(secret.key, mailer),
@@ -160,6 +169,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     emails,
     subscribers,
     subscriptions,
+    feedback,
     notices: noticeQueue,
     deliveries,
     composer,
@@ -173,6 +183,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     history,
     stats,
     metrics,
+    dataExport: new DataExport({ deliveries, feedback, papers: paperServices.papers }),
     prune: new PruneService({ deliveries, notices, runs, outbox, retentionDays: config.retentionDays }),
     /** The admin console; null when ADMIN_PASSWORD is not set. */
     admin,

@@ -10,6 +10,10 @@ export interface DigestContent {
   topics: string[];
   /** Ranked best first: a paper's row number, then the indexes in `topics` of the topics that matched it, best first. */
   papers: Array<[seq: number, ...topics: number[]]>;
+  /** For papers the reader's model raised: the paper they marked "more like this" that each is most like. */
+  likes?: Array<[seq: number, liked: number]>;
+  /** "You may also like": papers outside the topics the model scored highest, each with the marked paper it is like (0 for none). Always shown in the email. */
+  also?: Array<[seq: number, liked: number]>;
 }
 
 /** A digest the planner decided on, before it is written to the ledger. */
@@ -102,6 +106,7 @@ export class DeliveryRepository {
   private readonly foldRows;
   private readonly dropFolded;
   private readonly byIdFor;
+  private readonly allFor;
   private readonly readyCount;
   private readonly requeueRow;
   private readonly prunable;
@@ -156,12 +161,17 @@ export class DeliveryRepository {
       WHERE id = @id AND status = 'sending' AND claimed_by = @owner`);
     // The relay said 250: one row appended and committed on its own, so a crash a moment later cannot resend it.
     this.acceptRow = db.prepare<[number, string]>('INSERT OR IGNORE INTO delivery_acceptances (delivery_id, accepted_at) VALUES (?, ?)');
-    // Folding: the papers each accepted email showed (the first `shown` of its content) become sent papers, ...
+    // Folding: the papers each accepted email showed (the first `shown` of its content, and every
+    // "You may also like" paper, never offered again) become sent papers, ...
     this.foldPapers = db.prepare<[{ owner: string }]>(`
       INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_seq, delivery_id)
       SELECT d.subscriber_id, paper.value ->> '$[0]', d.id
       FROM delivery_acceptances a JOIN deliveries d ON d.id = a.delivery_id, json_each(d.content, '$.papers') AS paper
-      WHERE d.status = 'sending' AND d.claimed_by = @owner AND paper.key < d.shown`);
+      WHERE d.status = 'sending' AND d.claimed_by = @owner AND paper.key < d.shown
+      UNION ALL
+      SELECT d.subscriber_id, paper.value ->> '$[0]', d.id
+      FROM delivery_acceptances a JOIN deliveries d ON d.id = a.delivery_id, json_each(d.content, '$.also') AS paper
+      WHERE d.status = 'sending' AND d.claimed_by = @owner`);
     // ... the rows are marked sent as of their acceptance, only while the owner still holds them, ...
     this.foldRows = db.prepare<[{ owner: string; now: string }]>(`
       UPDATE deliveries SET status = 'sent', last_error = NULL, next_attempt_at = NULL, claimed_by = NULL, updated_at = @now,
@@ -171,6 +181,7 @@ export class DeliveryRepository {
     this.dropFolded = db.prepare(`
       DELETE FROM delivery_acceptances WHERE delivery_id NOT IN (SELECT id FROM deliveries WHERE status = 'sending')`);
     this.byIdFor = db.prepare<[number, number], DeliveryRow>(`SELECT ${COLUMNS} FROM deliveries WHERE id = ? AND subscriber_id = ?`);
+    this.allFor = db.prepare<[number], DeliveryRow>(`SELECT ${COLUMNS} FROM deliveries WHERE subscriber_id = ? ORDER BY id`);
     this.readyCount = db.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
     );
@@ -299,6 +310,11 @@ export class DeliveryRepository {
   findForSubscriber(id: number, subscriberId: number): Delivery | null {
     const row = this.byIdFor.get(id, subscriberId);
     return row ? toDelivery(row) : null;
+  }
+
+  /** Every ledger row of one subscriber, oldest first: what "download my data" lists. */
+  allForSubscriber(subscriberId: number): Delivery[] {
+    return this.allFor.all(subscriberId).map(toDelivery);
   }
 
   /** Deliveries waiting for an attempt that is due by `now`. */

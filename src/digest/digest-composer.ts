@@ -7,7 +7,7 @@ import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { parseTopic, type Topic } from '../topics/topic-grammar.js';
 import type { TopicMatcher } from '../topics/topic-matcher.js';
 import type { Delivery, DigestContent } from './delivery.repository.js';
-import { cardKey, digestEmailProps, paperCard, type DigestEntry } from './digest-view.js';
+import { cardKey, digestEmailProps, fillFeedbackLinks, paperCard, type DigestEntry } from './digest-view.js';
 import { digestDate } from './digest-key.js';
 
 export interface ComposerDeps {
@@ -124,13 +124,33 @@ export class DigestComposer {
     as: 'email' | 'web',
     unsubscribe: string = this.deps.links.url('unsubscribe', subscriber),
   ): RenderedEmail {
-    return this.deps.emails.render('digest', this.props(subscriber, draft, as, unsubscribe));
+    const rendered = this.deps.emails.render('digest', this.props(subscriber, draft, as, unsubscribe));
+    return this.withFeedbackLinks(rendered, subscriber);
+  }
+
+  /**
+   * The one place per-reader feedback links enter a digest: cards are shared
+   * among readers, so they carry placeholders, replaced here by this
+   * reader's links (one HMAC per card shown).
+   */
+  private withFeedbackLinks(rendered: RenderedEmail, subscriber: Subscriber): RenderedEmail {
+    // Both links of a card share one token: one HMAC per card.
+    const tokens = new Map<number, string>();
+    const urlOf = (seq: number, choice: 'more' | 'less') => {
+      let token = tokens.get(seq);
+      if (token === undefined) tokens.set(seq, (token = this.deps.links.feedbackToken(subscriber, seq)));
+      return this.deps.links.feedbackUrlWith(token, seq, choice);
+    };
+    return { ...rendered, html: fillFeedbackLinks(rendered.html, urlOf), text: fillFeedbackLinks(rendered.text, urlOf) };
   }
 
   /** What the digest template is filled with; `render` explains `as`. */
   props(subscriber: Subscriber, draft: DigestDraft, as: 'email' | 'web', unsubscribe: string): DigestEmailProps {
     const kept = as === 'email' ? draft.content.papers.slice(0, draft.shown) : draft.content.papers;
-    const papers = this.load(kept.map(([seq]) => seq));
+    const { likes = [], also = [] } = draft.content;
+    const likeOf = new Map(likes);
+    const papers = this.load([...kept.map(([seq]) => seq), ...likes.map(([, liked]) => liked), ...also.flatMap(([seq, liked]) => [seq, liked])]);
+    const titleOf = (seq: number | undefined) => (seq === undefined ? null : (papers.get(seq)?.title ?? null));
     const entries: DigestEntry[] = [];
     for (const [seq, ...topicIndexes] of kept) {
       const paper = papers.get(seq);
@@ -144,8 +164,13 @@ export class DigestComposer {
         get terms() {
           return terms();
         },
+        like: titleOf(likeOf.get(seq)),
       });
     }
+    const alsoEntries: DigestEntry[] = also.flatMap(([seq, liked]) => {
+      const paper = papers.get(seq);
+      return paper ? [{ paper, topics: [], terms: [], like: titleOf(liked), also: true }] : [];
+    });
     const { links } = this.deps;
     // The web view is view-only: a forwarded view link must not open anyone's settings, and it does not link to itself.
     const view = as === 'email' && draft.deliveryId !== null ? links.digestUrl(subscriber, draft.deliveryId) : null;
@@ -160,6 +185,7 @@ export class DigestComposer {
         frequency: subscriber.frequency,
         localDate: draft.localDate,
         entries,
+        also: alsoEntries,
         more: Math.max(0, draft.matched - entries.length),
         links: footer,
         postalAddress: this.bulk.postalAddress,

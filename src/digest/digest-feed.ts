@@ -82,6 +82,17 @@ export class DigestFeed {
     return { xml, etag: `"${createHash('sha256').update(xml).digest('base64url').slice(0, 27)}"`, lastModified };
   }
 
+  /**
+   * The summary with "More like this" and "Less like this", as HTML for
+   * readers that show an entry's content. Each link holds a token for
+   * feedback on this one paper, which opens nothing more than that.
+   */
+  private feedbackHtml(subscriber: Subscriber, paper: StoredPaper, summary: string): string {
+    const { links } = this.deps;
+    const a = (choice: 'more' | 'less', label: string) => `<a href="${xmlText(links.feedbackUrl(subscriber, paper.seq, choice))}">${label}</a>`;
+    return `${summary ? `<p>${xmlText(summary)}</p>` : ''}<p>${a('more', 'More like this')} · ${a('less', 'Less like this')}</p>`;
+  }
+
   private entry(subscriber: Subscriber, paper: StoredPaper, sentAt: string): string {
     const link = paperUrl(paper) ?? safeUrl(paper.pdfUrl);
     const authors = paper.authors.map(oneLine).filter(Boolean);
@@ -99,6 +110,7 @@ export class DigestFeed {
       ...authors.map((name) => `    <author><name>${xmlText(name)}</name></author>`),
       ...paper.categories.map((term) => `    <category term="${xmlText(term)}"/>`),
       ...(summary ? [`    <summary type="text">${xmlText(summary)}</summary>`] : []),
+      `    <content type="html">${xmlText(this.feedbackHtml(subscriber, paper, summary))}</content>`,
       '  </entry>',
     ].join('\n');
   }

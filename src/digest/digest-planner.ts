@@ -5,7 +5,10 @@ import type { ActiveSubscriber } from '../subscriptions/subscriber.repository.js
 import type { SubscriberTopic } from '../subscriptions/subscriber.js';
 import { parseTopic, type Topic } from '../topics/topic-grammar.js';
 import type { TopicMatch, TopicMatcher } from '../topics/topic-matcher.js';
-import type { DeliveryRepository, PlannedDelivery } from './delivery.repository.js';
+import type { DeliveryRepository, DigestContent, PlannedDelivery } from './delivery.repository.js';
+import type { ReaderModel } from '../feedback/feedback.repository.js';
+import { alsoLike, likenedTo, personalise } from '../feedback/personal-ranking.js';
+import type { ReaderFeedback, RunVectors } from '../feedback/reader-feedback.js';
 
 /** A first digest looks back this far; later ones start where the previous one ended. */
 export const FIRST_DIGEST_DAYS = 7;
@@ -99,6 +102,8 @@ export interface PlannerDeps {
   maxPapers: number;
   /** The Message-ID a subscriber's digest for a key carries, on every attempt. */
   messageId(subscriberId: number, digestKey: string): string;
+  /** Readers' "more/less like this" models; without it, digests rank by topics and trend alone. */
+  feedback?: ReaderFeedback;
 }
 
 /** A subscriber whose send time has passed, and the digest they are due. */
@@ -113,6 +118,9 @@ export interface DueSubscriber {
  * ranked and cut to size.
  */
 export class DigestPlanner {
+  /** Each run's paper vectors, read once per run and only if some reader has a model. */
+  private readonly runVectors = new WeakMap<RunMatches, RunVectors>();
+
   constructor(private readonly deps: PlannerDeps) {}
 
   /**
@@ -137,6 +145,8 @@ export class DigestPlanner {
     const firstSince = new Date(run.now.getTime() - FIRST_DIGEST_DAYS * DAY_MS).toISOString();
     const lowest = Math.min(...open.map(({ state }) => (state.watermark ?? 0) + 1));
     const sent = deliveries.sentPapers(open.map(({ subscriber }) => subscriber.id), lowest);
+    // One query for the batch; only readers who made choices have a model, and only they are scored.
+    const models = this.deps.feedback?.models(open.map(({ subscriber }) => subscriber.id)) ?? new Map<number, ReaderModel>();
 
     return open.map(({ subscriber, digestKey, state }) => {
       const topics = topicsOf.get(subscriber.id) ?? [];
@@ -156,8 +166,16 @@ export class DigestPlanner {
         lineOf.set(shared.topic, index);
         perTopic.push({ topic: shared.topic, matches: shared.matches.filter(({ seq }) => isNew(seq) && !alreadySent?.has(seq)) });
       });
-      const ranked = rankPapers(perTopic, run.paperMap, run.now, run.trendOf);
+      const topicRanked = rankPapers(perTopic, run.paperMap, run.now, run.trendOf);
+      const model = models.get(subscriber.id);
+      const personal = model
+        ? this.personal(run, model, topicRanked, new Set(topics.flatMap((line) => run.forTopic(line)?.matches.map(({ seq }) => seq) ?? [])), (seq) => (state.watermark === null || seq > state.watermark) && !alreadySent?.has(seq))
+        : null;
+      const ranked = personal?.ranked ?? topicRanked;
       const kept = ranked.slice(0, KEPT_PAPERS);
+      const extra: Pick<DigestContent, 'likes' | 'also'> = {};
+      if (personal?.likes.length) extra.likes = personal.likes;
+      if (personal?.also.length) extra.also = personal.also;
       return {
         subscriberId: subscriber.id,
         digestKey,
@@ -165,11 +183,46 @@ export class DigestPlanner {
         content: {
           topics: topics.map((topic) => topic.text),
           papers: kept.map(({ paper, topics: matched }) => [paper.seq, ...matched.map((topic) => lineOf.get(topic)!)]),
+          ...extra,
         },
         shown: Math.min(this.deps.maxPapers, kept.length),
         matched: ranked.length,
         watermark: run.watermark,
       };
     });
+  }
+
+  /**
+   * A reader's papers ranked with their model, the papers it raised that are
+   * like one they marked, and "You may also like" from the run's pool: only
+   * papers no topic of theirs matched, new to them, and only beside a digest
+   * that has papers of its own.
+   */
+  private personal(
+    run: RunMatches,
+    model: ReaderModel,
+    topicRanked: ReturnType<typeof rankPapers>,
+    inTopics: ReadonlySet<number>,
+    isNew: (seq: number) => boolean,
+  ) {
+    const { feedback, maxPapers } = this.deps;
+    let vectors = this.runVectors.get(run);
+    if (!vectors) {
+      vectors = feedback!.forRun(new Date(run.now.getTime() - FIRST_DIGEST_DAYS * DAY_MS).toISOString(), run.watermark);
+      this.runVectors.set(run, vectors);
+    }
+    vectors.load([...topicRanked.map(({ paper }) => paper.seq), ...model.liked]);
+    const ranked = personalise(topicRanked, model, vectors.vectorOf);
+    const likes: Array<[number, number]> = [];
+    for (const { paper, affinity } of ranked.slice(0, maxPapers)) {
+      const liked = likenedTo(paper.seq, affinity, model, vectors.vectorOf);
+      if (liked !== null) likes.push([paper.seq, liked]);
+    }
+    const also: Array<[number, number]> = [];
+    if (ranked.length > 0) {
+      const pool = vectors.pool().filter((seq) => isNew(seq) && !inTopics.has(seq));
+      for (const { seq } of alsoLike(pool, model, vectors.vectorOf)) also.push([seq, likenedTo(seq, 1, model, vectors.vectorOf) ?? 0]);
+    }
+    return { ranked, likes, also };
   }
 }

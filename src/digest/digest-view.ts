@@ -15,6 +15,8 @@ export interface DigestViewInput {
   entries: DigestEntry[];
   /** How many more papers matched beyond `entries` (0 when none). */
   more: number;
+  /** "You may also like": at most two papers outside the topics, after `entries`. */
+  also?: DigestEntry[];
   /**
    * All three for the email, which only its addressee receives. The web view
    * is opened by a view-only link that may have been forwarded, so it gets
@@ -30,7 +32,7 @@ export interface DigestViewInput {
 }
 
 // The card's wording lives in paper-card.ts; these stay importable from here, where callers found them before.
-export { cardKey, DIGEST_LIMITS, paperCard, paperUrl, safeUrl, shorten } from './paper-card.js';
+export { cardKey, DIGEST_LIMITS, feedbackPlaceholder, fillFeedbackLinks, paperCard, paperUrl, safeUrl, shorten } from './paper-card.js';
 
 /** Topics by how many papers in the email they matched; ties keep the order of the best-ranked paper. */
 function topicCounts(entries: readonly DigestEntry[]): DigestTopicCount[] {
@@ -88,10 +90,11 @@ function sections(frequency: DigestViewInput['frequency'], entries: readonly Dig
 }
 
 /** Upvotes are named only when some paper has them: the seed papers and arXiv's have none, and then they ranked nothing. */
-function rankedBy(entries: readonly DigestEntry[]): string {
+function rankedBy(entries: readonly DigestEntry[], also: readonly DigestEntry[]): string {
   const voted = entries.some((entry) => (entry.paper.upvotes ?? 0) > 0);
-  const how = voted ? 'Ranked by upvotes, freshness and how closely each paper fits your topics.' : 'Ranked by how closely each paper fits your topics, and how recent it is.';
-  return `${how} You never get the same paper twice.`;
+  const how = voted ? 'Ranked by upvotes, freshness and how closely each paper fits your topics' : 'Ranked by how closely each paper fits your topics, and how recent it is';
+  const taught = also.length > 0 || entries.some((entry) => entry.like);
+  return `${how}${taught ? ', with what you marked more or less like this' : ''}. You never get the same paper twice.`;
 }
 
 /** The papers that did not fit. The web view has nowhere further to link, so it only counts them. */
@@ -109,6 +112,7 @@ function moreLine(more: number, view: string | null): DigestEmailProps['more'] {
  */
 export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestEntry) => DigestPaperView = paperCard): DigestEmailProps {
   const papers = input.entries.map(cardOf);
+  const also = (input.also ?? []).map(cardOf);
   const topics = topicCounts(input.entries);
   const count = papers.length;
   // The top paper's title is cut, never the count after it.
@@ -121,8 +125,8 @@ export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestE
     kicker: `${input.frequency === 'weekly' ? 'Weekly' : 'Daily'} digest · ${longDate(input.localDate)}`,
     heading: `${plural(count, 'paper')} matching your topics`,
     topics: topics.map(({ topic, papers: n }) => ({ topic: shorten(topic, DIGEST_LIMITS.topicChip), papers: n })),
-    sections: sections(input.frequency, input.entries, papers),
-    rankedBy: rankedBy(input.entries),
+    sections: [...sections(input.frequency, input.entries, papers), ...(also.length > 0 ? [{ heading: 'You may also like', papers: also }] : [])],
+    rankedBy: rankedBy(input.entries, input.also ?? []),
     more: moreLine(input.more, view),
     email: oneLine(input.email),
     schedule: oneLine(input.schedule),

@@ -10,6 +10,10 @@ export interface CardEntry {
   topics: string[];
   /** The paper's words that matched the best topic, lower-cased, as written in the paper (from TopicMatcher.matchedTerms). May be empty. */
   terms: string[];
+  /** The title of the paper the reader marked "more like this" that this one is like, when their choices raised it. */
+  like?: string | null;
+  /** Under "You may also like": outside the reader's topics (`topics` is empty). */
+  also?: boolean;
 }
 
 /**
@@ -126,12 +130,35 @@ function otherTopicsLine(others: readonly string[]): string | null {
  * Everything a paper's card depends on: two readers whose entries share this
  * key see the same card, whatever the rest of their digests.
  */
-export function cardKey(entry: Pick<CardEntry, 'paper' | 'topics'>): string {
+export function cardKey(entry: Pick<CardEntry, 'paper' | 'topics' | 'like' | 'also'>): string {
   // Only the other topics the card names count, and how many it leaves unnamed: readers
   // whose lists differ past that still share one card (and one rendering) in a run.
   const [topic = '', ...others] = readableTopics(entry.topics);
   const named = others.slice(0, DIGEST_LIMITS.otherTopics);
-  return [entry.paper.seq, topic, ...named, others.length - named.length].join('\u0000');
+  const personal = entry.like || entry.also ? [entry.like ?? '', entry.also ? 'also' : ''] : [];
+  return [entry.paper.seq, topic, ...named, others.length - named.length, ...personal].join('\u0000');
+}
+
+const FEEDBACK_PLACEHOLDER = 'https://feedback.paperboy.invalid/';
+
+/**
+ * What a card carries in place of a reader's feedback link: an address that
+ * goes nowhere (`.invalid`), so a card rendered once serves every reader and
+ * a link left unfilled by mistake is dead rather than someone else's.
+ */
+export const feedbackPlaceholder = (seq: number, choice: 'more' | 'less') => `${FEEDBACK_PLACEHOLDER}${seq}/${choice}`;
+const PLACEHOLDERS = /https:\/\/feedback\.paperboy\.invalid\/(\d+)\/(more|less)/g;
+
+/** Replaces every feedback placeholder in rendered text with the reader's own link. */
+export function fillFeedbackLinks(text: string, urlOf: (seq: number, choice: 'more' | 'less') => string): string {
+  return text.replace(PLACEHOLDERS, (_all, seq: string, choice: 'more' | 'less') => urlOf(Number(seq), choice));
+}
+
+/** Why a paper is in the digest beyond its topics, as the card says it. */
+function reasonLine(entry: Pick<CardEntry, 'like' | 'also'>): string | null {
+  const like = entry.like ? `like “${shorten(oneLine(entry.like), 80)}”, which you marked more like this` : null;
+  if (entry.also) return like ? `Outside your topics, ${like}` : 'Outside your topics, picked from what you marked more like this';
+  return like ? `${like[0]!.toUpperCase()}${like.slice(1)}` : null;
 }
 
 export function paperCard(entry: CardEntry): DigestPaperView {
@@ -157,5 +184,7 @@ export function paperCard(entry: CardEntry): DigestPaperView {
       ['Code', safeUrl(paper.codeUrl)],
       ['Project page', safeUrl(paper.projectUrl)],
     ]),
+    reason: reasonLine(entry),
+    feedback: { more: feedbackPlaceholder(paper.seq, 'more'), less: feedbackPlaceholder(paper.seq, 'less') },
   };
 }

@@ -48,6 +48,14 @@ export interface DigestPaperView {
   otherTopics: string | null;
   /** The paper page (or a title search), PDF, code and project page, those that exist, each once. */
   links: DigestLink[];
+  /** Why the reader's own choices raised it: "Like “…”, which you marked more like this"; null when they did not. */
+  reason: string | null;
+  /**
+   * "More like this" and "Less like this". The card is shared among readers,
+   * so these are placeholders (see `feedbackPlaceholder`) that the composer
+   * replaces with each reader's own links.
+   */
+  feedback: { more: string; less: string };
 }
 
 /** Papers under one heading: a weekly digest groups them by topic; a daily one has one group with no heading. */

@@ -1,5 +1,6 @@
 import type { Db } from '../db/connection.js';
 import { AbbreviationRepository } from './abbreviation.repository.js';
+import { PaperVectorRepository } from './paper-vector.repository.js';
 import type { Paper, PaperInput, PaperSource } from './paper.js';
 import { PAPER_SOURCES } from './sources/registry.js';
 
@@ -128,10 +129,13 @@ export class PaperRepository {
   private readonly maxSeqRow;
   private readonly seedAlias;
   private readonly renameRow;
+  private readonly recentRows;
   private readonly abbreviations;
+  private readonly vectors;
 
   constructor(private readonly db: Db) {
     this.abbreviations = new AbbreviationRepository(db);
+    this.vectors = new PaperVectorRepository(db);
     this.byId = db.prepare<[string], PaperRow>(`SELECT ${COLUMNS} FROM papers WHERE id = ?`);
     this.bySeq = db.prepare<[string], PaperRow>(`SELECT ${COLUMNS} FROM papers WHERE seq IN (SELECT value FROM json_each(?))`);
     this.insertRow = db.prepare<[Params & { now: string }]>(`
@@ -150,6 +154,10 @@ export class PaperRepository {
     this.seedAlias = db.prepare<[string], { arxivId: string }>('SELECT arxiv_id AS arxivId FROM seed_lookups WHERE seed_id = ? AND arxiv_id IS NOT NULL');
     // Only when no row has the new id yet: ids stay unique, and a paper another source already stored keeps its row.
     this.renameRow = db.prepare<[{ from: string; to: string }]>('UPDATE papers SET id = @to WHERE id = @from AND NOT EXISTS (SELECT 1 FROM papers WHERE id = @to)');
+    // The candidates for "You may also like": the run's newest papers, most upvoted first.
+    this.recentRows = db.prepare<[string, number, number], { seq: number }>(`
+      SELECT seq FROM papers WHERE ingested_at >= ? AND seq <= ? AND withdrawn_at IS NULL
+      ORDER BY coalesce(upvotes, 0) DESC, seq DESC LIMIT ?`);
   }
 
   findById(id: string): StoredPaper | null {
@@ -180,6 +188,11 @@ export class PaperRepository {
     return this.renameRow.run({ from, to }).changes === 1;
   }
 
+  /** Papers stored since `since` up to row `maxSeq` and not withdrawn, most upvoted first, at most `limit`. */
+  recentSeqs(since: string, maxSeq: number, limit: number): number[] {
+    return this.recentRows.all(since, maxSeq, limit).map((row) => row.seq);
+  }
+
   /** Inserts a new paper, or merges a known one. Call inside a transaction when storing many. */
   upsert(input: PaperInput, now: string): UpsertOutcome {
     // A seed paper resolved on arXiv lives under its arXiv id; the seed file still names it by its seed id.
@@ -189,6 +202,7 @@ export class PaperRepository {
     if (!old) {
       const { lastInsertRowid } = this.insertRow.run({ ...params(paper), now });
       this.abbreviations.record(Number(lastInsertRowid), paper.title, paper.abstract);
+      this.vectors.record(Number(lastInsertRowid), paper.title, paper.abstract, true);
       return 'added';
     }
     const merged = params(merge(old, paper));
@@ -196,7 +210,10 @@ export class PaperRepository {
     const changed = (Object.keys(merged) as Array<keyof Params>).some((key) => merged[key] !== before[key]);
     if (!changed) return 'unchanged';
     this.updateRow.run({ ...merged, now });
-    if (merged.title !== before.title || merged.abstract !== before.abstract) this.abbreviations.record(old.seq, merged.title, merged.abstract);
+    if (merged.title !== before.title || merged.abstract !== before.abstract) {
+      this.abbreviations.record(old.seq, merged.title, merged.abstract);
+      this.vectors.record(old.seq, merged.title, merged.abstract, false);
+    }
     return 'updated';
   }
 

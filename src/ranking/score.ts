@@ -38,3 +38,17 @@ export function scoreWithTrend(relevance: number, trend: number): number {
 export function score(relevance: number, upvotes: number | null, ageDays: number): number {
   return scoreWithTrend(relevance, trending(upvotes, ageDays));
 }
+
+/**
+ * How far a reader's own model may move a paper: a paper the model likes as
+ * much as it can (affinity 1) scores e^FEEDBACK_WEIGHT times as much as it
+ * would by topics and trend alone, one it dislikes as much as it can scores
+ * that much less. Set by `npm run eval:feedback`.
+ *
+ *   personal score = score × e^(FEEDBACK_WEIGHT × affinity),  affinity in (-1, 1)
+ */
+export const FEEDBACK_WEIGHT = 4;
+
+export function withAffinity(score: number, affinity: number, weight: number = FEEDBACK_WEIGHT): number {
+  return score * Math.exp(weight * affinity);
+}

@@ -1,7 +1,7 @@
 import type { Subscriber } from './subscriber.js';
 import type { TokenPurpose, TokenSigner } from './tokens.js';
 
-export type PagePurpose = Exclude<TokenPurpose, 'view' | 'feed'>;
+export type PagePurpose = Exclude<TokenPurpose, 'view' | 'feed' | 'feedback'>;
 
 /** What a link is signed for: the row it belongs to, at its current version. */
 export type LinkSubject = Pick<Subscriber, 'id' | 'tokenVersion' | 'tokenSecret'>;
@@ -21,6 +21,26 @@ export class SubscriberLinks {
 
   url(purpose: PagePurpose, subscriber: LinkSubject): string {
     return `${this.publicUrl}${PATHS[purpose]}?token=${this.token(purpose, subscriber)}`;
+  }
+
+  /**
+   * "More like this" or "Less like this" on one paper: a token for feedback
+   * on that paper alone. The choice is in the path, so the link needs no `&`
+   * (which HTML would have to escape) and opens a page that asks before it
+   * records anything.
+   */
+  feedbackUrl(subscriber: LinkSubject, paperSeq: number, choice: 'more' | 'less'): string {
+    return this.feedbackUrlWith(this.feedbackToken(subscriber, paperSeq), paperSeq, choice);
+  }
+
+  /** The same, with a token already made by `feedbackToken` for this paper. */
+  feedbackUrlWith(token: string, paperSeq: number, choice: 'more' | 'less'): string {
+    return `${this.publicUrl}/feedback/${paperSeq}/${choice}?token=${token}`;
+  }
+
+  feedbackToken(subscriber: LinkSubject, paperSeq: number): string {
+    const claims = { subscriberId: subscriber.id, tokenVersion: subscriber.tokenVersion, secret: subscriber.tokenSecret };
+    return this.tokens.sign('feedback', claims, String(paperSeq));
   }
 
   /** One digest in the browser ("view in browser"). */

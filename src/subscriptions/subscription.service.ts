@@ -99,18 +99,18 @@ export class SubscriptionService {
    * subscriber's own secret. The secret dies with the row, so no link outlives
    * the subscription it was made for.
    */
-  checkLink(purpose: TokenPurpose, token: string): LinkCheck {
+  checkLink(purpose: TokenPurpose, token: string, scope?: string): LinkCheck {
     const { tokens, repo } = this.deps;
     const named = tokens.read(token);
     const subscriber = named && repo.findById(named.subscriberId);
-    if (!named || !subscriber || !tokens.verify(purpose, token, subscriber.tokenSecret)) return { kind: 'invalid' };
+    if (!named || !subscriber || !tokens.verify(purpose, token, subscriber.tokenSecret, scope)) return { kind: 'invalid' };
     if (named.tokenVersion === subscriber.tokenVersion) return { kind: 'current', subscriber };
     return named.tokenVersion < subscriber.tokenVersion ? { kind: 'replaced', subscriber } : { kind: 'invalid' };
   }
 
   /** The subscriber a token names, if the token is genuine, for this purpose and still current. */
-  fromToken(purpose: TokenPurpose, token: string): Subscriber | null {
-    const link = this.checkLink(purpose, token);
+  fromToken(purpose: TokenPurpose, token: string, scope?: string): Subscriber | null {
+    const link = this.checkLink(purpose, token, scope);
     return link.kind === 'current' ? link.subscriber : null;
   }
 

@@ -5,8 +5,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * a forwarded digest's "view in browser" link (view) cannot change anyone's
  * preferences (manage), and a feed address handed to a feed reader (feed)
  * opens nothing but the feed. A new kind of link is one more name here.
+ * A `feedback` token ("more/less like this") is also bound to one paper: it
+ * is signed over a scope (the paper), and checks only for that scope.
  */
-export const TOKEN_PURPOSES = ['confirm', 'manage', 'unsubscribe', 'view', 'feed'] as const;
+export const TOKEN_PURPOSES = ['confirm', 'manage', 'unsubscribe', 'view', 'feed', 'feedback'] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 /** What a token is signed over. */
@@ -35,8 +37,9 @@ export class TokenSigner {
     if (key.length < 32) throw new Error('the token key must be at least 32 bytes');
   }
 
-  sign(purpose: TokenPurpose, { subscriberId, tokenVersion, secret }: TokenClaims): string {
-    return `${subscriberId}.${tokenVersion}.${this.mac(purpose, subscriberId, tokenVersion, secret)}`;
+  /** `scope` narrows the token to one thing (a feedback token's paper); it must then be given to `verify` too. */
+  sign(purpose: TokenPurpose, { subscriberId, tokenVersion, secret }: TokenClaims, scope?: string): string {
+    return `${subscriberId}.${tokenVersion}.${this.mac(purpose, subscriberId, tokenVersion, secret, scope)}`;
   }
 
   /** The subscriber and version a well-formed token names, unverified: the verifier needs that subscriber's secret. */
@@ -46,15 +49,21 @@ export class TokenSigner {
   }
 
   /** True when the token is genuine for this purpose and this subscriber's secret, at the version it names. */
-  verify(purpose: TokenPurpose, token: string, secret: string): boolean {
+  verify(purpose: TokenPurpose, token: string, secret: string, scope?: string): boolean {
     const parts = TOKEN.exec(token);
     if (!parts) return false;
-    const expected = Buffer.from(this.mac(purpose, Number(parts[1]), Number(parts[2]), secret));
+    const expected = Buffer.from(this.mac(purpose, Number(parts[1]), Number(parts[2]), secret, scope));
     // Both are 43 ASCII bytes here, so the comparison takes the same time whatever differs.
     return timingSafeEqual(expected, Buffer.from(parts[3]!));
   }
 
-  private mac(purpose: TokenPurpose, subscriberId: number, tokenVersion: number, secret: string): string {
-    return createHmac('sha256', this.key).update(`paperboy/${purpose}/${subscriberId}/${tokenVersion}/${secret}`).digest('base64url');
+  /**
+   * The secret is hex, so `/` after it can only start a scope: an unscoped
+   * message is never a scoped one's prefix-twin, and the purposes without a
+   * scope sign exactly what they always did.
+   */
+  private mac(purpose: TokenPurpose, subscriberId: number, tokenVersion: number, secret: string, scope?: string): string {
+    const scoped = scope === undefined ? '' : `/${scope}`;
+    return createHmac('sha256', this.key).update(`paperboy/${purpose}/${subscriberId}/${tokenVersion}/${secret}${scoped}`).digest('base64url');
   }
 }

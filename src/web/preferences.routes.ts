@@ -1,6 +1,8 @@
 import type {} from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FeedbackService } from '../feedback/feedback.service.js';
+import type { DataExport } from '../retention/data-export.js';
 import { describeSchedule, type Subscriber } from '../subscriptions/subscriber.js';
 import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { fieldErrors, preferencesSchema, type FieldErrors } from '../subscriptions/subscription.schema.js';
@@ -14,6 +16,8 @@ export interface PreferencesRouteOptions {
   subscriptions: SubscriptionService;
   links: SubscriberLinks;
   pages: PageRenderer;
+  feedback: FeedbackService;
+  dataExport: DataExport;
 }
 
 const STATUS_TEXT: Record<Subscriber['status'], string> = {
@@ -23,7 +27,7 @@ const STATUS_TEXT: Record<Subscriber['status'], string> = {
   bounced: 'Your mail server refused our emails, so no digests are sent.',
 };
 
-export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, pages }: PreferencesRouteOptions): void {
+export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, pages, feedback, dataExport }: PreferencesRouteOptions): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const csrf = (reply: FastifyReply, token: string) => reply.generateCsrf({ userInfo: token });
 
@@ -43,6 +47,11 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
         resubscribe: subscriber.status === 'unsubscribed',
         feedUrl: links.feedUrl(subscriber),
         unsubscribeUrl: subscriber.status === 'active' || subscriber.status === 'pending' ? links.url('unsubscribe', subscriber) : null,
+        choices: feedback.list(subscriber.id).map(({ title, choice, chosenAt }) => ({
+          title,
+          label: choice === 'more' ? 'More like this' : 'Less like this',
+          date: chosenAt.slice(0, 10),
+        })),
       }),
     );
   };
@@ -86,7 +95,7 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
           pages.message({
             title: 'Delete your data?',
             heading: 'Delete your data?',
-            paragraphs: [`This erases ${subscriber.email}, its topics and the record of every digest sent to it. It cannot be undone.`],
+            paragraphs: [`This erases ${subscriber.email}, its topics, the papers it marked and the record of every digest sent to it. It cannot be undone.`],
             actions: [
               {
                 action: `/preferences/delete?token=${encodeURIComponent(token)}`,
@@ -110,6 +119,35 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
           heading: 'Your data is deleted',
           paragraphs: ['Your address, your topics and the record of your digests are erased. You will get no more email from us.'],
           links: [{ href: '/', label: 'Subscribe again' }],
+        }),
+      );
+    },
+  );
+
+  // Download my data: what is stored about this reader, for the holder of their manage link only.
+  typed.get('/preferences/data', { schema: { querystring: tokenQuery } }, async (request, reply) => {
+    const subscriber = subscriberFor(request.query.token);
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('Content-Disposition', 'attachment; filename="paperboy-my-data.json"')
+      .send(JSON.stringify(dataExport.export(subscriber, new Date()), null, 2));
+  });
+
+  typed.post(
+    '/preferences/feedback/clear',
+    { schema: { querystring: tokenQuery }, config: { page: true }, preHandler: [checkToken, app.csrfProtection] },
+    async (request, reply) => {
+      const subscriber = linked.get(request)!;
+      const cleared = feedback.clear(subscriber.id);
+      return sendPage(
+        reply,
+        pages.message({
+          title: 'Choices cleared',
+          heading: 'Your choices are cleared',
+          paragraphs: [
+            `${cleared === 1 ? 'One paper is' : `${cleared} papers are`} no longer marked. Your next digests rank papers by your topics, upvotes and freshness alone, until you mark papers again.`,
+          ],
+          links: [{ href: `/preferences?token=${encodeURIComponent(request.query.token)}`, label: 'Back to your preferences' }],
         }),
       );
     },

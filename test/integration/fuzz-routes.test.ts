@@ -59,6 +59,7 @@ const RUNS = {
   unsubscribe: 350,
   digests: 250,
   feeds: 200,
+  feedback: 250,
   matches: 300,
   outbox: 150,
 };
@@ -267,7 +268,10 @@ describe('fuzz: preferences, delete and resubscribe', { timeout: FUZZ_TIMEOUT },
   const request = fc.record({
     route: fc.oneof(
       { arbitrary: fc.constantFrom('GET /preferences', 'POST /preferences'), weight: 6 },
-      { arbitrary: fc.constantFrom('POST /preferences/delete', 'POST /resubscribe', 'HEAD /preferences'), weight: 1 },
+      {
+        arbitrary: fc.constantFrom('POST /preferences/delete', 'POST /resubscribe', 'HEAD /preferences', 'GET /preferences/data', 'HEAD /preferences/data', 'POST /preferences/feedback/clear'),
+        weight: 2,
+      },
     ),
     query: linkQuery('manage'),
     csrf,
@@ -332,7 +336,16 @@ describe('fuzz: preferences, delete and resubscribe', { timeout: FUZZ_TIMEOUT },
     );
     expectExercised(world().stats);
     // Saving, deleting and resubscribing each went through at least once, so their refusals were not the only answers.
-    expect([...succeeded].sort()).toEqual(['GET /preferences', 'HEAD /preferences', 'POST /preferences', 'POST /preferences/delete', 'POST /resubscribe']);
+    expect([...succeeded].sort()).toEqual([
+      'GET /preferences',
+      'GET /preferences/data',
+      'HEAD /preferences',
+      'HEAD /preferences/data',
+      'POST /preferences',
+      'POST /preferences/delete',
+      'POST /preferences/feedback/clear',
+      'POST /resubscribe',
+    ]);
     expect(forbidden, 'the CSRF check never refused a post').toBeGreaterThan(0);
   });
 });
@@ -478,7 +491,7 @@ describe('fuzz: GET /feeds/:file', { timeout: FUZZ_TIMEOUT }, () => {
     const tokenFor = (kind: string) =>
       kind === 'tampered'
         ? tampered(w.services.links.token('feed', reader))
-        : (['feed', 'manage', 'view', 'unsubscribe', 'confirm'] as const).includes(kind as TokenPurpose)
+        : (['feed', 'manage', 'view', 'unsubscribe', 'confirm'] as readonly string[]).includes(kind)
           ? w.services.links.token(kind as TokenPurpose, reader)
           : encode(kind);
     let shown = 0;
@@ -498,6 +511,58 @@ describe('fuzz: GET /feeds/:file', { timeout: FUZZ_TIMEOUT }, () => {
     );
     expectExercised(w.stats, { reflects: false });
     expect(shown, 'no feed was ever shown').toBeGreaterThan(0);
+  });
+});
+
+describe('fuzz: GET and POST /feedback/:seq/:choice', { timeout: FUZZ_TIMEOUT }, () => {
+  const world = fuzzWorld({
+    papers: [paper({ title: 'Zebrafish <zq3> fins y"zq3 regrow', authors: ['Ada <zq4>'] }), paper({ title: 'Zebrafish larvae at scale' })],
+  });
+  const request = fc.record({
+    method: fc.constantFrom<Method>('GET', 'GET', 'HEAD', 'POST', 'POST'),
+    seq: fc.oneof(
+      { arbitrary: fc.constantFrom('own', 'own', 'own', 'other'), weight: 6 },
+      { arbitrary: fc.constantFrom('0', '-1', '1.0', '01', '1e3', '9'.repeat(16), 'abc', '%2e%2e', '%00', ''), weight: 2 },
+      { arbitrary: anyString, weight: 1 },
+    ),
+    choice: fc.oneof({ arbitrary: fc.constantFrom('more', 'less', 'undo'), weight: 6 }, { arbitrary: anyString, weight: 1 }),
+    token: fc.oneof(
+      { arbitrary: fc.constantFrom('own', 'own', 'own', 'other paper', 'view', 'unscoped', 'tampered'), weight: 6 },
+      { arbitrary: anyString, weight: 1 },
+    ),
+    headers: commonHeaders,
+  });
+
+  it(`answers ${RUNS.feedback} generated requests within the rules`, async () => {
+    const w = world();
+    const reader = w.fixture('active');
+    const [own, other] = w.db.prepare<[], { seq: number }>('SELECT seq FROM papers ORDER BY seq').all().map((row) => row.seq);
+    const tokenFor = (kind: string) =>
+      kind === 'own' ? w.services.links.feedbackToken(reader, own!)
+      : kind === 'other paper' ? w.services.links.feedbackToken(reader, other!)
+      : kind === 'view' ? w.services.links.token('view', reader)
+      : kind === 'unscoped' ? w.services.links.token('feedback', reader)
+      : kind === 'tampered' ? tampered(w.services.links.feedbackToken(reader, own!))
+      : kind;
+    let shown = 0;
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        const seq = r.seq === 'own' ? String(own) : r.seq === 'other' ? String(other) : encode(r.seq);
+        const url = `/feedback/${seq}/${encode(r.choice)}?token=${encode(tokenFor(r.token))}`;
+        const res = await w.send({ method: r.method, url, headers: headers(r.headers) });
+        // A token names one paper: the own paper's token opens it, the other paper's token the other.
+        const matching = (r.token === 'own' && r.seq === 'own') || (r.token === 'other paper' && r.seq === 'other');
+        const genuine = matching && (r.method === 'POST' ? ['more', 'less', 'undo'] : ['more', 'less']).includes(r.choice);
+        if (!genuine) expect(res.statusCode, url).not.toBe(200);
+        if (res.statusCode === 200 && r.method !== 'HEAD' && r.seq === 'own') {
+          shown += 1;
+          expect(res.body).toContain('Zebrafish &lt;zq3&gt; fins y&quot;zq3 regrow');
+        }
+      }),
+      { seed: SEED, numRuns: RUNS.feedback },
+    );
+    expectExercised(w.stats);
+    expect(shown, 'no feedback page was ever shown').toBeGreaterThan(0);
   });
 });
 

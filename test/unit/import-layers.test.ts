@@ -45,6 +45,9 @@ describe('layer rules in eslint.config.js', () => {
     ['src importing the scripts', 'src/app.ts', '../scripts/two-day-demo.js'],
     ['test/kit importing the helpers', 'test/kit/new.ts', '../helpers/app.js'],
     ['the benchmark importing scripts', 'bench/new.ts', '../scripts/crash-drill.js'],
+    ['the reader models importing the digest', 'src/feedback/new.ts', '../digest/digest-planner.js'],
+    ['the reader models importing subscriptions', 'src/feedback/new.ts', '../subscriptions/subscriber.js'],
+    ['a route reaching the retention jobs beyond the data export', 'src/web/new.routes.ts', '../retention/prune.service.js'],
   ])('rejects %s', async (_what, file, specifier) => {
     const errors = await layerErrors(file, specifier);
     expect(errors).toHaveLength(1);
@@ -74,6 +77,9 @@ describe('layer rules in eslint.config.js', () => {
     ['scripts using the kit', 'scripts/new.ts', '../test/kit/drill-store.js'],
     ['the benchmark using the kit', 'bench/new.ts', '../test/kit/random.js'],
     ['a test exercising a drill script', 'test/integration/new.test.ts', '../../scripts/crash-drill.js'],
+    ['the digest ranking with readers\' models', 'src/digest/new.ts', '../feedback/personal-ranking.js'],
+    ['a route recording feedback', 'src/web/new.routes.ts', '../feedback/feedback.service.js'],
+    ['a route exporting a reader\'s data', 'src/web/new.routes.ts', '../retention/data-export.js'],
   ])('accepts %s', async (_what, file, specifier) => {
     expect(await layerErrors(file, specifier)).toEqual([]);
   });

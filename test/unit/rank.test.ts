@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredPaper } from '../../src/papers/paper.repository.js';
 import { rankPapers } from '../../src/ranking/rank.js';
-import { ageInDays, freshness, HALF_LIFE_DAYS, score, trending } from '../../src/ranking/score.js';
+import { ageInDays, FEEDBACK_WEIGHT, freshness, HALF_LIFE_DAYS, score, trending, withAffinity } from '../../src/ranking/score.js';
 import { parseTopic } from '../../src/topics/topic-grammar.js';
 import { paper } from '../helpers/papers.js';
 
@@ -29,6 +29,14 @@ describe('the score formula', () => {
     expect(trending(255, 0)).toBeCloseTo(9);
     expect(score(1, 255, 0)).toBeCloseTo(9);
     expect(score(0.5, 255, HALF_LIFE_DAYS)).toBeCloseTo(2.25);
+  });
+
+  it("multiplies the score by e^(FEEDBACK_WEIGHT x affinity) for a reader's model, and leaves it alone at affinity 0", () => {
+    expect(FEEDBACK_WEIGHT).toBe(4);
+    expect(withAffinity(2, 0)).toBe(2);
+    expect(withAffinity(2, 0.5)).toBeCloseTo(2 * Math.exp(2));
+    expect(withAffinity(2, -0.5)).toBeCloseTo(2 * Math.exp(-2));
+    expect(withAffinity(3, 1, 1)).toBeCloseTo(3 * Math.E);
   });
 
   it('measures age from publication, or from ingest when the date is unknown', () => {

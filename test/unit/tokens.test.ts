@@ -163,4 +163,23 @@ describe('TokenSigner', () => {
     expect(exact.verify('view', exact.sign('view', claims), SECRET)).toBe(true);
     expect(() => new TokenSigner(Buffer.alloc(64, 1))).not.toThrow();
   });
+
+  it('binds a scoped token to its scope: a feedback link for one paper works for that paper only', () => {
+    const token = signer().sign('feedback', claims, '17');
+    expect(token).toMatch(shape('42', '1'));
+    expect(signer().verify('feedback', token, SECRET, '17')).toBe(true);
+    for (const scope of ['18', '1', '170', '', undefined]) expect(signer().verify('feedback', token, SECRET, scope), String(scope)).toBe(false);
+    // An unscoped token of the same purpose is no scoped one, and the other way round.
+    expect(signer().verify('feedback', signer().sign('feedback', claims), SECRET, '17')).toBe(false);
+    expect(signer().verify('feedback', signer().sign('feedback', claims), SECRET)).toBe(true);
+    // Nor does a scoped token pass for another purpose with the same scope.
+    expect(signer().verify('view', token, SECRET, '17')).toBe(false);
+  });
+
+  it('signs a scope after the secret, so unscoped links keep their exact signature', () => {
+    const mac = createHmac('sha256', Buffer.from(KEY)).update(`paperboy/feedback/42/1/${SECRET}/17`).digest('base64url');
+    expect(signer().sign('feedback', claims, '17')).toBe(`42.1.${mac}`);
+    const empty = createHmac('sha256', Buffer.from(KEY)).update(`paperboy/feedback/42/1/${SECRET}/`).digest('base64url');
+    expect(signer().sign('feedback', claims, '')).toBe(`42.1.${empty}`);
+  });
 });

@@ -1,0 +1,72 @@
+import type { SparseVector } from '../papers/paper-vector.js';
+import { cosine } from '../papers/paper-vector.js';
+import type { RankedPaper } from '../ranking/rank.js';
+import { withAffinity } from '../ranking/score.js';
+import type { ReaderModel } from './feedback.repository.js';
+import { affinity } from './reader-model.js';
+
+/** "You may also like" waits for this many "more like this" choices: fewer say too little about a reader. */
+export const ALSO_LIKE_MIN_POSITIVES = 3;
+/** Never more than this many papers outside the reader's topics in one digest. */
+export const ALSO_LIKE_MAX = 2;
+/** A paper outside the topics is offered only when the model clearly likes it. */
+export const ALSO_LIKE_MIN_AFFINITY = 0.2;
+/** "Like <paper you marked>" is said only when the two papers are this close (cosine of their vectors). */
+export const LIKE_MIN_SIMILARITY = 0.15;
+
+export type VectorOf = (seq: number) => SparseVector | undefined;
+
+export interface PersonalPaper extends RankedPaper {
+  /** The model's affinity for the paper, in (-1, 1); 0 without a model. */
+  affinity: number;
+}
+
+/**
+ * Re-scores a reader's topic-ranked papers with their model (see
+ * `withAffinity`) and sorts them again, with the same tie-breaks as
+ * `rankPapers`. Papers with no vector keep their score.
+ */
+export function personalise(ranked: readonly RankedPaper[], model: ReaderModel, vectorOf: VectorOf, weight?: number): PersonalPaper[] {
+  return ranked
+    .map((entry) => {
+      const vector = vectorOf(entry.paper.seq);
+      const a = vector ? affinity(model.weights, vector) : 0;
+      return { ...entry, affinity: a, score: withAffinity(entry.score, a, weight) };
+    })
+    .sort((a, b) => b.score - a.score || (b.paper.upvotes ?? 0) - (a.paper.upvotes ?? 0) || a.paper.id.localeCompare(b.paper.id));
+}
+
+/**
+ * The paper the reader marked that this one is most like, when the model
+ * raised it and the two are close enough to say so; otherwise null.
+ */
+export function likenedTo(seq: number, raised: number, model: ReaderModel, vectorOf: VectorOf): number | null {
+  if (raised <= 0) return null;
+  const vector = vectorOf(seq);
+  if (!vector) return null;
+  let best: number | null = null;
+  let bestSimilarity = LIKE_MIN_SIMILARITY;
+  for (const liked of model.liked) {
+    const other = liked === seq ? undefined : vectorOf(liked);
+    const similarity = other ? cosine(vector, other) : 0;
+    if (similarity >= bestSimilarity) [best, bestSimilarity] = [liked, similarity];
+  }
+  return best;
+}
+
+/**
+ * Up to ALSO_LIKE_MAX papers from `pool` (outside the reader's topics, new
+ * to them) that the model scores highest, once the reader has said "more
+ * like this" often enough. The caller offers them only beside a digest that
+ * has papers of its own.
+ */
+export function alsoLike(pool: readonly number[], model: ReaderModel, vectorOf: VectorOf): Array<{ seq: number; affinity: number }> {
+  if (model.positives < ALSO_LIKE_MIN_POSITIVES) return [];
+  const scored: Array<{ seq: number; affinity: number }> = [];
+  for (const seq of pool) {
+    const vector = vectorOf(seq);
+    const a = vector ? affinity(model.weights, vector) : 0;
+    if (a >= ALSO_LIKE_MIN_AFFINITY) scored.push({ seq, affinity: a });
+  }
+  return scored.sort((a, b) => b.affinity - a.affinity || a.seq - b.seq).slice(0, ALSO_LIKE_MAX);
+}

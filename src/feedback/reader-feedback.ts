@@ -1,0 +1,57 @@
+import type { PaperVectorRepository } from '../papers/paper-vector.repository.js';
+import type { PaperRepository } from '../papers/paper.repository.js';
+import type { SparseVector } from '../papers/paper-vector.js';
+import type { FeedbackRepository, ReaderModel } from './feedback.repository.js';
+
+/** Papers a run considers for "You may also like": its newest, most upvoted. Small, so scoring it per reader is cheap. */
+export const ALSO_LIKE_POOL = 200;
+
+/**
+ * What a digest run reads of readers' feedback: the models of a batch of
+ * readers (only those who made choices have one), and, once per run, the
+ * vectors of the papers it ranks and the "You may also like" pool.
+ */
+export class ReaderFeedback {
+  constructor(
+    private readonly feedback: FeedbackRepository,
+    private readonly vectors: PaperVectorRepository,
+    private readonly papers: PaperRepository,
+  ) {}
+
+  models(subscriberIds: readonly number[]): Map<number, ReaderModel> {
+    return this.feedback.models(subscriberIds);
+  }
+
+  forRun(since: string, watermark: number): RunVectors {
+    return new RunVectors(this.vectors, () => this.papers.recentSeqs(since, watermark, ALSO_LIKE_POOL));
+  }
+}
+
+/** One run's cache of paper vectors: each is read from the store at most once per run. */
+export class RunVectors {
+  private readonly cache = new Map<number, SparseVector | null>();
+  private poolSeqs: number[] | null = null;
+
+  constructor(
+    private readonly vectors: PaperVectorRepository,
+    private readonly loadPool: () => number[],
+  ) {}
+
+  /** Loads the vectors of these papers that are not cached yet, in one query. */
+  load(seqs: Iterable<number>): void {
+    const missing = [...seqs].filter((seq) => !this.cache.has(seq));
+    if (missing.length === 0) return;
+    const found = this.vectors.vectors(missing);
+    for (const seq of missing) this.cache.set(seq, found.get(seq) ?? null);
+  }
+
+  readonly vectorOf = (seq: number): SparseVector | undefined => this.cache.get(seq) ?? undefined;
+
+  pool(): number[] {
+    if (!this.poolSeqs) {
+      this.poolSeqs = this.loadPool();
+      this.load(this.poolSeqs);
+    }
+    return this.poolSeqs;
+  }
+}

@@ -120,6 +120,7 @@ export interface DueSubscriber {
 export class DigestPlanner {
   /** Each run's paper vectors, read once per run and only if some reader has a model. */
   private readonly runVectors = new WeakMap<RunMatches, RunVectors>();
+  private readonly poolHitsByRun = new WeakMap<RunMatches, Map<string, Set<number>>>();
 
   constructor(private readonly deps: PlannerDeps) {}
 
@@ -169,7 +170,7 @@ export class DigestPlanner {
       const topicRanked = rankPapers(perTopic, run.paperMap, run.now, run.trendOf);
       const model = models.get(subscriber.id);
       const personal = model
-        ? this.personal(run, model, topicRanked, new Set(topics.flatMap((line) => run.forTopic(line)?.matches.map(({ seq }) => seq) ?? [])), (seq) => (state.watermark === null || seq > state.watermark) && !alreadySent?.has(seq))
+        ? this.personal(run, model, topicRanked, topics, (seq) => (state.watermark === null || seq > state.watermark) && !alreadySent?.has(seq))
         : null;
       const ranked = personal?.ranked ?? topicRanked;
       const kept = ranked.slice(0, KEPT_PAPERS);
@@ -193,6 +194,29 @@ export class DigestPlanner {
   }
 
   /**
+   * Which of the run's "You may also like" pool each topic matched, worked
+   * out once per topic per run: a set of at most the pool's size, where a set
+   * of all a topic's matches would be built again for every reader.
+   */
+  private poolHits(run: RunMatches, pool: readonly number[]): (line: SubscriberTopic) => ReadonlySet<number> {
+    let byKey = this.poolHitsByRun.get(run);
+    if (!byKey) {
+      byKey = new Map();
+      this.poolHitsByRun.set(run, byKey);
+    }
+    const cache = byKey;
+    return (line) => {
+      let hits = cache.get(line.key);
+      if (!hits) {
+        const inPool = new Set(pool);
+        hits = new Set((run.forTopic(line)?.matches ?? []).filter(({ seq }) => inPool.has(seq)).map(({ seq }) => seq));
+        cache.set(line.key, hits);
+      }
+      return hits;
+    };
+  }
+
+  /**
    * A reader's papers ranked with their model, the papers it raised that are
    * like one they marked, and "You may also like" from the run's pool: only
    * papers no topic of theirs matched, new to them, and only beside a digest
@@ -202,7 +226,7 @@ export class DigestPlanner {
     run: RunMatches,
     model: ReaderModel,
     topicRanked: ReturnType<typeof rankPapers>,
-    inTopics: ReadonlySet<number>,
+    topics: readonly SubscriberTopic[],
     isNew: (seq: number) => boolean,
   ) {
     const { feedback, maxPapers } = this.deps;
@@ -220,8 +244,11 @@ export class DigestPlanner {
     }
     const also: Array<[number, number]> = [];
     if (ranked.length > 0) {
-      const pool = vectors.pool().filter((seq) => isNew(seq) && !inTopics.has(seq));
-      for (const { seq } of alsoLike(pool, model, vectors.vectorOf)) also.push([seq, likenedTo(seq, 1, model, vectors.vectorOf) ?? 0]);
+      const pool = vectors.pool();
+      const hits = this.poolHits(run, pool);
+      const inTopics = (seq: number) => topics.some((line) => hits(line).has(seq));
+      const candidates = pool.filter((seq) => isNew(seq) && !inTopics(seq));
+      for (const { seq } of alsoLike(candidates, model, vectors.vectorOf)) also.push([seq, likenedTo(seq, 1, model, vectors.vectorOf) ?? 0]);
     }
     return { ranked, likes, also };
   }

@@ -3,7 +3,7 @@ import { cosine } from '../papers/paper-vector.js';
 import type { RankedPaper } from '../ranking/rank.js';
 import { withAffinity } from '../ranking/score.js';
 import type { ReaderModel } from './feedback.repository.js';
-import { affinity } from './reader-model.js';
+import { affinityScorer } from './reader-model.js';
 
 /** "You may also like" waits for this many "more like this" choices: fewer say too little about a reader. */
 export const ALSO_LIKE_MIN_POSITIVES = 3;
@@ -27,10 +27,11 @@ export interface PersonalPaper extends RankedPaper {
  * `rankPapers`. Papers with no vector keep their score.
  */
 export function personalise(ranked: readonly RankedPaper[], model: ReaderModel, vectorOf: VectorOf, weight?: number): PersonalPaper[] {
+  const affinity = affinityScorer(model.weights);
   return ranked
     .map((entry) => {
       const vector = vectorOf(entry.paper.seq);
-      const a = vector ? affinity(model.weights, vector) : 0;
+      const a = vector ? affinity(vector) : 0;
       return { ...entry, affinity: a, score: withAffinity(entry.score, a, weight) };
     })
     .sort((a, b) => b.score - a.score || (b.paper.upvotes ?? 0) - (a.paper.upvotes ?? 0) || a.paper.id.localeCompare(b.paper.id));
@@ -62,10 +63,11 @@ export function likenedTo(seq: number, raised: number, model: ReaderModel, vecto
  */
 export function alsoLike(pool: readonly number[], model: ReaderModel, vectorOf: VectorOf): Array<{ seq: number; affinity: number }> {
   if (model.positives < ALSO_LIKE_MIN_POSITIVES) return [];
+  const affinity = affinityScorer(model.weights);
   const scored: Array<{ seq: number; affinity: number }> = [];
   for (const seq of pool) {
     const vector = vectorOf(seq);
-    const a = vector ? affinity(model.weights, vector) : 0;
+    const a = vector ? affinity(vector) : 0;
     if (a >= ALSO_LIKE_MIN_AFFINITY) scored.push({ seq, affinity: a });
   }
   return scored.sort((a, b) => b.affinity - a.affinity || a.seq - b.seq).slice(0, ALSO_LIKE_MAX);

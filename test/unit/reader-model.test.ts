@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { affinity, fitModel, MODEL_KINDS } from '../../src/feedback/reader-model.js';
+import { affinity, affinityScorer, fitModel, MODEL_KINDS } from '../../src/feedback/reader-model.js';
 import { alsoLike, likenedTo, personalise } from '../../src/feedback/personal-ranking.js';
 import { cosine, decodeVector, encodeVector, featureOf, termCounts, tfidf, type SparseVector } from '../../src/papers/paper-vector.js';
 import type { RankedPaper } from '../../src/ranking/rank.js';
@@ -50,6 +50,20 @@ describe('reader models', () => {
     expect(affinity(weights, v.fins3)).toBeGreaterThan(affinity(weights, v.heart));
     expect(affinity(weights, v.qubit)).toBeLessThan(0);
     expect(Math.abs(affinity(weights, v.fins3))).toBeLessThan(1);
+  });
+
+  it('scores through the shared array exactly as through the map, even when two readers\' scorers interleave', () => {
+    const v = vectors();
+    const ada = fitModel({ positives: [v.fins1, v.fins2], negatives: [v.qubit], unmarked: [] }, 'logistic');
+    const bob = fitModel({ positives: [v.qubit], negatives: [v.fins1], unmarked: [] }, 'logistic');
+    const scoreAda = affinityScorer(ada);
+    const scoreBob = affinityScorer(bob);
+    for (const paper of [v.fins3, v.heart, v.qubit, v.fins3]) {
+      expect(scoreAda(paper)).toBe(affinity(ada, paper));
+      expect(scoreBob(paper)).toBe(affinity(bob, paper));
+    }
+    expect(scoreAda(v.fins3)).toBeGreaterThan(0);
+    expect(scoreBob(v.fins3)).toBeLessThan(0);
   });
 
   it('is empty without a choice, whatever was sent', () => {

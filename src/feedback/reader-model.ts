@@ -154,11 +154,13 @@ export function affinity(weights: Weights, x: SparseVector): number {
  * cheaper than a map lookup per feature. It holds one reader's weights at a
  * time; a scorer whose weights were replaced puts its own back first.
  */
-const dense = new Float64Array(1 << FEATURE_BITS);
+let dense = new Float64Array(0);
 let loaded: Weights | null = null;
 
 function load(weights: Weights): void {
   if (loaded === weights) return;
+  // Made on first use, so a process that never scores a reader never holds it; only touched pages become resident.
+  if (dense.length === 0) dense = new Float64Array(1 << FEATURE_BITS);
   if (loaded) for (const feature of loaded.keys()) dense[feature] = 0;
   for (const [feature, weight] of weights) dense[feature] = weight;
   loaded = weights;

@@ -4,6 +4,7 @@ import type { Subscriber } from '../subscriptions/subscriber.js';
 import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { oneLine } from '../text.js';
 import { paperUrl, safeUrl } from './digest-view.js';
+import { hfSearchUrl } from './paper-card.js';
 import type { FeedRepository } from './feed.repository.js';
 
 /** Entries in a feed: a feed reader keeps what it has seen, so the feed need only hold the recent past. */
@@ -94,7 +95,8 @@ export class DigestFeed {
   }
 
   private entry(subscriber: Subscriber, paper: StoredPaper, sentAt: string): string {
-    const link = paperUrl(paper) ?? safeUrl(paper.pdfUrl);
+    // A seed paper not yet found on arXiv still leads somewhere: the same title search its email card offers.
+    const link = paperUrl(paper) ?? safeUrl(paper.pdfUrl) ?? hfSearchUrl(oneLine(paper.title));
     const authors = paper.authors.map(oneLine).filter(Boolean);
     const summary = oneLine(paper.aiSummary ?? '') || oneLine(paper.abstract);
     return [

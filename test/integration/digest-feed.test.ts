@@ -66,6 +66,15 @@ describe('GET /feeds/<token>.atom', () => {
     expect(res.body).not.toContain('ada@example.com');
   });
 
+  it('links a seed paper that has no page yet to a search for its title, as its email card does', async () => {
+    const world = await digestWorld();
+    const ada = world.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });
+    world.addPapers([paper({ id: 'seed-zebrafish-fins', source: 'seed', title: 'Zebrafish fins & tails', pageUrl: null, pdfUrl: null, projectUrl: null })], '2026-11-26T10:00:00Z');
+    await world.run(DAY1);
+    const feed = parseFeed((await world.app.inject({ method: 'GET', url: local(world.services.links.feedUrl(ada)) })).body);
+    expect(feed.items.map((item) => item.url)).toEqual(['https://huggingface.co/papers?q=Zebrafish%20fins%20%26%20tails']);
+  });
+
   it('stays a feed a parser reads, whatever text the papers hold', async () => {
     const world = await digestWorld({ env: { DIGEST_MAX_PAPERS: '50' } });
     const ada = world.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });

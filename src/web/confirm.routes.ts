@@ -3,9 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { firstDigestWhen } from '../digest/first-digest.js';
 import { describeSchedule } from '../subscriptions/subscriber.js';
-import { emailSchema } from '../subscriptions/subscription.schema.js';
 import { CONFIRM_TTL_DAYS, type ConfirmOutcome, type SubscriptionService } from '../subscriptions/subscription.service.js';
-import { manageLinkAction } from './link-actions.js';
+import { manageLinkAction, postedAddress } from './link-actions.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { rateLimitConfig } from './rate-limit.js';
 import { INVALID_LINK, tokenQuery } from './token-query.js';
@@ -132,19 +131,9 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rate
         if (link.kind === 'invalid') return answer(reply, link, request.query.token);
         subscriptions.resendConfirmation(link.subscriber);
       } else {
-        const email = emailSchema.safeParse((request.body as Record<string, unknown> | null)?.email);
-        if (!email.success) {
-          return sendPage(
-            reply.code(400),
-            pages.message({
-              title: 'Check the address',
-              heading: 'Check the address',
-              paragraphs: [email.error.issues[0]?.message ?? 'Enter your email address.'],
-              emailForm: newLinkForm,
-            }),
-          );
-        }
-        subscriptions.resendByEmail(email.data);
+        const email = postedAddress(request.body, reply, pages, newLinkForm);
+        if (email === null) return reply;
+        subscriptions.resendByEmail(email);
       }
       return sendPage(
         reply,

@@ -1,3 +1,7 @@
+import type { FastifyReply } from 'fastify';
+import { emailSchema } from '../subscriptions/subscription.schema.js';
+import { type PageRenderer, sendPage } from './page-renderer.js';
+
 /**
  * The button a page opened by a lesser link (confirm, unsubscribe) shows
  * instead of a manage link: it posts to `/manage-link`, which emails the
@@ -5,4 +9,24 @@
  */
 export function manageLinkAction(token: string) {
   return { action: `/manage-link?token=${encodeURIComponent(token)}`, label: 'Email me a link to manage my subscription' };
+}
+
+/**
+ * The address a "email me a fresh link" form posted. When it is not one,
+ * answers 400 with the same form again and returns null; the caller then
+ * only returns the reply.
+ */
+export function postedAddress(body: unknown, reply: FastifyReply, pages: PageRenderer, form: { action: string; label: string }): string | null {
+  const email = emailSchema.safeParse((body as Record<string, unknown> | null)?.email);
+  if (email.success) return email.data;
+  sendPage(
+    reply.code(400),
+    pages.message({
+      title: 'Check the address',
+      heading: 'Check the address',
+      paragraphs: [email.error.issues[0]?.message ?? 'Enter your email address.'],
+      emailForm: form,
+    }),
+  );
+  return null;
 }

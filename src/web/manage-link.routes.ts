@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { emailSchema } from '../subscriptions/subscription.schema.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
 import type { TokenPurpose } from '../subscriptions/tokens.js';
+import { postedAddress } from './link-actions.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { rateLimitConfig } from './rate-limit.js';
 
@@ -53,19 +53,9 @@ export function manageLinkRoutes(app: FastifyInstance, { subscriptions, pages, r
     async (request, reply) => {
       const { token } = request.query;
       if (token === undefined) {
-        const email = emailSchema.safeParse((request.body as Record<string, unknown> | null)?.email);
-        if (!email.success) {
-          return sendPage(
-            reply.code(400),
-            pages.message({
-              title: 'Check the address',
-              heading: 'Check the address',
-              paragraphs: [email.error.issues[0]?.message ?? 'Enter your email address.'],
-              emailForm: { action: '/manage-link', label: 'Email me a fresh link' },
-            }),
-          );
-        }
-        subscriptions.sendManageLinkByEmail(email.data);
+        const email = postedAddress(request.body, reply, pages, { action: '/manage-link', label: 'Email me a fresh link' });
+        if (email === null) return reply;
+        subscriptions.sendManageLinkByEmail(email);
         return sendPage(reply, sentToAddress);
       }
       for (const purpose of LESSER_LINKS) {

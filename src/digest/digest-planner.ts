@@ -120,7 +120,7 @@ export interface DueSubscriber {
 export class DigestPlanner {
   /** Each run's paper vectors, read once per run and only if some reader has a model. */
   private readonly runVectors = new WeakMap<RunMatches, RunVectors>();
-  private readonly poolHitsByRun = new WeakMap<RunMatches, Map<string, Set<number>>>();
+  private readonly poolHitsByRun = new WeakMap<RunMatches, { inPool: ReadonlySet<number>; byKey: Map<string, Set<number>> }>();
 
   constructor(private readonly deps: PlannerDeps) {}
 
@@ -199,18 +199,17 @@ export class DigestPlanner {
    * of all a topic's matches would be built again for every reader.
    */
   private poolHits(run: RunMatches, pool: readonly number[]): (line: SubscriberTopic) => ReadonlySet<number> {
-    let byKey = this.poolHitsByRun.get(run);
-    if (!byKey) {
-      byKey = new Map();
-      this.poolHitsByRun.set(run, byKey);
+    let cache = this.poolHitsByRun.get(run);
+    if (!cache) {
+      cache = { inPool: new Set(pool), byKey: new Map() };
+      this.poolHitsByRun.set(run, cache);
     }
-    const cache = byKey;
+    const { inPool, byKey } = cache;
     return (line) => {
-      let hits = cache.get(line.key);
+      let hits = byKey.get(line.key);
       if (!hits) {
-        const inPool = new Set(pool);
         hits = new Set((run.forTopic(line)?.matches ?? []).filter(({ seq }) => inPool.has(seq)).map(({ seq }) => seq));
-        cache.set(line.key, hits);
+        byKey.set(line.key, hits);
       }
       return hits;
     };

@@ -1,15 +1,18 @@
 /**
- * The digest run when readers have taught it: the same world as the plain
- * run, with a share of the readers holding "more/less like this" choices and
- * a fitted model, so the run scores those readers' papers with their model
- * and looks for "You may also like". Reported beside the plain run.
+ * The digest run when readers have taught it: the plain run's world (built
+ * by the same function, so the same readers, topics and papers), with a
+ * share of the readers holding "more/less like this" choices and a fitted
+ * model, so the run scores those readers' papers with their model and looks
+ * for "You may also like". Reported beside the plain run.
  */
 import { FeedbackRepository, type Choice } from '../src/feedback/feedback.repository.js';
 import { fitModel } from '../src/feedback/reader-model.js';
 import { PaperVectorRepository } from '../src/papers/paper-vector.repository.js';
-import { RUN_AT, syntheticPapers, syntheticReaders, syntheticTopics } from '../test/kit/synthetic.js';
+import { RUN_AT, syntheticPapers } from '../test/kit/synthetic.js';
 import { seededRandom } from '../test/kit/random.js';
-import { createWorld, storePapers } from '../test/kit/world.js';
+import { storePapers } from '../test/kit/world.js';
+import { openDatabase } from '../src/db/connection.js';
+import { buildWorld } from './synthetic.js';
 import { pipeline, type PipelineFigures } from './digest.bench.js';
 import type { Sink } from './smtp-sink.js';
 
@@ -26,20 +29,22 @@ export interface FeedbackFigures extends PipelineFigures {
 export async function feedbackPipeline(
   sink: Sink,
   { subscribers, papers, topics, share = 0.1 }: { subscribers: number; papers: number; topics: number; share?: number },
+  nodeArgs: readonly string[] = [],
 ): Promise<FeedbackFigures> {
-  const world = createWorld({
-    name: 'bench-feedback.db',
-    papers: syntheticPapers(papers),
-    papersAt: new Date(RUN_AT.getTime() - 3_600_000),
-    subscribers: syntheticReaders(subscribers, syntheticTopics(topics)),
-  });
+  // The plain run's own world (same readers, topics and papers), so the two runs differ only by the models.
+  const world = buildWorld({ subscribers, papers, topics });
   try {
-    const readersWithChoices = teach(world.db, share);
-    world.db.close();
-    const figures = await pipeline(sink, { dir: world.dir, file: world.file, close: world.remove });
+    const db = openDatabase(world.file);
+    let readersWithChoices: number;
+    try {
+      readersWithChoices = teach(db, share);
+    } finally {
+      db.close();
+    }
+    const figures = await pipeline(sink, world, nodeArgs);
     return { ...figures, readersWithChoices };
   } finally {
-    world.remove();
+    world.close();
   }
 }
 

@@ -4,7 +4,7 @@
  * the pipeline without the full benchmark (which takes minutes and writes
  * bench/results.json; this writes nothing but the profile):
  *
- *   npm run build && tsx bench/profile.ts --subscribers 10000 [--raw 5000] [--profile]
+ *   npm run build && tsx bench/profile.ts --subscribers 10000 [--raw 5000] [--profile] [--feedback]
  *
  * With `--profile` the run is `node --cpu-prof`, and its profile is left in
  * bench/profiles/ and summed up here: self time per stage and the functions
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pipeline, rawHandOff } from './digest.bench.js';
+import { feedbackPipeline } from './feedback.bench.js';
 import { startSink } from './smtp-sink.js';
 import { buildWorld } from './synthetic.js';
 import { summarizeProfile, type CpuProfile } from './profile-summary.js';
@@ -27,6 +28,8 @@ const { values } = parseArgs({
     topics: { type: 'string', default: '1000' },
     raw: { type: 'string', default: '5000' },
     profile: { type: 'boolean', default: false },
+    /** The world of the feedback case: a tenth of the readers hold choices and a model. */
+    feedback: { type: 'boolean', default: false },
   },
 });
 const PROFILES = fileURLToPath(new URL('./profiles/', import.meta.url));
@@ -35,15 +38,19 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const sink = await startSink();
 try {
   log(`building ${values.subscribers} subscribers, ${values.papers} papers, ${values.topics} topics…`);
-  const world = buildWorld({ subscribers: Number(values.subscribers), papers: Number(values.papers), topics: Number(values.topics) });
+  const size = { subscribers: Number(values.subscribers), papers: Number(values.papers), topics: Number(values.topics) };
   const started = Date.now();
+  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`, `--cpu-prof-name=digest-${started}.cpuprofile`] : [];
+  log(`digest run${values.feedback ? ' with readers\' models' : ''}${values.profile ? ' (profiled)' : ''}…`);
   let run;
-  try {
-    log(`digest run${values.profile ? ' (profiled)' : ''}…`);
-    const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`, `--cpu-prof-name=digest-${started}.cpuprofile`] : [];
-    run = await pipeline(sink, world, nodeArgs);
-  } finally {
-    world.close();
+  if (values.feedback) run = await feedbackPipeline(sink, size, nodeArgs);
+  else {
+    const world = buildWorld(size);
+    try {
+      run = await pipeline(sink, world, nodeArgs);
+    } finally {
+      world.close();
+    }
   }
   log(`raw: ${values.raw} pre-built messages of ${run.messageBytes} bytes…`);
   const raw = await rawHandOff(sink, { bytes: run.messageBytes, count: Number(values.raw) });

@@ -1,5 +1,5 @@
 import type { Db } from '../src/db/connection.js';
-import { personalise } from '../src/feedback/personal-ranking.js';
+import { affinityOfVectors, personalise } from '../src/feedback/personal-ranking.js';
 import { fitModel, MODEL_KINDS, type ModelKind, type TrainingSet, type Weights } from '../src/feedback/reader-model.js';
 import { UNMARKED_EXAMPLES } from '../src/feedback/feedback.service.js';
 import { PaperVectorRepository } from '../src/papers/paper-vector.repository.js';
@@ -108,7 +108,7 @@ export function simulate(world: World, list: readonly Ranker[], settings: Simula
   const digest = (among: ReadonlySet<number>, weights: Weights | null, ranker: Ranker) => {
     const perTopic = world.perTopic.map(({ topic, matches }) => ({ topic, matches: matches.filter(({ seq }) => among.has(seq)) }));
     const topicRanked = rankPapers(perTopic, paperMap, now);
-    const ranked = weights ? personalise(topicRanked, { weights, positives: 0, liked: [] }, vectorOf, ranker.weight) : topicRanked;
+    const ranked = weights ? personalise(topicRanked, affinityOfVectors(weights, vectorOf), ranker.weight) : topicRanked;
     return ranked.slice(0, settings.shown).map(({ paper }) => paper.seq);
   };
 

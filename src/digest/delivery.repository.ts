@@ -142,11 +142,14 @@ export class DeliveryRepository {
       UPDATE deliveries SET status = 'pending', claimed_by = NULL, attempts = max(attempts - 1, 0), next_attempt_at = @now, updated_at = @now
       WHERE status = 'sending' AND claimed_by = @owner`);
     // One statement picks and claims, so the pick and the claim cannot be split by another writer.
+    // The outer `+status` keeps SQLite from answering it with the status index, which read every
+    // pending row per claim (a hundred thousand at the start of a large run): the ids come from the
+    // subquery, and each is looked up by rowid.
     this.claimRows = db.prepare<[{ owner: string; now: string; limit: number }], DeliveryRow>(`
       UPDATE deliveries SET status = 'sending', claimed_by = @owner, claimed_at = @now, attempts = attempts + 1, updated_at = @now
       WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= @now
                    ORDER BY next_attempt_at, id LIMIT @limit)
-        AND status = 'pending'
+        AND +status = 'pending'
       RETURNING ${COLUMNS}`);
     // A claim that never reached the relay is handed back as if it had not been made.
     this.unclaimRows = db.prepare<[{ owner: string; ids: string; now: string }]>(`

@@ -235,7 +235,8 @@ export class DigestPlanner {
       this.runVectors.set(run, vectors);
     }
     vectors.load([...topicRanked.map(({ paper }) => paper.seq), ...model.liked]);
-    const ranked = personalise(topicRanked, model, vectors.vectorOf);
+    const affinityOf = vectors.affinityOf(model.weights);
+    const ranked = personalise(topicRanked, affinityOf);
     const likes: Array<[number, number]> = [];
     for (const { paper, affinity } of ranked.slice(0, maxPapers)) {
       const liked = likenedTo(paper.seq, affinity, model, vectors.vectorOf);
@@ -247,7 +248,7 @@ export class DigestPlanner {
       const hits = this.poolHits(run, pool);
       const inTopics = (seq: number) => topics.some((line) => hits(line).has(seq));
       const candidates = pool.filter((seq) => isNew(seq) && !inTopics(seq));
-      for (const { seq } of alsoLike(candidates, model, vectors.vectorOf)) also.push([seq, likenedTo(seq, 1, model, vectors.vectorOf) ?? 0]);
+      for (const { seq } of alsoLike(candidates, model, affinityOf)) also.push([seq, likenedTo(seq, 1, model, vectors.vectorOf) ?? 0]);
     }
     return { ranked, likes, also };
   }

@@ -3,7 +3,7 @@ import { cosine } from '../papers/paper-vector.js';
 import type { RankedPaper } from '../ranking/rank.js';
 import { withAffinity } from '../ranking/score.js';
 import type { ReaderModel } from './feedback.repository.js';
-import { affinityScorer } from './reader-model.js';
+import { affinity, type Weights } from './reader-model.js';
 
 /** "You may also like" waits for this many "more like this" choices: fewer say too little about a reader. */
 export const ALSO_LIKE_MIN_POSITIVES = 3;
@@ -21,20 +21,30 @@ export interface PersonalPaper extends RankedPaper {
   affinity: number;
 }
 
+/** A reader's affinity for a paper, in (-1, 1); 0 for a paper with no vector. */
+export type AffinityOf = (seq: number) => number;
+
+/** `AffinityOf` straight from a model's weights and the papers' vectors, for callers that score few papers. */
+export function affinityOfVectors(weights: Weights, vectorOf: VectorOf): AffinityOf {
+  return (seq) => {
+    const vector = vectorOf(seq);
+    return vector ? affinity(weights, vector) : 0;
+  };
+}
+
 /**
  * Re-scores a reader's topic-ranked papers with their model (see
  * `withAffinity`) and sorts them again, with the same tie-breaks as
  * `rankPapers`. Papers with no vector keep their score.
  */
-export function personalise(ranked: readonly RankedPaper[], model: ReaderModel, vectorOf: VectorOf, weight?: number): PersonalPaper[] {
-  const affinity = affinityScorer(model.weights);
-  return ranked
-    .map((entry) => {
-      const vector = vectorOf(entry.paper.seq);
-      const a = vector ? affinity(vector) : 0;
-      return { ...entry, affinity: a, score: withAffinity(entry.score, a, weight) };
-    })
-    .sort((a, b) => b.score - a.score || (b.paper.upvotes ?? 0) - (a.paper.upvotes ?? 0) || a.paper.id.localeCompare(b.paper.id));
+export function personalise(ranked: readonly RankedPaper[], affinityOf: AffinityOf, weight?: number): PersonalPaper[] {
+  const personal = new Array<PersonalPaper>(ranked.length);
+  for (let i = 0; i < ranked.length; i += 1) {
+    const { paper, score, relevance, topics } = ranked[i]!;
+    const a = affinityOf(paper.seq);
+    personal[i] = { paper, relevance, topics, affinity: a, score: withAffinity(score, a, weight) };
+  }
+  return personal.sort((a, b) => b.score - a.score || (b.paper.upvotes ?? 0) - (a.paper.upvotes ?? 0) || a.paper.id.localeCompare(b.paper.id));
 }
 
 /**
@@ -61,13 +71,11 @@ export function likenedTo(seq: number, raised: number, model: ReaderModel, vecto
  * like this" often enough. The caller offers them only beside a digest that
  * has papers of its own.
  */
-export function alsoLike(pool: readonly number[], model: ReaderModel, vectorOf: VectorOf): Array<{ seq: number; affinity: number }> {
+export function alsoLike(pool: readonly number[], model: Pick<ReaderModel, 'positives'>, affinityOf: AffinityOf): Array<{ seq: number; affinity: number }> {
   if (model.positives < ALSO_LIKE_MIN_POSITIVES) return [];
-  const affinity = affinityScorer(model.weights);
   const scored: Array<{ seq: number; affinity: number }> = [];
   for (const seq of pool) {
-    const vector = vectorOf(seq);
-    const a = vector ? affinity(vector) : 0;
+    const a = affinityOf(seq);
     if (a >= ALSO_LIKE_MIN_AFFINITY) scored.push({ seq, affinity: a });
   }
   return scored.sort((a, b) => b.affinity - a.affinity || a.seq - b.seq).slice(0, ALSO_LIKE_MAX);

@@ -1,4 +1,4 @@
-import { FEATURE_BITS, type SparseVector } from '../papers/paper-vector.js';
+import type { SparseVector } from '../papers/paper-vector.js';
 
 /**
  * A reader's linear model over paper vectors, fitted from their "more like
@@ -148,30 +148,66 @@ export function affinity(weights: Weights, x: SparseVector): number {
   return Math.tanh(dot(weights, x));
 }
 
-/**
- * One array indexed by feature, shared by every scorer: a digest run scores
- * hundreds of papers per reader, and reading a typed array is several times
- * cheaper than a map lookup per feature. It holds one reader's weights at a
- * time; a scorer whose weights were replaced puts its own back first.
- */
-let dense = new Float64Array(0);
-let loaded: Weights | null = null;
-
-function load(weights: Weights): void {
-  if (loaded === weights) return;
-  // Made on first use, so a process that never scores a reader never holds it; only touched pages become resident.
-  if (dense.length === 0) dense = new Float64Array(1 << FEATURE_BITS);
-  if (loaded) for (const feature of loaded.keys()) dense[feature] = 0;
-  for (const [feature, weight] of weights) dense[feature] = weight;
-  loaded = weights;
+/** A paper vector renumbered into a `FeatureSpace`: the same weights, each feature by its dense number. */
+export interface SpaceVector {
+  ids: Uint32Array;
+  weights: Float32Array;
 }
 
-/** `affinity` for many papers under one reader's weights: the same values, computed through the shared array. */
-export function affinityScorer(weights: Weights): (x: SparseVector) => number {
-  return (x) => {
-    load(weights);
+/**
+ * Scores many papers under one reader's weights at a time, as `affinity`
+ * does, for the papers of one run. Features are numbered densely as papers
+ * are added, so the weights of the reader being scored sit in an array the
+ * size of the run's own vocabulary, which stays in the processor's cache;
+ * an array over the whole hashed feature space (a million entries, 8 MB)
+ * missed the cache on almost every read, and a map lookup per feature is
+ * slower still.
+ */
+export class FeatureSpace {
+  private readonly numbers = new Map<number, number>();
+  private dense = new Float64Array(1 << 12);
+  /** The weights in `dense`, and which of its entries they set. */
+  private loaded: Weights | null = null;
+  private readonly set: number[] = [];
+
+  /** The vector in this space's numbering; features not seen before get the next numbers. */
+  add(vector: SparseVector): SpaceVector {
+    const ids = new Uint32Array(vector.features.length);
+    for (let i = 0; i < ids.length; i += 1) {
+      const feature = vector.features[i]!;
+      let id = this.numbers.get(feature);
+      if (id === undefined) this.numbers.set(feature, (id = this.numbers.size));
+      ids[i] = id;
+    }
+    if (this.numbers.size > this.dense.length) {
+      const grown = new Float64Array(Math.max(this.numbers.size, this.dense.length * 2));
+      grown.set(this.dense);
+      this.dense = grown;
+    }
+    // A reader's weights on the new features are not in the array yet.
+    this.loaded = null;
+    return { ids, weights: vector.weights };
+  }
+
+  /** The model's affinity for a paper added to this space: the same value as `affinity`. */
+  affinity(weights: Weights, x: SpaceVector): number {
+    if (this.loaded !== weights) this.load(weights);
+    const dense = this.dense;
     let sum = 0;
-    for (let i = 0; i < x.features.length; i += 1) sum += dense[x.features[i]!]! * x.weights[i]!;
+    for (let i = 0; i < x.ids.length; i += 1) sum += dense[x.ids[i]!]! * x.weights[i]!;
     return Math.tanh(sum);
-  };
+  }
+
+  private load(weights: Weights): void {
+    for (const id of this.set) this.dense[id] = 0;
+    this.set.length = 0;
+    // Features no paper in the space has cannot change a score, so they are left out.
+    for (const [feature, weight] of weights) {
+      const id = this.numbers.get(feature);
+      if (id === undefined) continue;
+      this.dense[id] = weight;
+      this.set.push(id);
+    }
+    this.loaded = weights;
+  }
 }

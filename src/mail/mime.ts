@@ -19,23 +19,40 @@ export interface MimeParts {
 const ASCII = /^[\x00-\x7f]*$/;
 const PLAIN_NAME = /^[\w ']*$/;
 const PRINTABLE = /^[\x20-\x7e]*$/;
-const CRLF = Buffer.from('\r\n');
 
 /** Boundaries are unique per process and per message, and never appear in base64. */
 const BOUNDARY_PREFIX = `=_paperboy_${randomBytes(9).toString('base64url')}`;
 let boundaries = 0;
 
-/** Base64 in lines of 76, written straight into a buffer. */
-function base64Lines(text: string): Buffer {
-  const encoded = Buffer.from(Buffer.from(text, 'utf8').toString('base64'), 'latin1');
-  const lines = Math.ceil(encoded.length / 76);
-  const out = Buffer.allocUnsafe(encoded.length + Math.max(0, lines - 1) * 2);
-  let at = 0;
+/** Base64 of `bytes` bytes, in lines of 76 joined by CRLF. */
+const base64Length = (bytes: number) => {
+  const encoded = 4 * Math.ceil(bytes / 3);
+  return encoded + 2 * Math.max(0, Math.ceil(encoded / 76) - 1);
+};
+
+/**
+ * Two reusable buffers, for each body's UTF-8 and then its base64 on their
+ * way into the message, grown to the largest body seen: a run encodes a
+ * hundred thousand bodies of the same few tens of kilobytes, and fresh
+ * buffers each time were memory outside the JavaScript heap that only a
+ * garbage collection gave back.
+ */
+let utf8 = Buffer.allocUnsafe(64 * 1024);
+let ascii = Buffer.allocUnsafe(96 * 1024);
+const CRLF = Buffer.from('\r\n');
+
+/** Writes `text` (of `bytes` UTF-8 bytes) as base64 in lines of 76 into `out` at `at`; returns where it ended. */
+function writeBase64Lines(out: Buffer, at: number, text: string, bytes: number): number {
+  if (bytes > utf8.length) utf8 = Buffer.allocUnsafe(Math.max(bytes, utf8.length * 2));
+  utf8.write(text, 0, 'utf8');
+  const encoded = utf8.toString('base64', 0, bytes);
+  if (encoded.length > ascii.length) ascii = Buffer.allocUnsafe(Math.max(encoded.length, ascii.length * 2));
+  ascii.write(encoded, 0, 'latin1');
   for (let i = 0; i < encoded.length; i += 76) {
     if (i > 0) at += CRLF.copy(out, at);
-    at += encoded.copy(out, at, i, Math.min(i + 76, encoded.length));
+    at += ascii.copy(out, at, i, Math.min(i + 76, encoded.length));
   }
-  return out;
+  return at;
 }
 
 /**
@@ -44,8 +61,14 @@ function base64Lines(text: string): Buffer {
  * strings a template fill makes; and about twice as fast as nodemailer's
  * quoted-printable.
  */
-function part(type: string, body: string): Buffer[] {
-  return [Buffer.from(`Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n`, 'latin1'), base64Lines(body), CRLF];
+interface Part {
+  head: string;
+  body: string;
+  bytes: number;
+}
+
+function bodyPart(type: string, body: string): Part {
+  return { head: `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n`, body, bytes: Buffer.byteLength(body, 'utf8') };
 }
 
 /** A header value in 7-bit: non-ASCII words as RFC 2047 encoded words. */
@@ -98,14 +121,22 @@ export function buildMessage(parts: MimeParts): Buffer {
     'MIME-Version: 1.0',
     `Content-Type: multipart/alternative; boundary="${boundary}"`,
   ].map((line) => foldLines(line, 76));
-  const delimiter = Buffer.from(`--${boundary}\r\n`, 'latin1');
   // Headers are ASCII by construction (encoded words for anything else), so latin1 gives the same bytes.
-  return Buffer.concat([
-    Buffer.from(`${headers.join('\r\n')}\r\n\r\n`, 'latin1'),
-    delimiter,
-    ...part('text/plain', parts.text),
-    delimiter,
-    ...part('text/html', parts.html),
-    Buffer.from(`--${boundary}--\r\n`, 'latin1'),
-  ]);
+  const head = `${headers.join('\r\n')}\r\n\r\n`;
+  const delimiter = `--${boundary}\r\n`;
+  const end = `--${boundary}--\r\n`;
+  const bodies = [bodyPart('text/plain', parts.text), bodyPart('text/html', parts.html)];
+  // The whole message is written into one buffer of its exact size.
+  const size = head.length + end.length + bodies.reduce((sum, { head: h, bytes }) => sum + delimiter.length + h.length + base64Length(bytes) + 2, 0);
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(head, 0, 'latin1');
+  for (const { head: h, body, bytes } of bodies) {
+    at += out.write(delimiter, at, 'latin1');
+    at += out.write(h, at, 'latin1');
+    at = writeBase64Lines(out, at, body, bytes);
+    at += out.write('\r\n', at, 'latin1');
+  }
+  at += out.write(end, at, 'latin1');
+  if (at !== size) throw new Error(`message size ${at} is not the ${size} worked out`);
+  return out;
 }

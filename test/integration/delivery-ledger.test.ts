@@ -304,4 +304,14 @@ describe('the sent-papers ledger', () => {
     const [planned] = planner.plan([{ subscriber: adaSubscriber, digestKey: '2026-11-27' }], topics, run);
     expect(planned!.content.papers.map(([seq]) => seq)).toEqual([seqs[2]]);
   });
+
+  it('claims through the rows it takes, never by reading every pending row (a claim per batch, a hundred thousand pending)', () => {
+    // The statement as the repository prepared it; its plan is SQLite's, on the real migrations.
+    const claim = (ledger as unknown as { claimRows: { source: string } }).claimRows.source;
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${claim}`).all({ owner: 'runner/1', now: T0, limit: 20 }) as Array<{ parent: number; detail: string }>;
+    const outer = plan.filter((step) => step.parent === 0 && /deliveries/.test(step.detail));
+    expect(outer.map((step) => step.detail)).toEqual(['SEARCH deliveries USING INTEGER PRIMARY KEY (rowid=?)']);
+    // The pick itself walks the due index in order, and stops at the limit.
+    expect(plan.some((step) => /deliveries_due \(status=\? AND next_attempt_at<\?\)/.test(step.detail))).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { affinity, affinityScorer, fitModel, MODEL_KINDS } from '../../src/feedback/reader-model.js';
-import { alsoLike, likenedTo, personalise } from '../../src/feedback/personal-ranking.js';
+import { affinity, FeatureSpace, fitModel, MODEL_KINDS } from '../../src/feedback/reader-model.js';
+import { affinityOfVectors, alsoLike, likenedTo, personalise } from '../../src/feedback/personal-ranking.js';
 import { cosine, decodeVector, encodeVector, featureOf, termCounts, tfidf, type SparseVector } from '../../src/papers/paper-vector.js';
 import type { RankedPaper } from '../../src/ranking/rank.js';
 import type { StoredPaper } from '../../src/papers/paper.repository.js';
@@ -52,18 +52,22 @@ describe('reader models', () => {
     expect(Math.abs(affinity(weights, v.fins3))).toBeLessThan(1);
   });
 
-  it('scores through the shared array exactly as through the map, even when two readers\' scorers interleave', () => {
+  it('scores through the run\'s feature space exactly as through the map, with readers interleaved and papers added between', () => {
     const v = vectors();
     const ada = fitModel({ positives: [v.fins1, v.fins2], negatives: [v.qubit], unmarked: [] }, 'logistic');
     const bob = fitModel({ positives: [v.qubit], negatives: [v.fins1], unmarked: [] }, 'logistic');
-    const scoreAda = affinityScorer(ada);
-    const scoreBob = affinityScorer(bob);
-    for (const paper of [v.fins3, v.heart, v.qubit, v.fins3]) {
-      expect(scoreAda(paper)).toBe(affinity(ada, paper));
-      expect(scoreBob(paper)).toBe(affinity(bob, paper));
+    const space = new FeatureSpace();
+    const [fins3, heart] = [space.add(v.fins3), space.add(v.heart)];
+    expect(space.affinity(ada, fins3)).toBe(affinity(ada, v.fins3));
+    expect(space.affinity(bob, heart)).toBe(affinity(bob, v.heart));
+    // A paper added after Ada's weights were loaded brings features her weights must now reach.
+    const qubit = space.add(v.qubit);
+    for (const [paper, inSpace] of [[v.fins3, fins3], [v.heart, heart], [v.qubit, qubit], [v.fins3, fins3]] as const) {
+      expect(space.affinity(ada, inSpace)).toBe(affinity(ada, paper));
+      expect(space.affinity(bob, inSpace)).toBe(affinity(bob, paper));
     }
-    expect(scoreAda(v.fins3)).toBeGreaterThan(0);
-    expect(scoreBob(v.fins3)).toBeLessThan(0);
+    expect(space.affinity(ada, qubit)).toBeLessThan(0);
+    expect(space.affinity(bob, qubit)).toBeGreaterThan(0);
   });
 
   it('is empty without a choice, whatever was sent', () => {
@@ -78,14 +82,14 @@ describe('reader models', () => {
     const entry = (seq: number, score: number) => ({ paper: { seq, id: `p${seq}`, upvotes: 0 } as StoredPaper, score, relevance: 1, topics: [] }) as RankedPaper;
     const weights = fitModel({ positives: [v.fins1, v.fins2], negatives: [], unmarked: [] });
     const model = { weights, positives: 2, liked: [1, 2] };
-    const ranked = personalise([entry(4, 1.5), entry(3, 1)], model, vectorOf);
+    const ranked = personalise([entry(4, 1.5), entry(3, 1)], affinityOfVectors(weights, vectorOf));
     expect(ranked.map(({ paper }) => paper.seq)).toEqual([3, 4]);
     expect(likenedTo(3, ranked[0]!.affinity, model, vectorOf)).not.toBeNull();
     expect(likenedTo(3, -0.1, model, vectorOf)).toBeNull();
     expect(likenedTo(5, 0.5, model, vectorOf)).toBeNull();
-    expect(alsoLike([3, 5], model, vectorOf)).toEqual([]);
+    expect(alsoLike([3, 5], model, affinityOfVectors(weights, vectorOf))).toEqual([]);
     const sure = { weights: fitModel({ positives: [v.fins1, v.fins2, v.fins3], negatives: [], unmarked: [] }), positives: 3, liked: [1, 2, 3] };
-    expect(alsoLike([4, 5, 2], sure, vectorOf).length).toBeLessThanOrEqual(2);
-    expect(alsoLike([4, 5, 2], sure, vectorOf).map(({ seq }) => seq)).not.toContain(5);
+    expect(alsoLike([4, 5, 2], sure, affinityOfVectors(sure.weights, vectorOf)).length).toBeLessThanOrEqual(2);
+    expect(alsoLike([4, 5, 2], sure, affinityOfVectors(sure.weights, vectorOf)).map(({ seq }) => seq)).not.toContain(5);
   });
 });

@@ -29,10 +29,16 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const BENCH_SECRET = 'bench-secret-key-that-is-long-enough-0123456789';
 
 /**
- * The Node options the Docker image runs with (its heap cap), read from the
- * Dockerfile so the benchmark measures the process as it is deployed.
+ * The memory settings the Docker image runs with (Node's heap cap, glibc's
+ * arena count), read from the Dockerfile's ENV so the benchmark measures the
+ * process as it is deployed.
  */
-export const DEPLOYED_NODE_OPTIONS = /^\s*NODE_OPTIONS=(\S+)/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '';
+export const DEPLOYED_ENV: Readonly<Record<string, string>> = Object.fromEntries(
+  ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'].flatMap((name) => {
+    const value = new RegExp(`^\\s*${name}=(\\S+)`, 'm').exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    return value === undefined ? [] : [[name, value]];
+  }),
+);
 
 /** The settings every process of the benchmark shares; the pool size is the default's. */
 export function benchEnv(world: World, sink: Sink): Record<string, string> {
@@ -96,7 +102,7 @@ export async function pipeline(sink: Sink, world: World, nodeArgs: readonly stri
   sink.reset();
   const child = spawn(process.execPath, [...nodeArgs, 'bin/paperboy.js', 'digest', '--now', RUN_AT.toISOString(), '--json'], {
     cwd: ROOT,
-    env: { ...benchEnv(world, sink), NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
+    env: { ...benchEnv(world, sink), ...DEPLOYED_ENV },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';

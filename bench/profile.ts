@@ -56,7 +56,7 @@ try {
   const raw = await rawHandOff(sink, { bytes: run.messageBytes, count: Number(values.raw) });
   console.log(
     `digest run: ${run.sent} sent in ${run.seconds} s, ${run.digestsPerSec.toFixed(1)} digests/s, ${Math.round(run.messageBytes / 1024)} KB each, ` +
-      `peak RSS ${run.peakRssMb?.toFixed(0) ?? 'n/a'} MB`,
+      `peak RSS ${run.peakRssMb?.toFixed(0) ?? 'n/a'} MB; planning ${run.planSeconds.toFixed(1)} s, matching ${run.matchSeconds.toFixed(1)} s`,
   );
   console.log(`raw: ${raw.perSec.toFixed(1)} msgs/s; ratio ${(run.digestsPerSec / raw.perSec).toFixed(2)}`);
   // On a busy machine wall time shakes; CPU time per message much less. Start-up (about a second) is in the run's CPU time.

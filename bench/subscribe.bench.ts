@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { BENCH_SECRET, DEPLOYED_NODE_OPTIONS } from './digest.bench.js';
+import { BENCH_SECRET, DEPLOYED_ENV } from './digest.bench.js';
 import type { Sink } from './smtp-sink.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -108,7 +108,7 @@ export async function subscribeBench(sink: Sink, seconds: number): Promise<{ sub
           INGEST_HF_SCHEDULE: 'off',
           INGEST_ARXIV_SCHEDULE: 'off',
           DIGEST_SCHEDULE: 'off',
-          NODE_OPTIONS: DEPLOYED_NODE_OPTIONS,
+          ...DEPLOYED_ENV,
         },
         (line) => {
           const match = /"msg":"Server listening at http:\/\/127\.0\.0\.1:(\d+)"/.exec(line);

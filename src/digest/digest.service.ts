@@ -159,37 +159,24 @@ export class DigestService {
     composer.reset();
 
     const recovered = dryRun ? 0 : this.recover(now);
-    const run = this.newRun(now);
-    const planning = performance.now();
-    let due = 0;
-    let planned = 0;
-    for (const { plans, moves } of this.plans(run)) {
-      due += plans.length;
-      planned += plans.filter((plan) => plan.shown > 0).length;
-      if (dryRun) this.report(plans, options);
-      // One transaction: a digest in the ledger and its subscriber's next due time never part.
-      else deliveries.atomically(() => {
-        deliveries.insertPlans(plans, at);
-        this.deps.subscribers.advanceDue(moves);
-      });
-    }
-    const planSeconds = (performance.now() - planning) / 1000;
+    const planning = this.planAll(now, options);
 
     const ready = deliveries.countReady(at);
-    options.onReady?.(dryRun ? planned + ready : ready);
+    options.onReady?.(dryRun ? planning.planned + ready : ready);
     const counts: SendCounts = dryRun
       ? { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false, deferred: 0 }
       : await sender.sendDue(now, () => options.onDelivered?.());
 
+    const { due, planned } = planning;
     const summary: RunSummary = {
       due,
       planned,
       skipped: due - planned,
       ...counts,
       recovered,
-      topics: run.topicCount,
-      matchSeconds: Number(run.matchSeconds.toFixed(3)),
-      planSeconds: Number(planSeconds.toFixed(3)),
+      topics: planning.topics,
+      matchSeconds: Number(planning.matchSeconds.toFixed(3)),
+      planSeconds: Number(planning.planSeconds.toFixed(3)),
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
     };
     logger.info(
@@ -198,6 +185,32 @@ export class DigestService {
         `${summary.retried} retried, ${summary.bounced} bounced in ${summary.seconds} s`,
     );
     return summary;
+  }
+
+  /**
+   * Plans every due subscriber and writes the plans (a dry run reports them
+   * instead). Its own step, so the run's matches, and the paper vectors the
+   * planner keeps with them, are garbage once planning ends: held through
+   * the sending, they were memory no email needed.
+   */
+  private planAll(now: Date, options: RunOptions): { due: number; planned: number; topics: number; matchSeconds: number; planSeconds: number } {
+    const { deliveries } = this.deps;
+    const at = now.toISOString();
+    const run = this.newRun(now);
+    const started = performance.now();
+    let due = 0;
+    let planned = 0;
+    for (const { plans, moves } of this.plans(run)) {
+      due += plans.length;
+      planned += plans.filter((plan) => plan.shown > 0).length;
+      if (options.dryRun) this.report(plans, options);
+      // One transaction: a digest in the ledger and its subscriber's next due time never part.
+      else deliveries.atomically(() => {
+        deliveries.insertPlans(plans, at);
+        this.deps.subscribers.advanceDue(moves);
+      });
+    }
+    return { due, planned, topics: run.topicCount, matchSeconds: run.matchSeconds, planSeconds: (performance.now() - started) / 1000 };
   }
 
   /**

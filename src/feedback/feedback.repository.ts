@@ -1,6 +1,6 @@
 import type { Db } from '../db/connection.js';
 import { decodeVector, encodeVector } from '../papers/paper-vector.js';
-import type { Weights } from './reader-model.js';
+import type { ModelWeights, Weights } from './reader-model.js';
 
 export type Choice = 'more' | 'less';
 
@@ -15,7 +15,7 @@ export interface StoredChoice {
 
 /** What a digest run needs of a reader's model. */
 export interface ReaderModel {
-  weights: Weights;
+  weights: ModelWeights;
   positives: number;
   /** The papers they marked "more like this", latest first: what "like <paper>" can name. */
   liked: number[];
@@ -113,10 +113,7 @@ export class FeedbackRepository {
     const found = new Map<number, ReaderModel>();
     if (subscriberIds.length === 0) return found;
     for (const row of this.modelRows.all(JSON.stringify(subscriberIds))) {
-      const { features, weights } = decodeVector(row.weights);
-      const map: Weights = new Map();
-      features.forEach((feature, i) => map.set(feature, weights[i]!));
-      found.set(row.subscriber_id, { weights: map, positives: row.positives, liked: JSON.parse(row.liked) as number[] });
+      found.set(row.subscriber_id, { weights: decodeVector(row.weights), positives: row.positives, liked: JSON.parse(row.liked) as number[] });
     }
     return found;
   }

@@ -3,7 +3,7 @@ import type { PaperRepository } from '../papers/paper.repository.js';
 import type { SparseVector } from '../papers/paper-vector.js';
 import type { AffinityOf } from './personal-ranking.js';
 import type { FeedbackRepository, ReaderModel } from './feedback.repository.js';
-import { FeatureSpace, type SpaceVector, type Weights } from './reader-model.js';
+import { FeatureSpace, type ModelWeights, type SpaceVector } from './reader-model.js';
 
 /** Papers a run considers for "You may also like": its newest, most upvoted. Small, so scoring it per reader is cheap. */
 export const ALSO_LIKE_POOL = 200;
@@ -59,7 +59,7 @@ export class RunVectors {
   readonly vectorOf = (seq: number): SparseVector | undefined => this.cache.get(seq) ?? undefined;
 
   /** A reader's affinity for each loaded paper (0 for a paper with no vector), through the run's feature space. */
-  affinityOf(weights: Weights): AffinityOf {
+  affinityOf(weights: ModelWeights): AffinityOf {
     return (seq) => {
       const vector = this.inSpace.get(seq);
       return vector ? this.space.affinity(weights, vector) : 0;

@@ -27,6 +27,13 @@ export interface TrainingSet {
 /** Weights by feature, ready for scoring. */
 export type Weights = Map<number, number>;
 
+/**
+ * A model's weights as a fit makes them (a map) or as the store keeps them
+ * (sorted features and their weights, read straight from the row: a digest
+ * run reads thousands of models and only walks each one once).
+ */
+export type ModelWeights = Weights | SparseVector;
+
 /** How much an unmarked paper counts as a negative, next to an explicit choice (1). */
 const UNMARKED_WEIGHT = 0.15;
 /** L2 regularisation for the logistic and SVM fits; strong, because a reader gives a handful of examples. */
@@ -167,7 +174,7 @@ export class FeatureSpace {
   private readonly numbers = new Map<number, number>();
   private dense = new Float64Array(1 << 12);
   /** The weights in `dense`, and which of its entries they set. */
-  private loaded: Weights | null = null;
+  private loaded: ModelWeights | null = null;
   private readonly set: number[] = [];
 
   /** The vector in this space's numbering; features not seen before get the next numbers. */
@@ -190,7 +197,7 @@ export class FeatureSpace {
   }
 
   /** The model's affinity for a paper added to this space: the same value as `affinity`. */
-  affinity(weights: Weights, x: SpaceVector): number {
+  affinity(weights: ModelWeights, x: SpaceVector): number {
     if (this.loaded !== weights) this.load(weights);
     const dense = this.dense;
     let sum = 0;
@@ -198,16 +205,18 @@ export class FeatureSpace {
     return Math.tanh(sum);
   }
 
-  private load(weights: Weights): void {
+  private load(weights: ModelWeights): void {
     for (const id of this.set) this.dense[id] = 0;
     this.set.length = 0;
     // Features no paper in the space has cannot change a score, so they are left out.
-    for (const [feature, weight] of weights) {
+    const put = (feature: number, weight: number) => {
       const id = this.numbers.get(feature);
-      if (id === undefined) continue;
+      if (id === undefined) return;
       this.dense[id] = weight;
       this.set.push(id);
-    }
+    };
+    if (weights instanceof Map) for (const [feature, weight] of weights) put(feature, weight);
+    else for (let i = 0; i < weights.features.length; i += 1) put(weights.features[i]!, weights.weights[i]!);
     this.loaded = weights;
   }
 }

@@ -68,6 +68,11 @@ describe('reader models', () => {
     }
     expect(space.affinity(ada, qubit)).toBeLessThan(0);
     expect(space.affinity(bob, qubit)).toBeGreaterThan(0);
+    // As the store keeps a model (sorted features, 32-bit weights), it scores as the same weights in a map do.
+    const features = Uint32Array.from([...ada.keys()].sort((a, b) => a - b));
+    const stored = { features, weights: Float32Array.from(features, (feature) => ada.get(feature)!) };
+    const asMap = new Map([...features].map((feature, i) => [feature, stored.weights[i]!]));
+    for (const [paper, inSpace] of [[v.fins3, fins3], [v.qubit, qubit]] as const) expect(space.affinity(stored, inSpace)).toBe(affinity(asMap, paper));
   });
 
   it('is empty without a choice, whatever was sent', () => {

@@ -11,6 +11,7 @@ import { startPruneJob } from './retention/prune.scheduler.js';
 import { createServices } from './services.js';
 import { requestSerializer } from './web/request-log.js';
 import { openStore } from './store.js';
+import { startCheckpointer } from './db/checkpointer.js';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -34,6 +35,9 @@ async function main(): Promise<void> {
     logger.info({ added: store.seeded.added, rejected: store.seeded.rejected.length }, 'the store was empty: loaded the seed papers');
   }
 
+  const checkpointer = startCheckpointer(store.db, {
+    onError: (message) => logger.warn({ err: message }, 'a background WAL checkpoint failed; the next one tries again'),
+  });
   const services = await createServices(store.db, config, { logger });
   if (services.secret.origin === 'generated') {
     logger.warn({ file: services.secret.file }, 'SECRET_KEY is not set: made a random key for signing links and kept it in the data folder');
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
   app.addHook('onClose', async () => {
     await Promise.all([ingestJobs.stop(), digestJob.stop(), pruneJob.stop()]);
     await services.close();
+    await checkpointer.stop();
     store.db.close();
   });
 

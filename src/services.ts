@@ -30,6 +30,7 @@ import { ReaderFeedback } from './feedback/reader-feedback.js';
 import { MatchPreview } from './ranking/match-preview.js';
 import { PaperSearch } from './ranking/paper-search.js';
 import { resolveSecretKey } from './subscriptions/secret-key.js';
+import { GroupCommit } from './db/group-commit.js';
 import { NoticeQueue } from './subscriptions/notice-queue.js';
 import { NoticeSender } from './subscriptions/notice-sender.js';
 import { NoticeRepository } from './subscriptions/notice.repository.js';
@@ -105,7 +106,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   const notices = new NoticeRepository(db);
   const noticeSender = new NoticeSender({ notices, subscribers, links, emails, mailer, logger, owner, clock: options.clock });
   const noticeQueue = new NoticeQueue(noticeSender, logger);
-  const subscriptions = new SubscriptionService({ repo: subscribers, tokens, notices, queue: noticeQueue, logger, clock: options.clock });
+  const subscriptions = new SubscriptionService({ repo: subscribers, tokens, notices, writes: new GroupCommit(db), queue: noticeQueue, logger, clock: options.clock });
 
   const runs = new RunRepository(db);
   const history = new RunHistory(runs, options.trigger ?? 'schedule', options.clock);

@@ -100,9 +100,10 @@ export class SubscriberRepository {
     this.topicsOf = db.prepare<[number], SubscriberTopic>(
       'SELECT text, key FROM subscriber_topics WHERE subscriber_id = ? ORDER BY position',
     );
-    this.insertRow = db.prepare<[{ email: string; now: string } & ReturnType<typeof schedule>]>(`
+    this.insertRow = db.prepare<[{ email: string; now: string } & ReturnType<typeof schedule>], SubscriberRow>(`
       INSERT INTO subscribers (email, status, frequency, weekday, send_hour, timezone, created_at, updated_at)
-      VALUES (@email, 'pending', @frequency, @weekday, @send_hour, @timezone, @now, @now)`);
+      VALUES (@email, 'pending', @frequency, @weekday, @send_hour, @timezone, @now, @now)
+      RETURNING ${COLUMNS}`);
     this.updateSchedule = db.prepare<[{ id: number; now: string } & ReturnType<typeof schedule>]>(`
       UPDATE subscribers SET frequency = @frequency, weekday = @weekday, send_hour = @send_hour,
         timezone = @timezone, updated_at = @now
@@ -197,12 +198,12 @@ export class SubscriberRepository {
 
   /** A new pending subscriber with their topics. */
   insertPending(email: string, prefs: Preferences, now: string): Subscriber {
-    const id = this.db.transaction(() => {
-      const { lastInsertRowid } = this.insertRow.run({ email, now, ...schedule(prefs) });
-      this.writeTopics(Number(lastInsertRowid), prefs);
-      return Number(lastInsertRowid);
+    return this.db.transaction(() => {
+      // RETURNING gives the defaults SQLite filled in (the id, the token secret) without reading the row back.
+      const row = this.insertRow.get({ email, now, ...schedule(prefs) })!;
+      this.writeTopics(row.id, prefs);
+      return toSubscriber(row, prefs.topics.map(({ text, key }) => ({ text, key })));
     })();
-    return this.findById(id)!;
   }
 
   /** Replaces the schedule and every topic line at once. */

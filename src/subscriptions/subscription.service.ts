@@ -1,3 +1,4 @@
+import type { GroupCommit } from '../db/group-commit.js';
 import type { Logger } from '../logger.js';
 import type { NoticeKind, NoticeRepository } from './notice.repository.js';
 import { samePreferences, type Preferences, type Subscriber } from './subscriber.js';
@@ -32,6 +33,8 @@ export interface SubscriptionDeps {
   repo: SubscriberRepository;
   tokens: TokenSigner;
   notices: NoticeRepository;
+  /** The form's writes share commits with the requests that arrive beside them. */
+  writes: GroupCommit;
   /** Sends what `notices` holds; kicked after each email is queued. */
   queue: { kick(): void; drain(): Promise<void> };
   logger: Logger;
@@ -61,12 +64,13 @@ export class SubscriptionService {
    * A confirmation link confirms what its email showed: when the settings of
    * a waiting subscription change, every earlier link is revoked, so only the
    * new email (which shows the new settings) can confirm them.
+   * Resolves once the change and its queued email are committed.
    */
-  subscribe(input: SubscribeInput): void {
+  async subscribe(input: SubscribeInput): Promise<void> {
     if (input.isBot) return;
-    const { repo } = this.deps;
+    const { repo, writes } = this.deps;
     const now = this.now().toISOString();
-    repo.atomically(() => {
+    await writes.run(() => {
       const known = repo.findByEmail(input.email);
       if (!known) {
         this.sendConfirmation(repo.insertPending(input.email, input.preferences, now));

@@ -50,7 +50,7 @@ export function subscribeRoutes(app: FastifyInstance, { subscriptions, pages, ra
       }
       return sendPage(reply.code(400), pages.render('subscribe', formView(valuesFromBody(request.body), errors)));
     }
-    subscriptions.subscribe(parsed.data);
+    await subscriptions.subscribe(parsed.data);
     if (isJson(request)) return reply.code(202).send({ status: 'accepted', message: ACCEPTED_MESSAGE });
     return sendPage(reply, accepted);
   });

@@ -17,7 +17,7 @@ describe('the test kit', () => {
     const { services, db } = await testApp({ seed: false, clock: () => at });
     const form = { topics: ' LoRA \ntest-time adaptation', frequency: 'weekly', weekday: '2', send_hour: '7', timezone: 'Asia/Kolkata' };
 
-    services.subscriptions.subscribe(subscribeSchema.parse({ ...form, email: 'visitor@example.com' }));
+    await services.subscriptions.subscribe(subscribeSchema.parse({ ...form, email: 'visitor@example.com' }));
     const pending = services.subscribers.findByEmail('visitor@example.com')!;
     expect(services.subscriptions.confirm(services.links.token('confirm', pending)).kind).toBe('confirmed');
     await services.subscriptions.drain();

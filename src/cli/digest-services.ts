@@ -2,7 +2,6 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createServices, type Services } from '../services.js';
 import { openStore } from '../store.js';
-import { startCheckpointer } from '../db/checkpointer.js';
 
 /**
  * Warnings and errors from the services, as one line each on stderr (through
@@ -30,7 +29,6 @@ export async function withServices<T>(
   work: (services: Services) => Promise<T>,
 ): Promise<T> {
   const { db } = openStore(config.databasePath, { seedIfEmpty: false });
-  const checkpointer = startCheckpointer(db, { onError: (message) => logger.warn({ err: message }, 'a background WAL checkpoint failed; the next one tries again') });
   try {
     const services = await createServices(db, config, { logger, trigger: 'cli' });
     try {
@@ -39,7 +37,6 @@ export async function withServices<T>(
       await services.close();
     }
   } finally {
-    await checkpointer.stop();
     db.close();
   }
 }

@@ -28,7 +28,10 @@ export function figuresBlock(results: BenchResults): string {
   const figures = Object.entries(results).filter(([, value]) => typeof value === 'number' || value === null);
   const lines = [
     START,
-    `Measured ${results.measured_at.slice(0, 10)} on ${results.machine.cores} cores (${results.machine.cpu ?? 'unknown CPU'}), Node ${results.machine.node}.`,
+    `Measured ${results.measured_at.slice(0, 10)} on ${results.machine.cores} cores (${results.machine.cpu ?? 'unknown CPU'}), Node ${results.machine.node}.` +
+      (typeof results.subscribe_measured_at === 'string' && results.subscribe_measured_at > results.measured_at
+        ? ` The subscribe figures (\`subscribe_rps\`, \`home_rps\`, \`bare_insert_rps\` and their p99s) are from a later \`npm run bench:subscribe\`, at ${results.subscribe_measured_at.slice(0, 16).replace('T', ' ')} UTC.`
+        : ''),
     '',
     '| Figure | Value |',
     '| --- | --- |',

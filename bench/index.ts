@@ -79,6 +79,7 @@ try {
 
   log(`subscribe: autocannon, ${SCALE.httpSeconds} s per server…`);
   const http = await subscribeBench(sink, SCALE.httpSeconds);
+  const subscribe = subscribeResults(http);
 
   const results = {
     digests_per_sec: round(large.digestsPerSec),
@@ -98,7 +99,7 @@ try {
     peak_rss_mb_1m: huge?.peakRssMb == null ? null : round(huge.peakRssMb),
     match_seconds_1m: huge ? round(huge.matchSeconds, 3) : null,
     plan_seconds_1m: huge ? round(huge.planSeconds, 3) : null,
-    ...subscribeResults(http).figures,
+    ...subscribe.figures,
     message_bytes: large.messageBytes,
     runs: { small, large, huge, feedback: taught },
     idle: { small: idleSmall, huge: idleHuge },
@@ -154,7 +155,7 @@ try {
           ['RSS at 1M at most 1.2x that at 10k', `${ratio(huge.peakRssMb ?? 0, small.peakRssMb ?? 1).toFixed(2)}x`, mark(ratio(huge.peakRssMb ?? 0, small.peakRssMb ?? 1) <= 1.2)],
         ] satisfies Row[])
       : []),
-    [SUBSCRIBE_TARGET, subscribeResults(http).target.value, mark(subscribeResults(http).target.met)],
+    [SUBSCRIBE_TARGET, subscribe.target.value, mark(subscribe.target.met)],
     ['with 10% of readers giving feedback, at least 0.85 of the plain run', `${ratio(taught.digestsPerSec, large.digestsPerSec).toFixed(2)}`, mark(ratio(taught.digestsPerSec, large.digestsPerSec) >= 0.85)],
     ['peak RSS with feedback at most 200 MB', `${int(taught.peakRssMb ?? 0)} MB`, mark((taught.peakRssMb ?? Infinity) <= 200)],
   ];

@@ -75,9 +75,10 @@ function load(port: number, seconds: number, { path: route, ...request }: Reques
  * in alternating slices of at most two seconds until each has had `seconds`:
  * a shared machine speeds up and slows down by a third within a minute, and
  * requests measured one after the other would each take the luck of their
- * own moment. Each figure sums its slices. `settle` runs before every
- * slice, outside the timing: a server still sending the emails queued by the
- * last slice would charge that work to the next one.
+ * own moment. Each figure is the mean of its slices, which are of equal
+ * length. `settle` runs before every slice, outside the timing: a server
+ * still sending the emails queued by the last slice would charge that work
+ * to the next one.
  */
 async function measure(
   server: Promise<{ child: ChildProcess; port: number }>,

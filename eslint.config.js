@@ -172,6 +172,20 @@ export default tseslint.config(
   },
   ...layerRules,
   {
+    files: ['src/**/*.ts'],
+    ignores: ['src/db/write-transaction.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='transaction']",
+          message:
+            'Use writeTransaction (src/db/write-transaction.ts): a deferred BEGIN that reads before it writes fails with SQLITE_BUSY when another process writes.',
+        },
+      ],
+    },
+  },
+  {
     // The pages' own script runs in browsers, without a build step.
     files: ['templates/assets/**/*.js'],
     languageOptions: { globals: globals.browser, sourceType: 'script' },

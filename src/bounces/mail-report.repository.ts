@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { writeTransaction } from '../db/write-transaction.js';
 import type { ReportKind, ReportSource } from './mail-report.js';
 
 /** What a report did, as the operator sees it. */
@@ -121,6 +122,6 @@ export class MailReportRepository {
   }
 
   atomically<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return writeTransaction(this.db, work);
   }
 }

@@ -1,4 +1,5 @@
 import type { Db } from './connection.js';
+import { writeTransaction } from './write-transaction.js';
 
 interface Waiting {
   work: () => unknown;
@@ -41,15 +42,15 @@ export class GroupCommit {
     if (this.waiting.length > 0) setImmediate(() => this.flush());
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      this.db.transaction(() => {
+      writeTransaction(this.db, () => {
         for (const { work } of batch) {
           try {
-            outcomes.push({ ok: true, value: this.db.transaction(work)() });
+            outcomes.push({ ok: true, value: writeTransaction(this.db, work) });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }
         }
-      })();
+      });
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { UserError } from '../errors.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import type { Db } from './connection.js';
+import { writeTransaction } from './write-transaction.js';
 
 const FILE_NAME = /^(\d{4})_[a-z0-9_-]+\.sql$/;
 
@@ -64,7 +65,7 @@ export function migrate(db: Db, migrations: Migration[] = readMigrations()): Mig
     applied_at TEXT NOT NULL
   )`);
 
-  const run = db.transaction((): MigrateResult => {
+  const run = (): MigrateResult => {
     const done = new Map(
       db
         .prepare<[], { version: number; name: string; checksum: string }>('SELECT version, name, checksum FROM schema_migrations')
@@ -100,11 +101,11 @@ export function migrate(db: Db, migrations: Migration[] = readMigrations()): Mig
       throw new MigrationError(`after migrating, ${dangling.length} row(s) of ${table} refer to missing rows of ${parent}; nothing was applied`);
     }
     return { applied, version: latest };
-  });
+  };
   const foreignKeys = db.pragma('foreign_keys', { simple: true }) === 1;
   db.pragma('foreign_keys = OFF');
   try {
-    return run.immediate();
+    return writeTransaction(db, run);
   } finally {
     if (foreignKeys) db.pragma('foreign_keys = ON');
   }

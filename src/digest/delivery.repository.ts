@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { writeTransaction } from '../db/write-transaction.js';
 import type { Claim } from '../db/claims.js';
 import type { LastDigest } from './due-time.js';
 
@@ -235,7 +236,7 @@ export class DeliveryRepository {
    * Returns how many were new; a key someone else planned first is left as is.
    */
   insertPlans(plans: readonly PlannedDelivery[], now: string): number {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       let inserted = 0;
       for (const plan of plans) {
         inserted += this.insertRow.run({
@@ -251,7 +252,7 @@ export class DeliveryRepository {
         }).changes;
       }
       return inserted;
-    })();
+    });
   }
 
   /** Who holds rows in `sending`, and since when. */
@@ -291,12 +292,12 @@ export class DeliveryRepository {
    * Returns how many rows it marked.
    */
   foldAccepted(owner: string, now: string): number {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       this.foldPapers.run({ owner });
       const marked = this.foldRows.run({ owner, now }).changes;
       this.dropFolded.run();
       return marked;
-    })();
+    });
   }
 
   /** Ends a claimed delivery without sending it: skipped, failed or bounced. */
@@ -348,6 +349,6 @@ export class DeliveryRepository {
 
   /** Runs `work` in one transaction, for changes that span this ledger and another table. */
   atomically<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return writeTransaction(this.db, work);
   }
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { writeTransaction } from '../db/write-transaction.js';
 import { decodeVector, encodeVector } from '../papers/paper-vector.js';
 import type { ModelWeights, Weights } from './reader-model.js';
 
@@ -69,7 +70,7 @@ export class FeedbackRepository {
 
   /** Runs `work` in one transaction: a choice and the refit it causes land together. */
   atomically<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return writeTransaction(this.db, work);
   }
 
   setChoice(subscriberId: number, seq: number, choice: Choice, at: string): void {

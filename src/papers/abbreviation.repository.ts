@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { writeTransaction } from '../db/write-transaction.js';
 import { findDefinitions, type DefinitionCount } from './abbreviations.js';
 
 /**
@@ -45,9 +46,11 @@ export class AbbreviationRepository {
   /** Mines the papers stored before definitions were collected; a no-op once done. */
   backfill(): void {
     if (this.unmined.get()?.mined !== 0) return;
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
+      // Asked again under the write lock: another process may have mined them while this one waited.
+      if (this.unmined.get()?.mined !== 0) return;
       for (const paper of this.allPapers.all()) this.record(paper.seq, paper.title, paper.abstract);
       this.markMined.run();
-    })();
+    });
   }
 }

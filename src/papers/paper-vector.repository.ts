@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { writeTransaction } from '../db/write-transaction.js';
 import { decodeVector, encodeVector, type SparseVector, termCounts, tfidf } from './paper-vector.js';
 
 /**
@@ -56,9 +57,9 @@ export class PaperVectorRepository {
     for (const row of this.vectorRows.all(list)) found.set(row.seq, decodeVector(row.vector));
     const missing = this.missingRows.all(list);
     if (missing.length > 0) {
-      this.db.transaction(() => {
+      writeTransaction(this.db, () => {
         for (const row of missing) found.set(row.seq, this.record(row.seq, row.title, row.abstract, true));
-      })();
+      });
     }
     return found;
   }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { writeTransaction } from '../db/write-transaction.js';
 import { AbbreviationRepository } from './abbreviation.repository.js';
 import { PaperVectorRepository } from './paper-vector.repository.js';
 import type { Paper, PaperInput, PaperSource } from './paper.js';
@@ -218,16 +219,16 @@ export class PaperRepository {
   }
 
   /** Runs `work` in one transaction (a savepoint inside another). */
-  transaction(work: () => void): void {
-    this.db.transaction(work)();
+  atomically(work: () => void): void {
+    writeTransaction(this.db, work);
   }
 
   /** Stores a batch in one transaction: all of it, or (on error) none of it. */
   upsertMany(papers: readonly PaperInput[], now: string): Record<UpsertOutcome, number> {
     const counts: Record<UpsertOutcome, number> = { added: 0, updated: 0, unchanged: 0 };
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const paper of papers) counts[this.upsert(paper, now)] += 1;
-    })();
+    });
     return counts;
   }
 }

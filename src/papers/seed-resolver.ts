@@ -57,7 +57,7 @@ export async function resolveSeedPapers({ papers, lookups, search, now, signal }
     }
     const arxivPaper = found;
     // One transaction: the rename, arXiv's fields and the lookup land together or not at all.
-    papers.transaction(() => {
+    papers.atomically(() => {
       papers.rename(seed.id, arxivPaper.id);
       ingestPapers(papers, [arxivPaper], at);
       lookups.record(seed.id, arxivPaper.id, at.toISOString());

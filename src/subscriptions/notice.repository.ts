@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { writeTransaction } from '../db/write-transaction.js';
 import type { Claim } from '../db/claims.js';
 
 /** The emails a visitor's form can cause; each is rendered at send time from the subscriber's state then. */
@@ -127,6 +128,6 @@ export class NoticeRepository {
 
   /** Runs `work` in one transaction, for changes that span this queue and another table. */
   atomically<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return writeTransaction(this.db, work);
   }
 }

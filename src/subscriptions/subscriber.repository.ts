@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { writeTransaction } from '../db/write-transaction.js';
 import type { DueClock, Preferences, Schedule, Subscriber, SubscriberStatus, SubscriberTopic } from './subscriber.js';
 
 interface SubscriberRow {
@@ -198,21 +199,21 @@ export class SubscriberRepository {
 
   /** A new pending subscriber with their topics. */
   insertPending(email: string, prefs: Preferences, now: string): Subscriber {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       // RETURNING gives the defaults SQLite filled in (the id, the token secret) without reading the row back.
       const row = this.insertRow.get({ email, now, ...schedule(prefs) })!;
       this.writeTopics(row.id, prefs);
       return toSubscriber(row, prefs.topics.map(({ text, key }) => ({ text, key })));
-    })();
+    });
   }
 
   /** Replaces the schedule and every topic line at once. */
   updatePreferences(id: number, prefs: Preferences, now: string): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.updateSchedule.run({ id, now, ...schedule(prefs) });
       this.writeTopics(id, prefs);
       this.refreshDue(id, prefs);
-    })();
+    });
   }
 
   /**
@@ -221,21 +222,21 @@ export class SubscriberRepository {
    * settings its email did not show.
    */
   restartOptIn(id: number, prefs: Preferences, now: string, revokeLinks: boolean): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.updateSchedule.run({ id, now, ...schedule(prefs) });
       this.writeTopics(id, prefs);
       this.setStatusRow.run({ id, from: JSON.stringify(['unsubscribed', 'bounced']), to: 'pending', now });
       if (revokeLinks) this.bumpVersion.run(id);
-    })();
+    });
   }
 
   /** Moves a subscriber to `to` if their status is one of `from`; true when it did. */
   transition(id: number, from: readonly SubscriberStatus[], to: SubscriberStatus, now: string): boolean {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const changed = this.setStatusRow.run({ id, from: JSON.stringify(from), to, now }).changes > 0;
       if (changed && to === 'active') this.refreshDue(id, toSchedule(this.byId.get(id)!));
       return changed;
-    })();
+    });
   }
 
   /**
@@ -256,7 +257,7 @@ export class SubscriberRepository {
 
   /** Runs `work` in one transaction, for a change and the rows it causes in other tables (a queued email). */
   atomically<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return writeTransaction(this.db, work);
   }
 
   /** Erases the subscriber; foreign keys cascade to every row about them. */

@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { writeTransaction } from '../db/write-transaction.js';
 import { parseTopic } from '../topics/topic-grammar.js';
 
 /**
@@ -17,7 +18,7 @@ export function rekeyTopics(db: Db): number {
   const update = db.prepare<[string, number, string]>('UPDATE OR IGNORE subscriber_topics SET key = ? WHERE subscriber_id = ? AND key = ?');
   const drop = db.prepare<[number, string]>('DELETE FROM subscriber_topics WHERE subscriber_id = ? AND key = ?');
   let changed = 0;
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const row of rows) {
       let key: string;
       try {
@@ -29,6 +30,6 @@ export function rekeyTopics(db: Db): number {
       if (update.run(key, row.subscriber_id, row.key).changes === 0) drop.run(row.subscriber_id, row.key);
       changed += 1;
     }
-  })();
+  });
   return changed;
 }

@@ -95,3 +95,21 @@ describe('layer rules in eslint.config.js', () => {
     expect(broken).toEqual([]);
   }, 120_000);
 });
+
+describe('write transactions in src', () => {
+  async function transactionErrors(file: string, source: string): Promise<string[]> {
+    const [result] = await eslint.lintText(source, { filePath: path.join(ROOT, file) });
+    return result!.messages.filter((message) => message.ruleId === 'no-restricted-syntax').map((message) => message.message);
+  }
+  const deferred = "import type { Db } from '../db/connection.js';\nexport const save = (db: Db) => db.transaction(() => db.exec('SELECT 1'))();\n";
+
+  it('refuses a deferred db.transaction, which fails when another process writes between its read and its write', async () => {
+    const errors = await transactionErrors('src/papers/new.repository.ts', deferred);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/writeTransaction/);
+  });
+
+  it('leaves the tests free to open transactions of their own', async () => {
+    expect(await transactionErrors('test/integration/new.test.ts', deferred)).toEqual([]);
+  });
+});

@@ -19,7 +19,7 @@ const STAGES: Array<[stage: string, pattern: RegExp, name?: RegExp]> = [
   ['SMTP hand-off (nodemailer)', /nodemailer\//],
   ['SMTP hand-off (node streams, sockets)', /^node:(net|stream|internal\/streams|internal\/stream_base|internal\/net|events|internal\/timers|internal\/process\/task_queues|buffer|internal\/buffer)/],
   ['MIME', /\/mail\/mime\.|\/mail\/mailer\./],
-  ['rendering', /handlebars|\/mail\/(template-compiler|email-templates|digest-email)\.|\/digest\/(digest-view|term-highlight|digest-composer|card-)|\/src\/text\.|\/dist\/text\.|\/subscriptions\/(subscriber-links|tokens)\./],
+  ['rendering', /handlebars|\/mail\/(template-compiler|email-templates|digest-email)\.|\/digest\/(digest-view|term-highlight|digest-composer|paper-card)|\/src\/text\.|\/dist\/text\.|\/subscriptions\/(subscriber-links|tokens)\./],
   ['ledger and reads (SQLite)', /better-sqlite3|repository\.|\/db\//],
   ['planning, matching, ranking', /\/digest\/(digest-planner|digest-key|local-time|message-id)\.|\/ranking\/|\/topics\//],
   ['sending loop', /\/digest\/(digest-sender|digest\.service|acceptance)|\/mail\/(send-errors|mail-transport|send-quota)\.|\/metrics\//],
@@ -32,8 +32,11 @@ const SPECIAL = new Map([
   ['(root)', 'V8 and native, unattributed'],
 ]);
 
+/** Node's own helpers that work for whoever calls them (an HMAC for a link token, a random id), like a native function. */
+const SERVES_CALLER = /^node:(crypto$|internal\/(crypto|util)\/)/;
+
 function stageOf(url: string, functionName: string): string | null {
-  if (!url) return null;
+  if (!url || SERVES_CALLER.test(url)) return null;
   for (const [stage, pattern, name] of STAGES) if (pattern.test(url) && (!name || name.test(functionName))) return stage;
   return 'other (start-up, CLI, libraries)';
 }
@@ -48,7 +51,7 @@ export function profileTotals(profile: CpuProfile): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const stageById = new Map<number, string>();
   const root = profile.nodes[0]!;
-  // Depth-first from the root: a frame without a script takes its caller's stage.
+  // Depth-first from the root: a frame without a script (or a helper of Node's own) takes its caller's stage.
   const stack: Array<[id: number, inherited: string]> = [[root.id, SPECIAL.get('(root)')!]];
   while (stack.length > 0) {
     const [id, inherited] = stack.pop()!;

@@ -34,13 +34,6 @@ export interface NoticeSenderDeps {
   clock?: () => Date;
 }
 
-/**
- * Sends queued form-triggered emails, up to `concurrency` at once, so a burst
- * of sign-ups is not sent one SMTP round trip after another. Each row is
- * claimed before its hand-off and finished after it, so a crash leaves it in
- * `sending`, to be taken back and sent by the next pass (here or after a
- * restart).
- */
 /** One pass of the sender: the lanes sending, what they sent, and whether the relay went away. */
 interface Pass {
   lanes: Set<Promise<void>>;
@@ -48,6 +41,13 @@ interface Pass {
   relayDown: boolean;
 }
 
+/**
+ * Sends queued form-triggered emails, up to `concurrency` at once, so a burst
+ * of sign-ups is not sent one SMTP round trip after another. Each row is
+ * claimed before its hand-off and finished after it, so a crash leaves it in
+ * `sending`, to be taken back and sent by the next pass (here or after a
+ * restart).
+ */
 export class NoticeSender {
   private stopping = false;
   private pass: Pass | null = null;

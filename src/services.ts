@@ -104,7 +104,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   rekeyTopics(db);
   const owner = options.runnerName ?? runnerName();
   const notices = new NoticeRepository(db);
-  const noticeSender = new NoticeSender({ notices, subscribers, links, emails, mailer, logger, owner, concurrency: config.smtpPoolSize, clock: options.clock });
+  const noticeSender = new NoticeSender({ notices, subscribers, links, emails, mailer, logger, owner, clock: options.clock });
   const noticeQueue = new NoticeQueue(noticeSender, logger);
   const subscriptions = new SubscriptionService({ repo: subscribers, tokens, notices, writes: new GroupCommit(db), queue: noticeQueue, logger, clock: options.clock });
 

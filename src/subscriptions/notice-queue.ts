@@ -52,10 +52,8 @@ export class NoticeQueue {
   private run(): Promise<void> {
     if (this.stopped) return this.running ?? Promise.resolve();
     if (this.running) {
-      // Whatever was queued after the running pass last looked is picked up by one more;
-      // meanwhile the running pass may send it beside the emails in flight.
+      // Whatever was queued after the running pass last looked is picked up by one more.
       this.again = true;
-      this.sender.wake();
       return this.running;
     }
     this.running = (async () => {

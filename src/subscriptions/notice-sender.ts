@@ -29,28 +29,17 @@ export interface NoticeSenderDeps {
   logger: Logger;
   /** This sender's name in the queue's claims ('host/pid'). */
   owner: string;
-  /** How many emails may be in flight at once: the SMTP pool's size, so each connection carries one. */
-  concurrency?: number;
   clock?: () => Date;
 }
 
-/** One pass of the sender: the lanes sending, what they sent, and whether the relay went away. */
-interface Pass {
-  lanes: Set<Promise<void>>;
-  sent: number;
-  relayDown: boolean;
-}
-
 /**
- * Sends queued form-triggered emails, up to `concurrency` at once, so a burst
- * of sign-ups is not sent one SMTP round trip after another. Each row is
- * claimed before its hand-off and finished after it, so a crash leaves it in
- * `sending`, to be taken back and sent by the next pass (here or after a
- * restart).
+ * Sends queued form-triggered emails, one at a time (there are few). Each
+ * row is claimed before its hand-off and finished after it, so a crash
+ * leaves it in `sending`, to be taken back and sent by the next pass (here
+ * or after a restart).
  */
 export class NoticeSender {
   private stopping = false;
-  private pass: Pass | null = null;
   private readonly now: () => Date;
 
   constructor(private readonly deps: NoticeSenderDeps) {
@@ -69,56 +58,17 @@ export class NoticeSender {
    * to it): it takes back this process's own claims as abandoned.
    */
   async sendDue(): Promise<number> {
-    this.recoverClaims();
-    const pass: Pass = { lanes: new Set(), sent: 0, relayDown: false };
-    this.pass = pass;
-    let failure: unknown = null;
-    try {
-      for (let i = 0; i < this.concurrency; i += 1) this.addLane(pass);
-      // Lanes added by wake() meanwhile are waited for too; one that throws does not leave the others running unwatched.
-      while (pass.lanes.size > 0) {
-        for (const result of await Promise.allSettled([...pass.lanes])) if (result.status === 'rejected') failure ??= result.reason;
-      }
-    } finally {
-      this.pass = null;
-    }
-    if (failure) throw failure;
-    return pass.sent;
-  }
-
-  /**
-   * Adds a lane to the pass under way, when it has fewer than `concurrency`:
-   * an email queued after the pass began goes out beside the ones in flight,
-   * not after them. Does nothing when no pass runs.
-   */
-  wake(): void {
-    if (this.pass) this.addLane(this.pass);
-  }
-
-  private get concurrency(): number {
-    return Math.max(1, this.deps.concurrency ?? 1);
-  }
-
-  private addLane(pass: Pass): void {
-    if (pass.lanes.size >= this.concurrency || pass.relayDown || this.stopping) return;
-    const lane: Promise<void> = this.runLane(pass).finally(() => pass.lanes.delete(lane));
-    pass.lanes.add(lane);
-  }
-
-  /**
-   * Claims and sends one email after another until none is due. A lane claims
-   * its next email only when its last one is done, so a crash holds at most
-   * as many claims as there are lanes.
-   */
-  private async runLane(pass: Pass): Promise<void> {
     const { notices, owner } = this.deps;
-    while (!this.stopping && !pass.relayDown) {
+    this.recoverClaims();
+    let sent = 0;
+    while (!this.stopping) {
       const notice = notices.claim(owner, this.now().toISOString());
-      if (!notice) return;
+      if (!notice) break;
       const outcome = await this.deliver(notice);
-      if (outcome === 'sent') pass.sent += 1;
-      if (outcome === 'relay-down') pass.relayDown = true;
+      if (outcome === 'sent') sent += 1;
+      if (outcome === 'relay-down') break;
     }
+    return sent;
   }
 
   private recoverClaims(): void {

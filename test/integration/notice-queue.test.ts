@@ -107,37 +107,6 @@ describe('emails the form causes are queued and retried until they go out', () =
     expect(notices()).toEqual([{ kind: 'confirm', status: 'sent', attempts: expect.any(Number) }]);
   });
 
-  it('sends a burst of sign-ups through every pooled connection at once, not one after another', async () => {
-    // The relay holds each answer until three messages wait on it (or two seconds pass), so
-    // a sender with one email in flight at a time would only ever have one waiting.
-    const waiting: Array<() => void> = [];
-    let mostAtOnce = 0;
-    const sink = await startSmtpSink({
-      onData: () =>
-        new Promise<null>((resolve) => {
-          waiting.push(() => resolve(null));
-          mostAtOnce = Math.max(mostAtOnce, waiting.length);
-          const release = () => waiting.splice(0).forEach((answer) => answer());
-          if (waiting.length >= 3) release();
-          else setTimeout(release, 2000);
-        }),
-    });
-    const opened = await testApp({ seed: false, env: { SMTP_URL: sink.url, SMTP_POOL_SIZE: '3' } });
-    for (let i = 0; i < 6; i += 1) {
-      const res = await opened.app.inject({
-        method: 'POST',
-        url: '/subscribe',
-        headers: FORM,
-        payload: form({ email: `reader${i}@example.com`, topics: 'LoRA', frequency: 'daily', send_hour: '8', timezone: 'UTC' }),
-      });
-      expect(res.statusCode).toBe(200);
-    }
-    await opened.services.subscriptions.drain();
-    expect(sink.received.map((mail) => mail.envelopeTo[0]).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `reader${i}@example.com`));
-    expect(mostAtOnce).toBe(3);
-    expect(opened.db.prepare("SELECT count(*) AS n FROM notices WHERE status = 'sent'").get()).toEqual({ n: 6 });
-  });
-
   it('writes the email when it is sent, from what the subscriber asked for last', async () => {
     const { sink, relay, subscribe, advance, drain } = await liveApp();
     await subscribe({ topics: 'diffusion' });

@@ -22,9 +22,7 @@ export interface AcceptedMail {
  * without answering (the client cannot know whether it was taken); 'hang'
  * never answers at all.
  */
-export type DataHook = (mail: { envelopeTo: string[]; raw: Buffer; index: number }) => DataAnswer | Promise<DataAnswer>;
-/** A promise holds the answer back until it settles, as a slow relay would. */
-type DataAnswer = Error | 'drop' | 'hang' | null;
+export type DataHook = (mail: { envelopeTo: string[]; raw: Buffer; index: number }) => Error | 'drop' | 'hang' | null;
 
 /**
  * Decides, as a message's DATA begins, whether to hang up on its first chunk:
@@ -111,10 +109,10 @@ export async function startSmtpSink({ onRcpt, onDataStart, onData, keepMessages 
       }
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', async () => {
+      stream.on('end', () => {
         const raw = Buffer.concat(chunks);
         if (keepMessages) seen.push({ envelopeTo, raw });
-        const answer = (await onData?.({ envelopeTo, raw, index: index++ })) ?? null;
+        const answer = onData?.({ envelopeTo, raw, index: index++ }) ?? null;
         if (answer === 'hang') return;
         if (answer === 'drop') return hangUp(session);
         if (answer) return callback(answer);

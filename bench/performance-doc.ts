@@ -23,6 +23,31 @@ export interface BenchResults {
   [figure: string]: unknown;
 }
 
+/** The figures only a `BENCH_LARGE=1` run measures, and the targets made from them. */
+export const LARGE_FIGURES = ['digests_per_sec_1m', 'peak_rss_mb_1m', 'match_seconds_1m', 'plan_seconds_1m'] as const;
+export const LARGE_TARGETS = ['digests/s at 1M at least 0.9 of 100k', 'RSS at 1M at most 1.2x that at 10k'] as const;
+
+/**
+ * A run without `BENCH_LARGE=1` measures nothing at a million, so it keeps
+ * the last large run's figures and targets (with that run's date, in
+ * `large_measured_at`) rather than writing nulls over them. `results` is
+ * the new run's; `previous` what bench/results.json held, if anything.
+ */
+export function keepLargeFigures(results: BenchResults, previous: BenchResults | null): BenchResults {
+  const measured = results.digests_per_sec_1m !== null && results.digests_per_sec_1m !== undefined;
+  if (measured) return { ...results, large_measured_at: results.measured_at };
+  if (!previous || previous.digests_per_sec_1m === null || previous.digests_per_sec_1m === undefined) return results;
+  const runs = results.runs as Record<string, unknown>;
+  const previousRuns = previous.runs as Record<string, unknown> | undefined;
+  return {
+    ...results,
+    ...Object.fromEntries(LARGE_FIGURES.map((name) => [name, previous[name] ?? null])),
+    large_measured_at: typeof previous.large_measured_at === 'string' ? previous.large_measured_at : previous.measured_at,
+    runs: { ...runs, huge: previousRuns?.huge ?? null },
+    targets: { ...results.targets, ...Object.fromEntries(LARGE_TARGETS.flatMap((name) => (previous.targets[name] ? [[name, previous.targets[name]]] : []))) },
+  };
+}
+
 /** The markdown block: when and where the run was, every top-level figure, and every target. */
 export function figuresBlock(results: BenchResults): string {
   const figures = Object.entries(results).filter(([, value]) => typeof value === 'number' || value === null);
@@ -31,6 +56,9 @@ export function figuresBlock(results: BenchResults): string {
     `Measured ${results.measured_at.slice(0, 10)} on ${results.machine.cores} cores (${results.machine.cpu ?? 'unknown CPU'}), Node ${results.machine.node}.` +
       (typeof results.subscribe_measured_at === 'string' && results.subscribe_measured_at > results.measured_at
         ? ` The subscribe figures (\`subscribe_rps\`, \`home_rps\`, \`bare_insert_rps\` and their p99s) are from a later \`npm run bench:subscribe\`, at ${results.subscribe_measured_at.slice(0, 16).replace('T', ' ')} UTC.`
+        : '') +
+      (typeof results.large_measured_at === 'string' && results.large_measured_at < results.measured_at
+        ? ` The million-subscriber figures (\`${LARGE_FIGURES.join('`, `')}\` and their targets) are from an earlier \`BENCH_LARGE=1\` run, on ${results.large_measured_at.slice(0, 10)}.`
         : ''),
     '',
     '| Figure | Value |',
@@ -47,6 +75,11 @@ export function figuresBlock(results: BenchResults): string {
 
 export function readResults(file = RESULTS_FILE): BenchResults {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
+}
+
+/** bench/results.json as it stands, or null before the first run. */
+export function previousResults(file = RESULTS_FILE): BenchResults | null {
+  return fs.existsSync(file) ? readResults(file) : null;
 }
 
 /** The document with its figures block replaced by one made from these results. */

@@ -11,6 +11,8 @@ export interface PruneResult {
   emails: number;
   runs: number;
   outboxFiles: number;
+  /** False when a stop (the server shutting down) cut it short between windows; the next prune does the rest. */
+  complete: boolean;
 }
 
 export interface PruneDeps {
@@ -51,28 +53,31 @@ export class PruneService {
    * Each window is its own statement and transaction, and the event loop
    * gets a turn between windows, so a server or digest run sharing the
    * file waits for one window at most. A prune cut short (a kill, a crash)
-   * leaves whole windows done and the rest for the next run.
+   * leaves whole windows done and the rest for the next run; so does
+   * `signal`, which stops it at the next window (a server shutting down).
    */
-  async prune({ now, dryRun }: { now: Date; dryRun: boolean }): Promise<PruneResult> {
+  async prune({ now, dryRun, signal }: { now: Date; dryRun: boolean; signal?: AbortSignal }): Promise<PruneResult> {
     const cutoff = new Date(now.getTime() - this.deps.retentionDays * DAY_MS);
     const at = cutoff.toISOString();
-    const deliveries = await this.inWindows(this.deps.deliveries, at, dryRun);
-    const emails = await this.inWindows(this.deps.notices, at, dryRun);
+    const deliveries = await this.inWindows(this.deps.deliveries, at, dryRun, signal);
+    const emails = await this.inWindows(this.deps.notices, at, dryRun, signal);
+    if (signal?.aborted) return { cutoff: at, deliveries, emails, runs: 0, outboxFiles: 0, complete: false };
     return {
       cutoff: at,
       deliveries,
       emails,
       runs: this.deps.runs.prune(at, dryRun),
       outboxFiles: this.deps.outbox?.prune(cutoff, dryRun) ?? 0,
+      complete: true,
     };
   }
 
-  private async inWindows(table: Windowed, cutoff: string, dryRun: boolean): Promise<number> {
+  private async inWindows(table: Windowed, cutoff: string, dryRun: boolean, signal: AbortSignal | undefined): Promise<number> {
     const size = this.deps.window ?? PRUNE_WINDOW;
     // Rows added after this point are newer than any cutoff, so the walk can stop at today's last id.
     const last = table.lastId();
     let total = 0;
-    for (let after = 0; after < last; after += size) {
+    for (let after = 0; after < last && !signal?.aborted; after += size) {
       total += table.pruneEnded(cutoff, dryRun, { after, upto: Math.min(after + size, last) });
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -82,5 +87,6 @@ export class PruneService {
 
 /** "12 ledger rows, 5 queued emails, 40 runs and 3 outbox files": for the CLI and the log. */
 export function describePrune(result: PruneResult): string {
-  return `${result.deliveries} ledger rows, ${result.emails} queued emails, ${result.runs} runs and ${result.outboxFiles} outbox files older than ${result.cutoff}`;
+  const stopped = result.complete ? '' : ' (stopped part-way; the next prune does the rest)';
+  return `${result.deliveries} ledger rows, ${result.emails} queued emails, ${result.runs} runs and ${result.outboxFiles} outbox files older than ${result.cutoff}${stopped}`;
 }

@@ -6,6 +6,8 @@ import { paperboy } from '../helpers/run.js';
 import { tempDir } from '../helpers/store.js';
 import { DeliveryRepository } from '../../src/digest/delivery.repository.js';
 import { PruneService } from '../../src/retention/prune.service.js';
+import { startPruneJob } from '../../src/retention/prune.scheduler.js';
+import { silentLogger } from '../../src/logger.js';
 import { RunRepository } from '../../src/runs/run.repository.js';
 import { NoticeRepository } from '../../src/subscriptions/notice.repository.js';
 
@@ -71,7 +73,8 @@ describe('prune', () => {
     expect((await paperboy(['prune', '--days', '3'], env)).code).toBe(2);
   });
 
-  it('deletes a window of ids at a time and gives the event loop a turn between windows, with the same result', async () => {
+  /** Two readers, three days of digests each: four ledger rows past a one-day retention, and a pruner that takes one id per window. */
+  async function threeDays() {
     const world = await digestWorld({ env: { RETENTION_DAYS: '1' } });
     for (const email of ['ada@example.com', 'bob@example.com']) world.subscribe({ email, topics: ['zebrafish'] });
     for (const [day, title] of [['27', 'Zebrafish one'], ['28', 'Zebrafish two'], ['29', 'Zebrafish three']]) {
@@ -89,6 +92,11 @@ describe('prune', () => {
       window: 1,
     });
     const now = new Date(Math.max(Date.now(), Date.parse('2026-12-02T12:00:00Z')) + 3 * 86_400_000);
+    return { world, rows, windowed, now };
+  }
+
+  it('deletes a window of ids at a time and gives the event loop a turn between windows, with the same result', async () => {
+    const { world, rows, windowed, now } = await threeDays();
     // The same rows qualify whatever the window: a window of one id against the default.
     expect(await windowed.prune({ now, dryRun: true })).toEqual(await world.services.prune.prune({ now, dryRun: true }));
 
@@ -102,10 +110,33 @@ describe('prune', () => {
     setImmediate(watch);
     const result = await windowed.prune({ now, dryRun: false });
     pruning = false;
-    expect(result.deliveries).toBe(4);
+    expect(result).toMatchObject({ deliveries: 4, complete: true });
     expect(rows()).toBe(2);
     // It saw the ledger part-way: one statement for all four rows would leave it only 6 or 2.
     expect([...seen].some((n) => n > 2 && n < 6)).toBe(true);
+  });
+
+  it('stops at the next window when the server shuts down, and waits for it; the next prune does the rest', async () => {
+    const { rows, windowed, now } = await threeDays();
+    const logged: string[] = [];
+    const logger = { ...silentLogger, info: (_fields: object, message: string) => void logged.push(message) };
+    const job = startPruneJob({ schedule: null, prune: windowed, logger, clock: () => now });
+    const running = job.run();
+    await new Promise((resolve) => setImmediate(resolve));
+    await job.stop();
+    // Nothing more is deleted once stop has returned: the database may close now.
+    const left = rows();
+    for (let turn = 0; turn < 10; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(rows()).toBe(left);
+    expect(left).toBeGreaterThan(2);
+    await running;
+    expect(logged).toEqual([expect.stringMatching(/ledger rows, .* \(stopped part-way; the next prune does the rest\)$/)]);
+    // A stopped job runs nothing more.
+    await job.run();
+    expect(rows()).toBe(left);
+
+    expect(await windowed.prune({ now, dryRun: false })).toMatchObject({ deliveries: left - 2, complete: true });
+    expect(rows()).toBe(2);
   });
 
   it('walks each window by rowid, never the status index across the whole table', async () => {

@@ -35,6 +35,20 @@ const DAY_MS = 86_400_000;
  */
 export const PRUNE_WINDOW = 5_000;
 
+export interface PruneOptions {
+  now: Date;
+  dryRun: boolean;
+  /** Stops the prune at its next window (a server shutting down). */
+  signal?: AbortSignal;
+  progress?: PruneProgress;
+}
+
+/** For a progress bar: how many ids the prune will walk, then each window's share as it is done. */
+export interface PruneProgress {
+  onReady(ids: number): void;
+  onWindow(ids: number): void;
+}
+
 /** A table pruned a window of ids at a time. */
 interface Windowed {
   lastId(): number;
@@ -56,11 +70,16 @@ export class PruneService {
    * leaves whole windows done and the rest for the next run; so does
    * `signal`, which stops it at the next window (a server shutting down).
    */
-  async prune({ now, dryRun, signal }: { now: Date; dryRun: boolean; signal?: AbortSignal }): Promise<PruneResult> {
+  async prune(options: PruneOptions): Promise<PruneResult> {
+    const { now, dryRun, signal, progress } = options;
     const cutoff = new Date(now.getTime() - this.deps.retentionDays * DAY_MS);
     const at = cutoff.toISOString();
-    const deliveries = await this.inWindows(this.deps.deliveries, at, dryRun, signal);
-    const emails = await this.inWindows(this.deps.notices, at, dryRun, signal);
+    // Rows added after this point are newer than any cutoff, so each walk can stop at the last id it sees now.
+    const walks = [this.deps.deliveries, this.deps.notices].map((table) => ({ table, last: table.lastId() }));
+    progress?.onReady(walks.reduce((sum, walk) => sum + walk.last, 0));
+    const counts: number[] = [];
+    for (const { table, last } of walks) counts.push(await this.inWindows(table, last, at, options));
+    const [deliveries = 0, emails = 0] = counts;
     if (signal?.aborted) return { cutoff: at, deliveries, emails, runs: 0, outboxFiles: 0, complete: false };
     return {
       cutoff: at,
@@ -72,13 +91,13 @@ export class PruneService {
     };
   }
 
-  private async inWindows(table: Windowed, cutoff: string, dryRun: boolean, signal: AbortSignal | undefined): Promise<number> {
+  private async inWindows(table: Windowed, last: number, cutoff: string, { dryRun, signal, progress }: PruneOptions): Promise<number> {
     const size = this.deps.window ?? PRUNE_WINDOW;
-    // Rows added after this point are newer than any cutoff, so the walk can stop at today's last id.
-    const last = table.lastId();
     let total = 0;
     for (let after = 0; after < last && !signal?.aborted; after += size) {
-      total += table.pruneEnded(cutoff, dryRun, { after, upto: Math.min(after + size, last) });
+      const upto = Math.min(after + size, last);
+      total += table.pruneEnded(cutoff, dryRun, { after, upto });
+      progress?.onWindow(upto - after);
       await new Promise((resolve) => setImmediate(resolve));
     }
     return total;

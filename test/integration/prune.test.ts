@@ -139,6 +139,26 @@ describe('prune', () => {
     expect(rows()).toBe(2);
   });
 
+  it('`paperboy prune` shows how far it has walked, and says what it deleted', async () => {
+    const { world, rows } = await threeDays();
+    const env = { DATABASE_PATH: world.db.name, LOG_LEVEL: 'silent', RETENTION_DAYS: '1' };
+    const pruned = await paperboy(['prune'], env);
+    expect(pruned.code).toBe(0);
+    // Not a terminal, so plain lines: the ids it will walk (the ledger's six, no queued emails).
+    expect(pruned.stderr).toMatch(/^prune: 6 to do$/m);
+    expect(pruned.stdout).toMatch(/^deleted 4 ledger rows, 0 queued emails, /);
+    expect(rows()).toBe(2);
+  });
+
+  it('reports each window to a progress bar, and the windows add up to the ids it walks', async () => {
+    const { windowed, now } = await threeDays();
+    const reported: number[] = [];
+    let ready = 0;
+    await windowed.prune({ now, dryRun: true, progress: { onReady: (ids) => (ready = ids), onWindow: (ids) => void reported.push(ids) } });
+    expect(ready).toBe(6);
+    expect(reported).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
   it('walks each window by rowid, never the status index across the whole table', async () => {
     const world = await digestWorld();
     const statements = [

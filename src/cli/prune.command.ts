@@ -8,9 +8,10 @@ const USAGE = `Usage: paperboy prune [--dry-run]
 
 Deletes ended digests from the delivery ledger, form emails that were sent
 or gave up, run history and outbox files older than RETENTION_DAYS (180 by
-default). Each subscriber's newest
-digest stays whatever its age: the next digest starts where it ended, so no
-paper is ever sent twice. --dry-run shows what would go and deletes nothing.`;
+default). Each subscriber's newest digest stays whatever its age: the next
+digest starts where it ended, so no paper is ever sent twice. --dry-run
+shows what would go and deletes nothing. The ledger and the email queue go
+5,000 rows at a time, so a server sharing the database never waits long.`;
 
 export const pruneCommand: Command = async (args, { config, stdout, stderr }) => {
   const { values, positionals } = parseArgs({ args, options: { 'dry-run': { type: 'boolean', default: false } }, allowPositionals: true });

@@ -1,5 +1,8 @@
 import type { Db } from './connection.js';
 
+/** One transaction function per connection, which runs whatever it is given: building one per call cost more than the savepoint it opens. */
+const runners = new WeakMap<Db, { immediate: (work: () => unknown) => unknown }>();
+
 /**
  * Runs `work` as one write transaction, or as a savepoint inside one already
  * open. It takes the write lock at BEGIN (BEGIN IMMEDIATE): a deferred
@@ -9,5 +12,10 @@ import type { Db } from './connection.js';
  * turn instead, so a digest run, an ingest and the server can share the file.
  */
 export function writeTransaction<T>(db: Db, work: () => T): T {
-  return db.transaction(work).immediate();
+  let runner = runners.get(db);
+  if (!runner) {
+    runner = db.transaction((inner: () => unknown) => inner());
+    runners.set(db, runner);
+  }
+  return runner.immediate(work) as T;
 }

@@ -11,7 +11,7 @@ or gave up, run history and outbox files older than RETENTION_DAYS (180 by
 default). Each subscriber's newest digest stays whatever its age: the next
 digest starts where it ended, so no paper is ever sent twice. --dry-run
 shows what would go and deletes nothing. The ledger and the email queue go
-5,000 rows at a time, so a server sharing the database never waits long.`;
+1,000 rows at a time, so a server sharing the database never waits long.`;
 
 export const pruneCommand: Command = async (args, { config, stdout, stderr }) => {
   const { values, positionals } = parseArgs({ args, options: { 'dry-run': { type: 'boolean', default: false } }, allowPositionals: true });

@@ -28,12 +28,13 @@ export interface PruneDeps {
 const DAY_MS = 86_400_000;
 
 /**
- * Ids per delete. A million prunable ledger rows deleted in one statement
- * held the write lock for 7 s, longer than the 5 s every other writer waits,
- * and stopped the server's event loop as long; in windows of 5,000 the
- * longest single delete took about 70 ms.
+ * Ids per delete. Measured on 990,000 prunable ledger rows with ten sent
+ * papers each (10,000 readers over 100 days): one statement held the write
+ * lock for 25 s, five times the 5 s every other writer waits, and stopped
+ * the server's event loop as long. Windows of 1,000 ids took 55 s in all,
+ * none longer than 80 ms (windows of 5,000: 51 s, up to 330 ms).
  */
-export const PRUNE_WINDOW = 5_000;
+export const PRUNE_WINDOW = 1_000;
 
 export interface PruneOptions {
   now: Date;

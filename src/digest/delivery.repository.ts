@@ -114,7 +114,7 @@ export class DeliveryRepository {
   private readonly prunable;
   private readonly pruneRows;
   private readonly latestRow;
-  private readonly lastRowId;
+  private readonly span;
 
   constructor(private readonly db: Db) {
     // One query per batch. For each (id, key) pair, the UNIQUE (subscriber_id,
@@ -203,7 +203,8 @@ export class DeliveryRepository {
                                             WHERE k.subscriber_id = deliveries.subscriber_id AND k.status <> 'failed'))`;
     this.prunable = db.prepare<[IdWindow & { cutoff: string }], { n: number }>(`SELECT count(*) AS n ${prunable}`);
     this.pruneRows = db.prepare<[IdWindow & { cutoff: string }]>(`DELETE ${prunable}`);
-    this.lastRowId = db.prepare<[], number | null>('SELECT max(id) FROM deliveries').pluck();
+    // Two subqueries: SQLite reads min() or max() straight off the rowid B-tree only when each is alone in its query.
+    this.span = db.prepare<[], IdWindow>(`SELECT coalesce((SELECT min(id) FROM deliveries) - 1, 0) AS after, coalesce((SELECT max(id) FROM deliveries), 0) AS upto`);
     // Pruning takes only rows older than its window, long before any day this is compared with.
     this.latestRow = db.prepare<[number], LastDigest>(
       'SELECT digest_key AS key, planned_at AS plannedAt FROM deliveries WHERE subscriber_id = ? ORDER BY planned_at DESC, id DESC LIMIT 1',
@@ -358,9 +359,9 @@ export class DeliveryRepository {
     return dryRun ? (this.prunable.get(params)?.n ?? 0) : this.pruneRows.run(params).changes;
   }
 
-  /** The highest id in the ledger, 0 when it is empty: where pruning's windows end. */
-  lastId(): number {
-    return this.lastRowId.get() ?? 0;
+  /** Every id in the ledger, as one window (empty when the table is): where pruning walks. */
+  idSpan(): IdWindow {
+    return this.span.get()!;
   }
 
   /** Runs `work` in one transaction, for changes that span this ledger and another table. */

@@ -52,7 +52,7 @@ export interface PruneProgress {
 
 /** A table pruned a window of ids at a time. */
 interface Windowed {
-  lastId(): number;
+  idSpan(): { after: number; upto: number };
   pruneEnded(cutoff: string, dryRun: boolean, ids: { after: number; upto: number }): number;
 }
 
@@ -75,11 +75,12 @@ export class PruneService {
     const { now, dryRun, signal, progress } = options;
     const cutoff = new Date(now.getTime() - this.deps.retentionDays * DAY_MS);
     const at = cutoff.toISOString();
-    // Rows added after this point are newer than any cutoff, so each walk can stop at the last id it sees now.
-    const walks = [this.deps.deliveries, this.deps.notices].map((table) => ({ table, last: table.lastId() }));
-    progress?.onReady(walks.reduce((sum, walk) => sum + walk.last, 0));
+    // Rows added after this point are newer than any cutoff, so each walk can stop at the last id it sees now;
+    // it starts at the first id still there, since ids below it were pruned long ago.
+    const walks = [this.deps.deliveries, this.deps.notices].map((table) => ({ table, span: table.idSpan() }));
+    progress?.onReady(walks.reduce((sum, { span }) => sum + (span.upto - span.after), 0));
     const counts: number[] = [];
-    for (const { table, last } of walks) counts.push(await this.inWindows(table, last, at, options));
+    for (const { table, span } of walks) counts.push(await this.inWindows(table, span, at, options));
     const [deliveries = 0, emails = 0] = counts;
     if (signal?.aborted) return { cutoff: at, deliveries, emails, runs: 0, outboxFiles: 0, complete: false };
     return {
@@ -92,11 +93,11 @@ export class PruneService {
     };
   }
 
-  private async inWindows(table: Windowed, last: number, cutoff: string, { dryRun, signal, progress }: PruneOptions): Promise<number> {
+  private async inWindows(table: Windowed, span: { after: number; upto: number }, cutoff: string, { dryRun, signal, progress }: PruneOptions): Promise<number> {
     const size = this.deps.window ?? PRUNE_WINDOW;
     let total = 0;
-    for (let after = 0; after < last && !signal?.aborted; after += size) {
-      const upto = Math.min(after + size, last);
+    for (let after = span.after; after < span.upto && !signal?.aborted; after += size) {
+      const upto = Math.min(after + size, span.upto);
       total += table.pruneEnded(cutoff, dryRun, { after, upto });
       progress?.onWindow(upto - after);
       await new Promise((resolve) => setImmediate(resolve));

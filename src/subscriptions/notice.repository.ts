@@ -44,7 +44,7 @@ export class NoticeRepository {
   private readonly retryRow;
   private readonly prunable;
   private readonly pruneRows;
-  private readonly lastRowId;
+  private readonly span;
 
   constructor(private readonly db: Db) {
     // DO NOTHING: the same email already waits for this subscriber (the partial
@@ -83,7 +83,8 @@ export class NoticeRepository {
     const ended = "FROM notices WHERE id > @after AND id <= @upto AND +status IN ('sent', 'skipped', 'failed', 'bounced') AND updated_at < @cutoff";
     this.prunable = db.prepare<[IdWindow & { cutoff: string }], { n: number }>(`SELECT count(*) AS n ${ended}`);
     this.pruneRows = db.prepare<[IdWindow & { cutoff: string }]>(`DELETE ${ended}`);
-    this.lastRowId = db.prepare<[], number | null>('SELECT max(id) FROM notices').pluck();
+    // Two subqueries: SQLite reads min() or max() straight off the rowid B-tree only when each is alone in its query.
+    this.span = db.prepare<[], IdWindow>(`SELECT coalesce((SELECT min(id) FROM notices) - 1, 0) AS after, coalesce((SELECT max(id) FROM notices), 0) AS upto`);
   }
 
   /**
@@ -124,9 +125,9 @@ export class NoticeRepository {
     return dryRun ? (this.prunable.get(params)?.n ?? 0) : this.pruneRows.run(params).changes;
   }
 
-  /** The highest id in the queue, 0 when it is empty: where pruning's windows end. */
-  lastId(): number {
-    return this.lastRowId.get() ?? 0;
+  /** Every id in the queue, as one window (empty when the table is): where pruning walks. */
+  idSpan(): IdWindow {
+    return this.span.get()!;
   }
 
   finish(id: number, owner: string, status: Exclude<NoticeStatus, 'pending' | 'sending'>, error: string | null, now: string): boolean {

@@ -157,6 +157,13 @@ describe('prune', () => {
     await windowed.prune({ now, dryRun: true, progress: { onReady: (ids) => (ready = ids), onWindow: (ids) => void reported.push(ids) } });
     expect(ready).toBe(6);
     expect(reported).toEqual([1, 1, 1, 1, 1, 1]);
+
+    // Once the old rows are gone, a prune walks from the first id left (5), not from the start of the table.
+    await windowed.prune({ now, dryRun: false });
+    reported.length = 0;
+    await windowed.prune({ now, dryRun: true, progress: { onReady: (ids) => (ready = ids), onWindow: (ids) => void reported.push(ids) } });
+    expect(ready).toBe(2);
+    expect(reported).toEqual([1, 1]);
   });
 
   it('walks each window by rowid, never the status index across the whole table', async () => {
@@ -169,6 +176,15 @@ describe('prune', () => {
       const plan = world.db.prepare(`EXPLAIN QUERY PLAN ${statement}`).all({ cutoff: '2026-11-01T00:00:00Z', after: 0, upto: 5000 }) as Array<{ parent: number; detail: string }>;
       const outer = plan.filter((step) => step.parent === 0);
       expect(outer[0]!.detail).toMatch(/^SEARCH (deliveries|notices) USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)$/);
+    }
+    // Where the walk starts and ends: the ends of the rowid B-tree, never a scan of the table.
+    for (const repository of [world.services.deliveries, new NoticeRepository(world.db)]) {
+      const span = (repository as unknown as { span: { source: string } }).span.source;
+      const plan = world.db.prepare(`EXPLAIN QUERY PLAN ${span}`).all() as Array<{ detail: string }>;
+      expect(plan.map((step) => step.detail).filter((detail) => /deliveries|notices/.test(detail))).toEqual([
+        expect.stringMatching(/^SEARCH (deliveries|notices)$/),
+        expect.stringMatching(/^SEARCH (deliveries|notices)$/),
+      ]);
     }
   });
 });

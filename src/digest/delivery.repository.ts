@@ -1,7 +1,7 @@
 import type { Db } from '../db/connection.js';
 import { writeTransaction } from '../db/write-transaction.js';
 import type { Claim } from '../db/claims.js';
-import type { IdWindow } from '../db/id-window.js';
+import { idSpanStatement, type IdWindow } from '../db/id-window.js';
 import type { LastDigest } from './due-time.js';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'bounced';
@@ -203,8 +203,7 @@ export class DeliveryRepository {
                                             WHERE k.subscriber_id = deliveries.subscriber_id AND k.status <> 'failed'))`;
     this.prunable = db.prepare<[IdWindow & { cutoff: string }], { n: number }>(`SELECT count(*) AS n ${prunable}`);
     this.pruneRows = db.prepare<[IdWindow & { cutoff: string }]>(`DELETE ${prunable}`);
-    // Two subqueries: SQLite reads min() or max() straight off the rowid B-tree only when each is alone in its query.
-    this.span = db.prepare<[], IdWindow>(`SELECT coalesce((SELECT min(id) FROM deliveries) - 1, 0) AS after, coalesce((SELECT max(id) FROM deliveries), 0) AS upto`);
+    this.span = idSpanStatement(db, 'deliveries');
     // Pruning takes only rows older than its window, long before any day this is compared with.
     this.latestRow = db.prepare<[number], LastDigest>(
       'SELECT digest_key AS key, planned_at AS plannedAt FROM deliveries WHERE subscriber_id = ? ORDER BY planned_at DESC, id DESC LIMIT 1',

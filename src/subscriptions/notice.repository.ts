@@ -1,5 +1,5 @@
 import type { Db } from '../db/connection.js';
-import type { IdWindow } from '../db/id-window.js';
+import { idSpanStatement, type IdWindow } from '../db/id-window.js';
 import { writeTransaction } from '../db/write-transaction.js';
 import type { Claim } from '../db/claims.js';
 
@@ -83,8 +83,7 @@ export class NoticeRepository {
     const ended = "FROM notices WHERE id > @after AND id <= @upto AND +status IN ('sent', 'skipped', 'failed', 'bounced') AND updated_at < @cutoff";
     this.prunable = db.prepare<[IdWindow & { cutoff: string }], { n: number }>(`SELECT count(*) AS n ${ended}`);
     this.pruneRows = db.prepare<[IdWindow & { cutoff: string }]>(`DELETE ${ended}`);
-    // Two subqueries: SQLite reads min() or max() straight off the rowid B-tree only when each is alone in its query.
-    this.span = db.prepare<[], IdWindow>(`SELECT coalesce((SELECT min(id) FROM notices) - 1, 0) AS after, coalesce((SELECT max(id) FROM notices), 0) AS upto`);
+    this.span = idSpanStatement(db, 'notices');
   }
 
   /**

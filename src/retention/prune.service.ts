@@ -28,11 +28,12 @@ export interface PruneDeps {
 const DAY_MS = 86_400_000;
 
 /**
- * Ids per delete. Measured on 990,000 prunable ledger rows with ten sent
- * papers each (10,000 readers over 100 days): one statement held the write
- * lock for 25 s, five times the 5 s every other writer waits, and stopped
- * the server's event loop as long. Windows of 1,000 ids took 55 s in all,
- * none longer than 80 ms (windows of 5,000: 51 s, up to 330 ms).
+ * Ids per delete. On 990,000 prunable ledger rows with ten sent papers each
+ * (10,000 readers over 100 days), one statement held the write lock for
+ * 25 to 27 s, five times the 5 s every other writer waits, and stopped the
+ * server's event loop as long. Windows of 1,000 ids held it at most 80 to
+ * 96 ms and took 55 to 61 s in all; windows of 5,000 held it up to 330 ms.
+ * `npm run bench` measures it again (the prune_* figures).
  */
 export const PRUNE_WINDOW = 1_000;
 

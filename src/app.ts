@@ -1,7 +1,6 @@
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -22,6 +21,7 @@ import { matchesRoutes } from './web/matches.routes.js';
 import { outboxRoutes } from './web/outbox.routes.js';
 import { PageRenderer } from './web/page-renderer.js';
 import { preferencesRoutes } from './web/preferences.routes.js';
+import { securityHeaders } from './web/security-headers.js';
 import { subscribeRoutes } from './web/subscribe.routes.js';
 import { unsubscribeRoutes } from './web/unsubscribe.routes.js';
 import { webhookRoutes } from './web/webhooks.routes.js';
@@ -58,16 +58,7 @@ export function buildApp({ services, logger, limits: customLimits }: AppOptions)
   registerErrorHandler(app, pages);
   instrumentRequests(app, services.metrics);
 
-  app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        'img-src': ["'self'", 'data:', 'https:'],
-        // Behind plain HTTP (a local install) upgrading would break every form post.
-        'upgrade-insecure-requests': https ? [] : null,
-      },
-    },
-    strictTransportSecurity: https,
-  });
+  securityHeaders(app, https);
   app.register(formbody, { bodyLimit: BODY_LIMIT });
   app.register(cookie);
   app.register(csrf, {

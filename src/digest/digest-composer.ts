@@ -7,7 +7,7 @@ import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
 import { parseTopic, type Topic } from '../topics/topic-grammar.js';
 import type { TopicMatcher } from '../topics/topic-matcher.js';
 import type { Delivery, DigestContent } from './delivery.repository.js';
-import { cardKey, digestEmailProps, fillFeedbackLinks, paperCard, type DigestEntry } from './digest-view.js';
+import { cardKey, digestEmailProps, fillFeedbackLinks, paperCard, paperFace, type DigestEntry, type PaperFace } from './digest-view.js';
 import { digestDate } from './digest-key.js';
 
 export interface ComposerDeps {
@@ -46,7 +46,8 @@ export interface DigestDraft {
 
 /**
  * A run renders the same few thousand papers for many readers, so the
- * composer keeps papers, matched words and worded paper cards for the run.
+ * composer keeps papers, their faces (what a card shows whoever reads it),
+ * matched words and worded paper cards for the run.
  * Each cache drops its oldest entry when full, which bounds memory whatever
  * the run's size; cards are the largest (their rendered HTML lives as long
  * as they do), so fewer of them are kept.
@@ -85,6 +86,7 @@ export class DigestComposer {
   private readonly terms = new Map<string, string[]>();
   private readonly topics = new Map<string, Topic | null>();
   private readonly cards = new Map<string, DigestPaperView>();
+  private readonly faces = new Map<number, PaperFace>();
 
   constructor(private readonly deps: ComposerDeps) {
     const host = new URL(deps.publicUrl).hostname;
@@ -190,13 +192,13 @@ export class DigestComposer {
         links: footer,
         postalAddress: this.bulk.postalAddress,
       },
-      (entry) => remember(this.cards, cardKey(entry), () => paperCard(entry), MAX_CARDS),
+      (entry) => remember(this.cards, cardKey(entry), () => paperCard(entry, remember(this.faces, entry.paper.seq, () => paperFace(entry.paper))), MAX_CARDS),
     );
   }
 
   /** Forgets what it cached, which goes stale when papers change (upvotes, a withdrawal); each run starts afresh. */
   reset(): void {
-    for (const cache of [this.papers, this.terms, this.topics, this.cards]) cache.clear();
+    for (const cache of [this.papers, this.terms, this.topics, this.cards, this.faces]) cache.clear();
   }
 
   private load(seqs: readonly number[]): Map<number, StoredPaper> {

@@ -32,7 +32,7 @@ export interface DigestViewInput {
 }
 
 // The card's wording lives in paper-card.ts; these stay importable from here, where callers found them before.
-export { cardKey, DIGEST_LIMITS, feedbackPlaceholder, fillFeedbackLinks, paperCard, paperUrl, safeUrl, shorten } from './paper-card.js';
+export { cardKey, DIGEST_LIMITS, feedbackPlaceholder, fillFeedbackLinks, paperCard, paperFace, paperUrl, safeUrl, shorten, type PaperFace } from './paper-card.js';
 
 /** Topics by how many papers in the email they matched; ties keep the order of the best-ranked paper. */
 function topicCounts(entries: readonly DigestEntry[]): DigestTopicCount[] {
@@ -110,7 +110,7 @@ function moreLine(more: number, view: string | null): DigestEmailProps['more'] {
  * same email. `cardOf` lets a caller that renders many digests reuse the
  * cards of papers it has already worded.
  */
-export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestEntry) => DigestPaperView = paperCard): DigestEmailProps {
+export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestEntry) => DigestPaperView = (entry) => paperCard(entry)): DigestEmailProps {
   const papers = input.entries.map(cardOf);
   const also = (input.also ?? []).map(cardOf);
   const topics = topicCounts(input.entries);

@@ -33,6 +33,8 @@ export const plural = (n: number, word: string) => `${n.toLocaleString('en-US')}
  * word longer than half the room is cut inside the word rather than dropped.
  */
 export function shorten(text: string, max: number): string {
+  // No more UTF-16 units than the room means no more code points either: nothing to count.
+  if (text.length <= max) return text;
   const chars = Array.from(text);
   if (chars.length <= max) return text;
   const head = chars.slice(0, max - 1).join('');
@@ -161,29 +163,56 @@ function reasonLine(entry: Pick<CardEntry, 'like' | 'also'>): string | null {
   return like ? `${like[0]!.toUpperCase()}${like.slice(1)}` : null;
 }
 
-export function paperCard(entry: CardEntry): DigestPaperView {
-  const { paper } = entry;
+/**
+ * What a paper's card shows whoever reads it: title, link, facts, the
+ * shortened abstract (not yet highlighted) and the links under it. A run
+ * shows the same paper in many cards (one per way readers' topics matched
+ * it), so the composer works this out once per paper and builds each card
+ * from it.
+ */
+export interface PaperFace {
+  title: string;
+  url: string;
+  meta: string[];
+  /** Shortened to `DIGEST_LIMITS.abstract`; empty when the paper has none. */
+  abstract: string;
+  links: DigestLink[];
+}
+
+export function paperFace(paper: StoredPaper): PaperFace {
   const abstract = (paper.abstract || paper.aiSummary || '').replace(/\s+/gu, ' ').trim();
-  const terms = [...new Set(entry.terms.map(oneLine).filter(Boolean))];
   const title = oneLine(paper.title);
   const page = safeUrl(paper.pageUrl) ?? abstractPage(paper);
   const id = arxivId(paper);
-  const [topic = '', ...others] = readableTopics(entry.topics);
   const meta = [paperDate(paper), authorsLine(paper.authors), id ? `arXiv:${id}` : null, upvotesLine(paper.upvotes)];
   return {
     title,
     url: page ?? hfSearchUrl(title),
     meta: meta.filter((part): part is string => part !== null),
-    abstract: highlight(shorten(abstract, DIGEST_LIMITS.abstract), terms),
-    topic,
-    terms: displayTerms(terms).slice(0, DIGEST_LIMITS.terms),
-    otherTopics: otherTopicsLine(others),
+    abstract: shorten(abstract, DIGEST_LIMITS.abstract),
     links: uniqueLinks([
       page ? ['Paper', page] : ['Find on arXiv', arxivSearchUrl(title)],
       ['PDF', safeUrl(paper.pdfUrl)],
       ['Code', safeUrl(paper.codeUrl)],
       ['Project page', safeUrl(paper.projectUrl)],
     ]),
+  };
+}
+
+/** A reader's card for a paper; `face` is the paper's part, passed in when it is already known. */
+export function paperCard(entry: CardEntry, face: PaperFace = paperFace(entry.paper)): DigestPaperView {
+  const { paper } = entry;
+  const terms = [...new Set(entry.terms.map(oneLine).filter(Boolean))];
+  const [topic = '', ...others] = readableTopics(entry.topics);
+  return {
+    title: face.title,
+    url: face.url,
+    meta: face.meta,
+    abstract: highlight(face.abstract, terms),
+    topic,
+    terms: displayTerms(terms).slice(0, DIGEST_LIMITS.terms),
+    otherTopics: otherTopicsLine(others),
+    links: face.links,
     reason: reasonLine(entry),
     feedback: { more: feedbackPlaceholder(paper.seq, 'more'), less: feedbackPlaceholder(paper.seq, 'less') },
   };

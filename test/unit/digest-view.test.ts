@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cardKey, digestEmailProps, paperCard, shorten, type DigestEntry, type DigestViewInput } from '../../src/digest/digest-view.js';
+import { cardKey, digestEmailProps, paperCard, paperFace, shorten, type DigestEntry, type DigestViewInput } from '../../src/digest/digest-view.js';
 import { highlight } from '../../src/digest/term-highlight.js';
 import type { PaperInput } from '../../src/papers/paper.js';
 import type { StoredPaper } from '../../src/papers/paper.repository.js';
@@ -234,6 +234,22 @@ describe('paper cards shared between readers', () => {
     expect(paperCard(many)).toEqual(paperCard(manyElse));
     expect(cardKey(many)).not.toBe(cardKey({ ...a, topics: ['LoRA', 'adapters', 'quantization'] }));
   });
+
+  it('are built from one face per paper: what the paper alone decides is worked out once', () => {
+    const a = entry(['LoRA'], { abstract: `LoRA adapts large models. ${'More words follow here. '.repeat(30)}` }, ['lora']);
+    const b = { ...a, topics: ['adapters', 'LoRA'], terms: ['adapts'] };
+    const face = paperFace(a.paper);
+    const [first, second] = [paperCard(a, face), paperCard(b, face)];
+    // The same card as one built from scratch, highlighted for its own reader.
+    expect(first).toEqual(paperCard(a));
+    expect(second).toEqual(paperCard(b));
+    expect(hits(first.abstract)).toEqual(['LoRA']);
+    expect(hits(second.abstract)).toEqual(['adapts']);
+    // The paper's own parts are the face's, shared rather than rebuilt.
+    expect(second.meta).toBe(first.meta);
+    expect(second.links).toBe(first.links);
+    expect(face.abstract.length).toBeLessThanOrEqual(280);
+  });
 });
 
 describe('shorten', () => {
@@ -241,6 +257,12 @@ describe('shorten', () => {
     const cut = shorten('🧪'.repeat(20), 10);
     expect(Array.from(cut)).toHaveLength(10);
     expect(cut).toBe(`${'🧪'.repeat(9)}…`);
+  });
+
+  it('counts characters, not UTF-16 units: text longer in units but within the room is kept whole', () => {
+    expect(shorten('🧪'.repeat(6), 10)).toBe('🧪'.repeat(6));
+    expect(shorten('abcdefghij', 10)).toBe('abcdefghij');
+    expect(shorten('abcde fghijk', 10)).toBe('abcde…');
   });
 });
 

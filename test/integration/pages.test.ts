@@ -26,6 +26,25 @@ describe('pages', () => {
     expect(res.body).toMatch(/<input id="website" name="website" type="text" tabindex="-1" autocomplete="off">/);
   });
 
+  it('send the same security headers on every answer: pages, JSON, errors and unknown addresses', async () => {
+    const { app } = await testApp();
+    const home = await app.inject({ method: 'GET', url: '/' });
+    expect(home.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(home.headers['cross-origin-opener-policy']).toBe('same-origin');
+    const answers = await Promise.all([
+      app.inject({ method: 'GET', url: '/no-such-page', headers: { accept: 'text/html' } }),
+      app.inject({ method: 'GET', url: '/healthz' }),
+      app.inject({ method: 'POST', url: '/subscribe', headers: { 'content-type': 'application/json' }, payload: '{"email":' }),
+      app.inject({ method: 'GET', url: '/confirm?token=not-a-token' }),
+    ]);
+    for (const res of answers) {
+      for (const name of ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-opener-policy']) {
+        expect(res.headers[name], `${name} on ${res.statusCode}`).toBe(home.headers[name]);
+      }
+    }
+    expect(answers.map((res) => res.statusCode)).toEqual([404, 200, 400, expect.any(Number)]);
+  });
+
   it('upgrade insecure requests and send HSTS only behind an https public URL', async () => {
     const { app } = await testApp({ env: { PUBLIC_URL: 'https://papers.example.com' } });
     const res = await app.inject({ method: 'GET', url: '/' });

@@ -108,7 +108,8 @@ function moreLine(more: number, view: string | null): DigestEmailProps['more'] {
 /**
  * Turns a planned digest into what the digest email shows. Pure: same input,
  * same email. `cardOf` lets a caller that renders many digests reuse the
- * cards of papers it has already worded.
+ * cards of papers it has already worded. The default wraps `paperCard`:
+ * handed to `map` bare, it would take the index as its `face`.
  */
 export function digestEmailProps(input: DigestViewInput, cardOf: (entry: DigestEntry) => DigestPaperView = (entry) => paperCard(entry)): DigestEmailProps {
   const papers = input.entries.map(cardOf);

@@ -51,10 +51,13 @@ export interface PruneProgress {
   onWindow(ids: number): void;
 }
 
+/** Ids `after` < id <= `upto` (the stores' IdWindow; retention does not reach into the database layer). */
+type IdRange = { after: number; upto: number };
+
 /** A table pruned a window of ids at a time. */
 interface Windowed {
-  idSpan(): { after: number; upto: number };
-  pruneEnded(cutoff: string, dryRun: boolean, ids: { after: number; upto: number }): number;
+  idSpan(): IdRange;
+  pruneEnded(cutoff: string, dryRun: boolean, ids: IdRange): number;
 }
 
 /**
@@ -94,7 +97,7 @@ export class PruneService {
     };
   }
 
-  private async inWindows(table: Windowed, span: { after: number; upto: number }, cutoff: string, { dryRun, signal, progress }: PruneOptions): Promise<number> {
+  private async inWindows(table: Windowed, span: IdRange, cutoff: string, { dryRun, signal, progress }: PruneOptions): Promise<number> {
     const size = this.deps.window ?? PRUNE_WINDOW;
     let total = 0;
     for (let after = span.after; after < span.upto && !signal?.aborted; after += size) {

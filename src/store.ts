@@ -24,10 +24,17 @@ export function openStore(databasePath: string, { seedIfEmpty }: { seedIfEmpty: 
     const migration = migrate(db);
     const papers = new PaperRepository(db);
     new AbbreviationRepository(db).backfill();
-    const seeded = seedIfEmpty && papers.count() === 0 ? ingestPapers(papers, readSeedPapers()) : null;
+    const seeded = seedIfEmpty && papers.count() === 0 ? seed(papers) : null;
     return { db, migration, seeded };
   } catch (err) {
     db?.close();
     throw explainDatabaseError(err, databasePath);
   }
+}
+
+/** The seed papers, stored as an ingest run stores a page, then merged into one search index segment as a run's end does. */
+function seed(papers: PaperRepository): IngestResult {
+  const result = ingestPapers(papers, readSeedPapers());
+  papers.mergeSearchIndex();
+  return result;
 }

@@ -48,7 +48,24 @@ export async function runIngest(
   } catch (err) {
     result.failure = err instanceof Error ? err : new Error(String(err));
   }
+  // Even after a failure: the pages stored before it added segments too.
+  if (result.pages > 0) await mergeSearchIndex(repo, result);
   return result;
+}
+
+/**
+ * Merges the segments the run's pages added to the full-text indexes, a
+ * bounded step at a time, giving the event loop back between steps: in the
+ * server, requests keep being answered while a large index is merged. A
+ * failed merge loses nothing (the segments stay as they were, and the next
+ * run merges them), so it is reported, not thrown.
+ */
+async function mergeSearchIndex(repo: PaperRepository, result: IngestRunResult): Promise<void> {
+  try {
+    while (repo.mergeSearchIndexStep()) await new Promise((resolve) => setImmediate(resolve));
+  } catch (err) {
+    result.failure ??= new Error(`the papers are stored, but their search index could not be merged: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** "4 added, 0 updated, 0 unchanged, 0 rejected": the CLI's last line and the log's summary. */

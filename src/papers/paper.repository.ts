@@ -121,6 +121,12 @@ function params(paper: PaperInput) {
 
 type Params = ReturnType<typeof params>;
 
+/** The full-text indexes over papers: stemmed (papers_fts) and as written (papers_exact). */
+const SEARCH_INDEXES = ['papers_fts', 'papers_exact'] as const;
+
+/** FTS5 pages (1,000 bytes each by default) a merge step writes per index: a few milliseconds of work. */
+export const MERGE_STEP_PAGES = 200;
+
 export class PaperRepository {
   private readonly byId;
   private readonly bySeq;
@@ -131,6 +137,8 @@ export class PaperRepository {
   private readonly seedAlias;
   private readonly renameRow;
   private readonly recentRows;
+  private readonly mergeRuns;
+  private readonly totalChanges;
   private readonly abbreviations;
   private readonly vectors;
 
@@ -159,6 +167,8 @@ export class PaperRepository {
     this.recentRows = db.prepare<[string, number, number], { seq: number }>(`
       SELECT seq FROM papers WHERE ingested_at >= ? AND seq <= ? AND withdrawn_at IS NULL
       ORDER BY coalesce(upvotes, 0) DESC, seq DESC LIMIT ?`);
+    this.mergeRuns = SEARCH_INDEXES.map((index) => db.prepare<[number]>(`INSERT INTO ${index} (${index}, rank) VALUES ('merge', ?)`));
+    this.totalChanges = db.prepare<[], { n: number }>('SELECT total_changes() AS n');
   }
 
   findById(id: string): StoredPaper | null {
@@ -221,6 +231,29 @@ export class PaperRepository {
   /** Runs `work` in one transaction (a savepoint inside another). */
   atomically(work: () => void): void {
     writeTransaction(this.db, work);
+  }
+
+  /**
+   * One bounded step of merging the full-text indexes' segments, each in its
+   * own short transaction: FTS5 writes about MERGE_STEP_PAGES pages of merged
+   * index per index and step. True while there was work, so a caller repeats
+   * it until false (see mergeSearchIndex), yielding in between if it serves
+   * requests. FTS5 tells whether a merge did anything only through the
+   * connection's change count: it rises by two or more when it did.
+   */
+  mergeSearchIndexStep(): boolean {
+    let worked = false;
+    for (const merge of this.mergeRuns) {
+      const before = this.totalChanges.get()!.n;
+      writeTransaction(this.db, () => merge.run(MERGE_STEP_PAGES));
+      if (this.totalChanges.get()!.n - before >= 2) worked = true;
+    }
+    return worked;
+  }
+
+  /** Merges the full-text indexes to at most one segment per level, in one go: for stores no request waits on. */
+  mergeSearchIndex(): void {
+    while (this.mergeSearchIndexStep());
   }
 
   /** Stores a batch in one transaction: all of it, or (on error) none of it. */

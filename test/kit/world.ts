@@ -89,10 +89,13 @@ export function addSubscribers(db: Db, specs: Iterable<SubscriberSpec>): number[
   return db.transaction(() => Array.from(specs, add))();
 }
 
-/** Stores papers through the real ingest, as an ingest at `at` would; a rejected paper is a broken fixture. */
+/** Stores papers through the real ingest, as an ingest run at `at` would; a rejected paper is a broken fixture. */
 export function storePapers(db: Db, papers: readonly PaperInput[], at: Date = STORED_AT): void {
-  const result = ingestPapers(new PaperRepository(db), papers, at);
+  const repo = new PaperRepository(db);
+  const result = ingestPapers(repo, papers, at);
   if (result.rejected.length > 0) throw new Error(`papers rejected: ${JSON.stringify(result.rejected)}`);
+  // As the end of an ingest run does.
+  repo.mergeSearchIndex();
 }
 
 export interface World {

@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { OutgoingEmail } from './mailer.js';
 import type { Outbox } from './outbox.js';
+import { SmtpPool } from './smtp-pool.js';
 
 export interface DkimSettings {
   domain: string;
@@ -35,7 +36,7 @@ export interface MailTransport {
   close(): Promise<void>;
 }
 
-/** nodemailer sends the mailer's bytes as they are; DKIM, when set, signs them on the way. */
+/** The outbox's nodemailer takes the mailer's bytes as they are; DKIM, when set, signs them on the way. */
 const rawOptions = ({ envelope, raw, messageId }: Pick<OutboundMessage, 'envelope' | 'raw' | 'messageId'>): Mail.Options => ({ envelope, raw, messageId });
 
 /**
@@ -50,8 +51,7 @@ export const SMTP_TIMEOUTS = {
   dnsTimeout: 10_000,
 } as const;
 
-const dkimOptions = (dkim: DkimSettings | null) =>
-  dkim ? { dkim: { domainName: dkim.domain, keySelector: dkim.selector, privateKey: dkim.privateKey } } : {};
+const dkimOptions = (dkim: DkimSettings) => ({ dkim: { domainName: dkim.domain, keySelector: dkim.selector, privateKey: dkim.privateKey } });
 
 export interface SmtpOptions {
   /** Parallel connections to the relay. */
@@ -62,32 +62,29 @@ export interface SmtpOptions {
 export function smtpTransport(smtpUrl: string, dkim: DkimSettings | null, { maxConnections = 5 }: SmtpOptions = {}): MailTransport {
   const url = new URL(smtpUrl);
   const secure = url.protocol === 'smtps:';
-  const transporter = nodemailer.createTransport({
-    pool: true,
-    maxConnections,
-    maxMessages: 1000,
+  const pool = new SmtpPool({
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port ? Number(url.port) : secure ? 465 : 587,
     secure,
-    ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
-    ...SMTP_TIMEOUTS,
-    ...dkimOptions(dkim),
+    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : null,
+    dkim: dkim ? dkimOptions(dkim).dkim : null,
+    maxConnections,
+    maxMessages: 1000,
+    timeouts: SMTP_TIMEOUTS,
   });
   return {
     kind: 'smtp',
     async send(message) {
-      const info = await transporter.sendMail(rawOptions(message));
-      return { messageId: message.messageId, response: info.response };
+      const response = await pool.send(message.envelope, message.raw);
+      return { messageId: message.messageId, response };
     },
-    async close() {
-      transporter.close();
-    },
+    close: () => pool.close(),
   };
 }
 
 /** Builds each message exactly as SMTP would carry it (DKIM included) and files it in the outbox. */
 export function outboxTransport(outbox: Outbox, dkim: DkimSettings | null): MailTransport {
-  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...dkimOptions(dkim) });
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...(dkim ? dkimOptions(dkim) : {}) });
   return {
     kind: 'outbox',
     async send(message) {

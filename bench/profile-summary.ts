@@ -16,7 +16,7 @@ export interface CpuProfile {
 const STAGES: Array<[stage: string, pattern: RegExp, name?: RegExp]> = [
   // The words a topic matched in a paper, for its card: a query per card built, so a rendering cost.
   ['rendering: card highlights (FTS5)', /\/topics\/topic-matcher\./, /^matchedTerms$/],
-  ['SMTP hand-off (nodemailer)', /nodemailer\//],
+  ['SMTP hand-off (nodemailer)', /nodemailer\/|\/mail\/smtp-pool\./],
   ['SMTP hand-off (node streams, sockets)', /^node:(net|stream|internal\/streams|internal\/stream_base|internal\/net|events|internal\/timers|internal\/process\/task_queues|buffer|internal\/buffer)/],
   ['MIME', /\/mail\/mime\.|\/mail\/mailer\./],
   ['rendering', /handlebars|\/mail\/(template-compiler|email-templates|digest-email)\.|\/digest\/(digest-view|term-highlight|digest-composer|paper-card)|\/src\/text\.|\/dist\/text\.|\/subscriptions\/(subscriber-links|tokens)\./],

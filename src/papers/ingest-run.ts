@@ -13,6 +13,8 @@ export interface IngestRunOptions {
   /** After each stored page, with how many entries it held: progress bars and logs. */
   onPage?: (entries: number, result: IngestRunResult) => void;
   now?: () => Date;
+  /** Shutdown: once aborted, the search index is left unmerged (the next run merges it), so stopping never waits on a merge. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface IngestRunOptions {
 export async function runIngest(
   repo: PaperRepository,
   pages: AsyncIterable<SourcePage>,
-  { onPage, now = () => new Date() }: IngestRunOptions = {},
+  { onPage, now = () => new Date(), signal }: IngestRunOptions = {},
 ): Promise<IngestRunResult> {
   const result: IngestRunResult = { added: 0, updated: 0, unchanged: 0, rejected: [], pages: 0, failure: null };
   try {
@@ -49,7 +51,7 @@ export async function runIngest(
     result.failure = err instanceof Error ? err : new Error(String(err));
   }
   // Even after a failure: the pages stored before it added segments too.
-  if (result.pages > 0) await mergeSearchIndex(repo, result);
+  if (result.pages > 0) await mergeSearchIndex(repo, result, signal);
   return result;
 }
 
@@ -60,9 +62,9 @@ export async function runIngest(
  * failed merge loses nothing (the segments stay as they were, and the next
  * run merges them), so it is reported, not thrown.
  */
-async function mergeSearchIndex(repo: PaperRepository, result: IngestRunResult): Promise<void> {
+async function mergeSearchIndex(repo: PaperRepository, result: IngestRunResult, signal: AbortSignal | undefined): Promise<void> {
   try {
-    while (repo.mergeSearchIndexStep()) await new Promise((resolve) => setImmediate(resolve));
+    while (!signal?.aborted && repo.mergeSearchIndexStep()) await new Promise((resolve) => setImmediate(resolve));
   } catch (err) {
     result.failure ??= new Error(`the papers are stored, but their search index could not be merged: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -60,7 +60,7 @@ export function startIngestJobs({ config, repo, seedLookups, logger, history, cl
 
   async function ingest(job: IngestJobName, feed: PaperFeed, fields: object): Promise<void> {
     const started = Date.now();
-    const read = () => runIngest(repo, feed.pages, { now: clock });
+    const read = () => runIngest(repo, feed.pages, { now: clock, signal: controller.signal });
     const result = await (history ? history.record('ingest', feed.source, read, ingestReport) : read());
     for (const { id, reason } of result.rejected.slice(0, MAX_LOGGED_REJECTIONS)) {
       logger.warn({ job, source: feed.source, id, reason }, 'paper rejected');

@@ -56,6 +56,23 @@ describe('search index merging', () => {
     expect(usermerge(db, 'papers_exact')).toBe(2);
   });
 
+  it('stops merging once shutdown aborts the run, keeping its pages, and the next run merges', async () => {
+    const { db } = tempDb();
+    const repo = new PaperRepository(db);
+    const stop = new AbortController();
+    // Shutdown comes after the last page is stored, before the merge.
+    async function* thenStop(list: SourcePage[]): AsyncIterable<SourcePage> {
+      yield* list;
+      stop.abort();
+    }
+    const result = await runIngest(repo, thenStop(pages(6)), { now: () => NOW, signal: stop.signal });
+    expect(result).toMatchObject({ added: 30, pages: 6, failure: null });
+    expect(repo.mergeSearchIndexStep()).toBe(true);
+    await runIngest(repo, feed(pages(1)), { now: () => NOW });
+    expect(repo.mergeSearchIndexStep()).toBe(false);
+    expect(new TopicMatcher(db).match(parseTopic('tokenizer'))).toHaveLength(30);
+  });
+
   it('does not merge after a run that stored no page', async () => {
     const { db } = tempDb();
     const repo = new PaperRepository(db);

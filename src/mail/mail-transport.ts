@@ -2,7 +2,7 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { OutgoingEmail } from './mailer.js';
 import type { Outbox } from './outbox.js';
-import { SmtpPool } from './smtp-pool.js';
+import { SmtpPool, type SmtpPoolOptions } from './smtp-pool.js';
 
 export interface DkimSettings {
   domain: string;
@@ -51,27 +51,31 @@ export const SMTP_TIMEOUTS = {
   dnsTimeout: 10_000,
 } as const;
 
-const dkimOptions = (dkim: DkimSettings) => ({ dkim: { domainName: dkim.domain, keySelector: dkim.selector, privateKey: dkim.privateKey } });
 
 export interface SmtpOptions {
   /** Parallel connections to the relay. */
   maxConnections?: number;
 }
 
-/** A pooled SMTP transport for `smtp://user:pass@host:port` (or `smtps://` for implicit TLS). */
-export function smtpTransport(smtpUrl: string, dkim: DkimSettings | null, { maxConnections = 5 }: SmtpOptions = {}): MailTransport {
+/** Where `SMTP_URL` points: `smtp://user:pass@host:port`, or `smtps://` for implicit TLS. */
+export function smtpEndpoint(smtpUrl: string): Pick<SmtpPoolOptions, 'host' | 'port' | 'secure' | 'auth'> {
   const url = new URL(smtpUrl);
   const secure = url.protocol === 'smtps:';
-  const pool = new SmtpPool({
+  return {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port ? Number(url.port) : secure ? 465 : 587,
     secure,
     auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : null,
-    dkim: dkim ? dkimOptions(dkim).dkim : null,
-    maxConnections,
-    maxMessages: 1000,
-    timeouts: SMTP_TIMEOUTS,
-  });
+  };
+}
+
+/** nodemailer's names for the DKIM settings. */
+export const dkimSigning = (dkim: DkimSettings | null): SmtpPoolOptions['dkim'] =>
+  dkim ? { domainName: dkim.domain, keySelector: dkim.selector, privateKey: dkim.privateKey } : null;
+
+/** A pooled SMTP transport for `SMTP_URL`. */
+export function smtpTransport(smtpUrl: string, dkim: DkimSettings | null, { maxConnections = 5 }: SmtpOptions = {}): MailTransport {
+  const pool = new SmtpPool({ ...smtpEndpoint(smtpUrl), dkim: dkimSigning(dkim), maxConnections, maxMessages: 1000, timeouts: SMTP_TIMEOUTS });
   return {
     kind: 'smtp',
     async send(message) {
@@ -84,7 +88,7 @@ export function smtpTransport(smtpUrl: string, dkim: DkimSettings | null, { maxC
 
 /** Builds each message exactly as SMTP would carry it (DKIM included) and files it in the outbox. */
 export function outboxTransport(outbox: Outbox, dkim: DkimSettings | null): MailTransport {
-  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...(dkim ? dkimOptions(dkim) : {}) });
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...(dkim ? { dkim: dkimSigning(dkim)! } : {}) });
   return {
     kind: 'outbox',
     async send(message) {

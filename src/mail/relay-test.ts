@@ -1,8 +1,8 @@
-import nodemailer from 'nodemailer';
-import { type DkimSettings, SMTP_TIMEOUTS } from './mail-transport.js';
+import { type DkimSettings, dkimSigning, SMTP_TIMEOUTS, smtpEndpoint } from './mail-transport.js';
 import { Mailer, type OutgoingEmail } from './mailer.js';
 import { classifySendError } from './send-errors.js';
 import type { MailTransport, OutboundMessage } from './mail-transport.js';
+import { SmtpPool } from './smtp-pool.js';
 
 export interface RelayTestSettings {
   smtpUrl: string;
@@ -26,13 +26,11 @@ export interface RelayTestResult {
 const HIDDEN = /^(C: |\[client\] )?(AUTH |[A-Za-z0-9+/=]{16,}$)|bytes encoded mail data|^\r?\n?$/;
 
 /**
- * Sends one test email through the relay on its own connection (not the
- * pool), recording the SMTP conversation, so an operator can see what the
- * relay says (AUTH, MAIL FROM, RCPT TO, DATA) and which headers it got.
+ * Sends one test email the way digests go out (the same SMTP pool, with one
+ * connection), recording the SMTP conversation, so an operator can see what
+ * the relay says (AUTH, MAIL FROM, RCPT TO, DATA) and which headers it got.
  */
 export async function sendRelayTest(settings: RelayTestSettings, to: string, now = new Date()): Promise<RelayTestResult> {
-  const url = new URL(settings.smtpUrl);
-  const secure = url.protocol === 'smtps:';
   const transcript: string[] = [];
   // Between the relay's 354 and the lone "." the log is the message itself, which the headers below already show.
   let inData = false;
@@ -52,19 +50,14 @@ export async function sendRelayTest(settings: RelayTestSettings, to: string, now
     }
   };
   const logger = { level: () => {}, trace: log, debug: log, info: log, warn: log, error: log, fatal: log };
-  const dkim = settings.dkim ? { dkim: { domainName: settings.dkim.domain, keySelector: settings.dkim.selector, privateKey: settings.dkim.privateKey } } : {};
-  const smtp = nodemailer.createTransport({
-    host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port ? Number(url.port) : secure ? 465 : 587,
-    secure,
-    ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
-    ...SMTP_TIMEOUTS,
-    ...dkim,
+  const smtp = new SmtpPool({
+    ...smtpEndpoint(settings.smtpUrl),
+    dkim: dkimSigning(settings.dkim),
+    maxConnections: 1,
+    maxMessages: 1,
+    timeouts: SMTP_TIMEOUTS,
     logger,
-    debug: true,
   });
-  // The same bytes, signed the same way, to show what went out.
-  const signer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...dkim });
 
   let sent: OutboundMessage | null = null;
   let signed = '';
@@ -72,14 +65,11 @@ export async function sendRelayTest(settings: RelayTestSettings, to: string, now
     kind: 'smtp',
     async send(message) {
       sent = message;
-      const options = { envelope: message.envelope, raw: message.raw, messageId: message.messageId };
-      signed = ((await signer.sendMail(options)).message as Buffer).toString('utf8');
-      const info = await smtp.sendMail(options);
-      return { messageId: message.messageId, response: info.response };
+      // The same bytes, signed the same way, to show what went out.
+      signed = (await smtp.sign(message.raw)).toString('utf8');
+      return { messageId: message.messageId, response: await smtp.send(message.envelope, message.raw) };
     },
-    async close() {
-      smtp.close();
-    },
+    close: () => smtp.close(),
   };
   const mailer = new Mailer(capture, settings.mailFrom);
   const footer = settings.postalAddress ? `\n\n${settings.postalAddress}` : '';

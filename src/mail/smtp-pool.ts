@@ -15,6 +15,8 @@ export interface SmtpPoolOptions {
   /** Messages a connection carries before it is replaced, so no session lives for ever. */
   maxMessages: number;
   timeouts: { connectionTimeout: number; greetingTimeout: number; socketTimeout: number; dnsTimeout: number };
+  /** Every line of the SMTP conversation, for `paperboy mail-test`; none when absent. */
+  logger?: SMTPConnection.Options['logger'];
 }
 
 export interface SmtpEnvelope {
@@ -70,7 +72,7 @@ export class SmtpPool {
 
   /** Sends one message; resolves with the relay's final reply, rejects with nodemailer's SMTP error. */
   async send(envelope: SmtpEnvelope, raw: Buffer): Promise<string> {
-    const message = this.signer ? await buffer(this.signer.sign(raw)) : raw;
+    const message = await this.sign(raw);
     const to = ASCII.test(envelope.to) ? envelope.to : envelopeAddress(envelope.to);
     for (let attempt = 1; ; attempt += 1) {
       const connection = await this.acquire();
@@ -87,6 +89,11 @@ export class SmtpPool {
         throw err;
       }
     }
+  }
+
+  /** The message as it goes out: with a DKIM-Signature header first when DKIM is set, as it is otherwise. */
+  async sign(raw: Buffer): Promise<Buffer> {
+    return this.signer ? buffer(this.signer.sign(raw)) : raw;
   }
 
   /** Closes every idle session and refuses further sends; a message in flight finishes first. */
@@ -142,8 +149,8 @@ export class SmtpPool {
 
   private connect(): Promise<Pooled> {
     this.open += 1;
-    const { host, port, secure, auth, timeouts } = this.options;
-    const smtp = new SMTPConnection({ host, port, secure, ...timeouts });
+    const { host, port, secure, auth, timeouts, logger } = this.options;
+    const smtp = new SMTPConnection({ host, port, secure, ...timeouts, ...(logger ? { logger, debug: true } : {}) });
     const connection: Pooled = { smtp, sent: 0, retired: false };
     return new Promise<Pooled>((resolve, reject) => {
       let connecting = true;

@@ -51,7 +51,6 @@ export const SMTP_TIMEOUTS = {
   dnsTimeout: 10_000,
 } as const;
 
-
 export interface SmtpOptions {
   /** Parallel connections to the relay. */
   maxConnections?: number;
@@ -88,7 +87,8 @@ export function smtpTransport(smtpUrl: string, dkim: DkimSettings | null, { maxC
 
 /** Builds each message exactly as SMTP would carry it (DKIM included) and files it in the outbox. */
 export function outboxTransport(outbox: Outbox, dkim: DkimSettings | null): MailTransport {
-  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...(dkim ? { dkim: dkimSigning(dkim)! } : {}) });
+  const signing = dkimSigning(dkim);
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...(signing ? { dkim: signing } : {}) });
   return {
     kind: 'outbox',
     async send(message) {

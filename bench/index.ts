@@ -16,7 +16,7 @@ import { feedbackPipeline } from './feedback.bench.js';
 import { pruneBench } from './prune.bench.js';
 import { startSink } from './smtp-sink.js';
 import { storeBench, type Row } from './store.bench.js';
-import { SUBSCRIBE_TARGET, subscribeBench, subscribeResults } from './subscribe.bench.js';
+import { loadNotes, SUBSCRIBE_TARGET, subscribeBench, subscribeResults } from './subscribe.bench.js';
 import { buildWorld } from './synthetic.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
@@ -145,8 +145,8 @@ try {
     [`  the same with ${int(taught.readersWithChoices)} readers' models`, ...pipelineRow(taught).slice(1)] as Row,
     ['naive: mjml2html + nodemailer per email', `${round(naive.perSec, 1)} digests/s`, `${naive.sent} digests`],
     ['raw: pre-built message, same pool and sink', `${int(raw.perSec)} msgs/s`, `${int(large.messageBytes)} bytes each`],
-    ['POST /subscribe (real app)', `${int(http.subscribe.rps)} req/s`, `p99 ${http.subscribe.p99Ms} ms; ${http.subscribe.non2xx} non-2xx, ${http.subscribe.errors} errors`],
-    ['GET / (same app, cached page)', `${int(http.home.rps)} req/s`, `p99 ${http.home.p99Ms} ms; ${http.home.non2xx} non-2xx, ${http.home.errors} errors`],
+    ['POST /subscribe (real app)', `${int(http.subscribe.rps)} req/s`, loadNotes(http.subscribe)],
+    ['GET / (same app, cached page)', `${int(http.home.rps)} req/s`, loadNotes(http.home)],
     ['bare Fastify + one SQLite insert', `${int(http.bare.rps)} req/s`, `p99 ${http.bare.p99Ms} ms`],
     ['prune, one DELETE for the whole ledger', `${prune.oneStatementSeconds.toFixed(1)} s`, `${int(prune.rows)} ledger rows and ${int(prune.cascaded)} sent-paper rows, the write lock held throughout`],
     [`prune in windows of ${int(prune.window)} ids`, `${prune.windowedSeconds.toFixed(1)} s`, `the same rows; the lock held at most ${prune.longestWindowMs.toFixed(0)} ms at a time`],

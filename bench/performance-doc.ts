@@ -55,7 +55,7 @@ export function figuresBlock(results: BenchResults): string {
     START,
     `Measured ${results.measured_at.slice(0, 10)} on ${results.machine.cores} cores (${results.machine.cpu ?? 'unknown CPU'}), Node ${results.machine.node}.` +
       (typeof results.subscribe_measured_at === 'string' && results.subscribe_measured_at > results.measured_at
-        ? ` The subscribe figures (\`subscribe_rps\`, \`home_rps\`, \`bare_insert_rps\` and their p99s) are from a later \`npm run bench:subscribe\`, at ${results.subscribe_measured_at.slice(0, 16).replace('T', ' ')} UTC.`
+        ? ` The subscribe figures (\`subscribe_rps\`, \`home_rps\`, \`bare_insert_rps\`, their p99s and CPU a request) are from a later \`npm run bench:subscribe\`, at ${results.subscribe_measured_at.slice(0, 16).replace('T', ' ')} UTC.`
         : '') +
       (typeof results.large_measured_at === 'string' && results.large_measured_at < results.measured_at
         ? ` The million-subscriber figures (\`${LARGE_FIGURES.join('`, `')}\` and their targets) are from an earlier \`BENCH_LARGE=1\` run, on ${results.large_measured_at.slice(0, 10)}.`

@@ -21,7 +21,27 @@ export interface LoadFigures {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /**
+   * The server process's CPU time (all its threads, from /proc) per request
+   * answered, in µs; null where /proc is missing. Steadier than requests a
+   * second on a shared machine, and it counts only the server, not autocannon
+   * or the sink beside it.
+   */
+  cpuUsPerRequest: number | null;
 }
+
+/** A process's CPU time so far in ms (user and system, all threads), or null without /proc. */
+function cpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** Linux's clock ticks a second for /proc times (USER_HZ), the same on every architecture it runs on. */
+const CLOCK_TICKS = 100;
 
 /** Starts a server process and resolves with its port once it listens. */
 async function startServer(args: string[], env: Record<string, string>, ready: (line: string) => number | null): Promise<{ child: ChildProcess; port: number }> {
@@ -55,7 +75,7 @@ const SUBSCRIBE: Request = {
 /** The form page: rendered once and kept, so it is the app's own floor (framework, headers, logging). */
 const HOME: Request = { path: '/', method: 'GET' };
 
-function load(port: number, seconds: number, { path: route, ...request }: Request): Promise<LoadFigures> {
+function load(port: number, seconds: number, { path: route, ...request }: Request): Promise<Omit<LoadFigures, 'cpuUsPerRequest'> & { requests: number }> {
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -65,7 +85,9 @@ function load(port: number, seconds: number, { path: route, ...request }: Reques
         ...request,
       },
       (err, result) =>
-        err ? reject(err) : resolve({ rps: result.requests.average, p99Ms: result.latency.p99, errors: result.errors, non2xx: result.non2xx }),
+        err
+          ? reject(err)
+          : resolve({ rps: result.requests.average, p99Ms: result.latency.p99, errors: result.errors, non2xx: result.non2xx, requests: result.requests.total }),
     );
   });
 }
@@ -93,14 +115,20 @@ async function measure(
       await load(port, 1, request);
     }
     const slices = Math.max(1, Math.ceil(seconds / 2));
-    const parts: LoadFigures[][] = requests.map(() => []);
+    const parts: Array<Array<Awaited<ReturnType<typeof load>> & { cpuMs: number | null }>> = requests.map(() => []);
     for (let slice = 0; slice < slices; slice += 1) {
       for (const [index, request] of requests.entries()) {
         await settle();
-        parts[index]!.push(await load(port, seconds / slices, request));
+        const before = cpuMs(child.pid);
+        const figures = await load(port, seconds / slices, request);
+        const after = cpuMs(child.pid);
+        parts[index]!.push({ ...figures, cpuMs: before === null || after === null ? null : after - before });
       }
     }
     return parts.map((figures) => ({
+      cpuUsPerRequest: figures.some((part) => part.cpuMs === null)
+        ? null
+        : (1000 * figures.reduce((sum, part) => sum + part.cpuMs!, 0)) / Math.max(1, figures.reduce((sum, part) => sum + part.requests, 0)),
       rps: figures.reduce((sum, part) => sum + part.rps, 0) / figures.length,
       // The worst slice's: a mean of percentiles is not a percentile.
       p99Ms: Math.max(...figures.map((part) => part.p99Ms)),
@@ -169,6 +197,14 @@ export async function subscribeBench(sink: Sink, seconds: number): Promise<{ sub
   }
 }
 
+const cpuFigure = (figures: LoadFigures) => (figures.cpuUsPerRequest === null ? null : Math.round(figures.cpuUsPerRequest));
+
+/** The notes column of a load row: tail latency, failures and the server's CPU a request. */
+export function loadNotes(figures: LoadFigures): string {
+  const cpu = figures.cpuUsPerRequest === null ? '' : `; ${Math.round(figures.cpuUsPerRequest)} µs of server CPU a request`;
+  return `p99 ${figures.p99Ms} ms; ${figures.non2xx} non-2xx, ${figures.errors} errors${cpu}`;
+}
+
 export const SUBSCRIBE_TARGET = 'subscribe at least 0.4 of cached GET /';
 
 /** What results.json keeps of a subscribe measurement, and its target's row. */
@@ -181,6 +217,8 @@ export function subscribeResults(http: { subscribe: LoadFigures; home: LoadFigur
       bare_insert_rps: Number(http.bare.rps.toFixed(1)),
       subscribe_p99_ms: http.subscribe.p99Ms,
       bare_insert_p99_ms: http.bare.p99Ms,
+      subscribe_cpu_us: cpuFigure(http.subscribe),
+      home_cpu_us: cpuFigure(http.home),
     },
     target: { value: ratio.toFixed(2), met: ratio >= 0.4 },
   };

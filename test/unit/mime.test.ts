@@ -51,6 +51,31 @@ describe('buildMessage', () => {
     expect((await simpleParser(raw)).from?.value[0]?.name).toBe('paperboy, the digest');
   });
 
+  it('writes each body as base64 lines of exactly 76 (the last shorter) that decode to the body, whatever its length', () => {
+    for (const length of [0, 1, 2, 56, 57, 58, 113, 114, 115, 1_000, 14_000]) {
+      const body = 'é✓a'.repeat(length).slice(0, length);
+      const raw = buildMessage({ ...base, text: body, html: `<p>${body}</p>` }).toString('latin1');
+      const boundary = /boundary="([^"]+)"/.exec(raw)![1]!;
+      expect(raw.endsWith(`\r\n--${boundary}--\r\n`)).toBe(true);
+      const parts = raw.slice(0, -`\r\n--${boundary}--\r\n`.length).split(`\r\n--${boundary}\r\n`).slice(1);
+      const decoded = parts.map((part) => {
+        const payload = part.slice(part.indexOf('\r\n\r\n') + 4);
+        const lines = payload.split('\r\n');
+        expect(lines.slice(0, -1).every((line) => line.length === 76), `${length}: full lines`).toBe(true);
+        expect(lines.at(-1)!.length, `${length}: last line`).toBeLessThanOrEqual(76);
+        return Buffer.from(lines.join(''), 'base64').toString('utf8');
+      });
+      expect(decoded, `${length}`).toEqual([body, `<p>${body}</p>`]);
+    }
+  });
+
+  it('writes a recipient as given, with an international domain in ASCII, and keeps a display name', async () => {
+    const bare = buildMessage({ ...base, to: 'Ada@bücher.example' }).toString('latin1');
+    expect(bare).toMatch(/^To: Ada@xn--bcher-kva\.example\r$/m);
+    const named = await simpleParser(buildMessage({ ...base, to: 'Ada Lovelace <ada@example.com>' }));
+    expect(named.to).toMatchObject({ value: [{ address: 'ada@example.com', name: 'Ada Lovelace' }] });
+  });
+
   it('gives every message its own boundary', () => {
     const boundary = (raw: Buffer) => /boundary="([^"]+)"/.exec(raw.toString('latin1'))?.[1];
     expect(boundary(buildMessage(base))).not.toBe(boundary(buildMessage(base)));

@@ -72,7 +72,7 @@ export interface PipelineFigures {
 }
 
 /** User and system CPU seconds a process has used so far, from /proc; null where there is no /proc. */
-function cpuSecondsOf(pid: number): number | null {
+export function cpuSecondsOf(pid: number): number | null {
   try {
     // Fields after the command name (which may hold spaces); utime and stime are the 12th and 13th, in clock ticks of 1/100 s.
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');

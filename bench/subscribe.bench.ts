@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { BENCH_SECRET, DEPLOYED_ENV } from './digest.bench.js';
+import { BENCH_SECRET, cpuSecondsOf, DEPLOYED_ENV } from './digest.bench.js';
 import type { Sink } from './smtp-sink.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -29,19 +29,6 @@ export interface LoadFigures {
    */
   cpuUsPerRequest: number | null;
 }
-
-/** A process's CPU time so far in ms (user and system, all threads), or null without /proc. */
-function cpuMs(pid: number | undefined): number | null {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-
-/** Linux's clock ticks a second for /proc times (USER_HZ), the same on every architecture it runs on. */
-const CLOCK_TICKS = 100;
 
 /** Starts a server process and resolves with its port once it listens. */
 async function startServer(args: string[], env: Record<string, string>, ready: (line: string) => number | null): Promise<{ child: ChildProcess; port: number }> {
@@ -119,10 +106,10 @@ async function measure(
     for (let slice = 0; slice < slices; slice += 1) {
       for (const [index, request] of requests.entries()) {
         await settle();
-        const before = cpuMs(child.pid);
+        const before = cpuSecondsOf(child.pid!);
         const figures = await load(port, seconds / slices, request);
-        const after = cpuMs(child.pid);
-        parts[index]!.push({ ...figures, cpuMs: before === null || after === null ? null : after - before });
+        const after = cpuSecondsOf(child.pid!);
+        parts[index]!.push({ ...figures, cpuMs: before === null || after === null ? null : 1000 * (after - before) });
       }
     }
     return parts.map((figures) => ({

@@ -17,6 +17,7 @@ export interface MimeParts {
 
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
+export const isAscii = (value: string) => ASCII.test(value);
 const PLAIN_NAME = /^[\w ']*$/;
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
@@ -103,8 +104,8 @@ export function envelopeAddress(from: string): string {
 /** An address alone, with nothing a parser would need to take apart: a subscriber's, as the form accepts it. */
 const BARE_ADDRESS = /^[^\s<>",;:()[\]\\@]+@[^\s<>",;:()[\]\\@]+$/;
 
-/** Every message of a run has the same From: parsed once. */
-const fromHeaders = new Map<string, string>();
+/** Every message of a run has the same From: parsed once, and again only if it changes. */
+let lastFrom = { value: '', header: '' };
 
 function mailbox(value: string): string {
   if (BARE_ADDRESS.test(value)) return asciiAddress(value);
@@ -114,13 +115,8 @@ function mailbox(value: string): string {
 }
 
 function fromHeader(from: string): string {
-  let header = fromHeaders.get(from);
-  if (header === undefined) {
-    // A process has one or two senders; the bound only guards against a caller that varies it.
-    if (fromHeaders.size >= 16) fromHeaders.clear();
-    fromHeaders.set(from, (header = mailbox(from)));
-  }
-  return header;
+  if (lastFrom.value !== from) lastFrom = { value: from, header: mailbox(from) };
+  return lastFrom.header;
 }
 
 /** "Fri, 27 Nov 2026 08:00:00 +0000" */

@@ -21,7 +21,8 @@ export interface SendFailure {
   connection: boolean;
 }
 
-interface SmtpError {
+/** What nodemailer's SMTP errors carry. */
+export interface SmtpError {
   code?: string;
   command?: string;
   responseCode?: number;

@@ -1,7 +1,8 @@
 import { buffer } from 'node:stream/consumers';
 import DKIM from 'nodemailer/lib/dkim';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { envelopeAddress } from './mime.js';
+import { envelopeAddress, isAscii } from './mime.js';
+import type { SmtpError } from './send-errors.js';
 
 export interface SmtpPoolOptions {
   host: string;
@@ -32,16 +33,10 @@ interface Pooled {
   retired: boolean;
 }
 
-interface SmtpError {
-  code?: string;
-  responseCode?: number;
-}
-
 /** The relay ended or broke the session itself, rather than refusing this message. */
 const sessionLost = (err: SmtpError) => err.responseCode === 421 || ['ECONNECTION', 'ESOCKET', 'ETIMEDOUT'].includes(err.code ?? '');
 
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
+const poolClosed = () => Object.assign(new Error('the SMTP pool is closed'), { code: 'ECONNECTION' });
 
 /**
  * The SMTP hand-off: a pool of nodemailer's SMTP connections, each given a
@@ -70,10 +65,14 @@ export class SmtpPool {
     this.signer = options.dkim ? new DKIM(options.dkim) : null;
   }
 
-  /** Sends one message; resolves with the relay's final reply, rejects with nodemailer's SMTP error. */
+  /** Signs (when DKIM is set) and sends one message; resolves with the relay's final reply, rejects with nodemailer's SMTP error. */
   async send(envelope: SmtpEnvelope, raw: Buffer): Promise<string> {
-    const message = await this.sign(raw);
-    const to = ASCII.test(envelope.to) ? envelope.to : envelopeAddress(envelope.to);
+    return this.deliver(envelope, await this.sign(raw));
+  }
+
+  /** Sends a message as it is, already signed if it is to be. */
+  async deliver(envelope: SmtpEnvelope, message: Buffer): Promise<string> {
+    const to = isAscii(envelope.to) ? envelope.to : envelopeAddress(envelope.to);
     for (let attempt = 1; ; attempt += 1) {
       const connection = await this.acquire();
       const reused = connection.sent > 0;
@@ -99,7 +98,7 @@ export class SmtpPool {
   /** Closes every idle session and refuses further sends; a message in flight finishes first. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const waiter of this.waiting.splice(0)) waiter.reject(Object.assign(new Error('the SMTP pool is closed'), { code: 'ECONNECTION' }));
+    for (const waiter of this.waiting.splice(0)) waiter.reject(poolClosed());
     for (const connection of this.idle.splice(0)) this.retire(connection, 'quit');
   }
 
@@ -119,7 +118,7 @@ export class SmtpPool {
   }
 
   private acquire(): Promise<Pooled> {
-    if (this.closed) return Promise.reject(Object.assign(new Error('the SMTP pool is closed'), { code: 'ECONNECTION' }));
+    if (this.closed) return Promise.reject(poolClosed());
     const ready = this.idle.pop();
     if (ready) return Promise.resolve(ready);
     if (this.open < this.options.maxConnections) return this.connect();

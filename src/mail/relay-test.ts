@@ -22,8 +22,12 @@ export interface RelayTestResult {
   transcript: string[];
 }
 
-/** nodemailer's log lines that carry the message itself or credentials; the transcript skips them. */
-const HIDDEN = /^(C: |\[client\] )?(AUTH |[A-Za-z0-9+/=]{16,}$)|bytes encoded mail data|^\r?\n?$/;
+/**
+ * nodemailer's log lines that carry credentials, and blank ones; the
+ * transcript skips them. (The message itself is cut below; the line giving
+ * its size in bytes stays.)
+ */
+const HIDDEN = /^(C: |\[client\] )?(AUTH |[A-Za-z0-9+/=]{16,}$)|^\r?\n?$/;
 
 /**
  * Sends one test email the way digests go out (the same SMTP pool, with one

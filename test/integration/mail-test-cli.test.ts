@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
 import { TEST_SECRET } from '../helpers/app.js';
 import { paperboy } from '../helpers/run.js';
@@ -36,6 +38,42 @@ describe('paperboy mail-test', { timeout: 60_000 }, () => {
     // The message body is not replayed in the conversation.
     expect(run.stdout).not.toContain('Content-Transfer-Encoding');
     expect(run.stderr).toMatch(/MAIL_POSTAL_ADDRESS is not set/);
+  });
+
+  it('logs in to a relay that asks for it without printing the password, in any method', async () => {
+    const password = 'hunter2-relay-password';
+    for (const method of ['PLAIN', 'LOGIN']) {
+      const logins: string[] = [];
+      const relay = new SMTPServer({
+        authMethods: [method],
+        allowInsecureAuth: true,
+        disabledCommands: ['STARTTLS'],
+        logger: false,
+        onAuth: (auth, _session, callback) => {
+          logins.push(`${auth.method} ${auth.username}:${auth.password}`);
+          callback(null, { user: auth.username });
+        },
+        onData: (stream, _session, callback) => {
+          stream.resume();
+          stream.on('end', () => callback());
+        },
+      });
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = relay.server.address() as AddressInfo;
+        const env = { DATABASE_PATH: tempDb().file, SECRET_KEY: TEST_SECRET, SMTP_URL: `smtp://mailer:${password}@127.0.0.1:${port}` };
+        const run = await paperboy(['mail-test', '--to', 'ops@example.com'], env);
+        expect(run.code, run.stderr).toBe(0);
+        expect(logins).toEqual([`${method} mailer:${password}`]);
+        expect(run.stdout).toMatch(/^Accepted: 250 /m);
+        const output = run.stdout + run.stderr;
+        for (const leak of [password, Buffer.from(password).toString('base64'), Buffer.from(`\0mailer\0${password}`).toString('base64')]) {
+          expect(output).not.toContain(leak);
+        }
+      } finally {
+        await new Promise<void>((resolve) => relay.close(() => resolve()));
+      }
+    }
   });
 
   it('exits 1 and prints the refusal when the relay refuses the recipient', async () => {

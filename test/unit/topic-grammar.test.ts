@@ -372,3 +372,33 @@ describe('the compiled query', () => {
     expectSafeQuery(topic);
   });
 });
+
+describe('lines already parsed', () => {
+  it('gives back the same topic for a line typed again, frozen so no caller can change it for the others', () => {
+    const first = parseTopic('-video  "Mixture of Experts" =PEFT');
+    const again = parseTopics(['lora', '-video  "Mixture of Experts" =PEFT']);
+    expect(again[1]).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    for (const list of [first.include, first.exclude, first.typed, first.excluded]) expect(Object.isFrozen(list)).toBe(true);
+    expect(Object.isFrozen(first.include[0])).toBe(true);
+    expect(Object.isFrozen(first.typed[0])).toBe(true);
+    expect(() => (first.include as string[][]).push(['ocean'])).toThrow(TypeError);
+    expect(() => (first.typed[0]!.words as string[]).push('ocean')).toThrow(TypeError);
+    expect(parseTopic('-video  "Mixture of Experts" =PEFT').include).toEqual([['mixture', 'of', 'experts'], ['peft']]);
+  });
+
+  it('keeps only lines that parse: a refused line is refused again, with its own message', () => {
+    const line = '"unclosed quote';
+    expect(topicError(() => parseTopic(line)).message).toMatch(/quote that is not closed/);
+    expect(topicError(() => parseTopic(line)).message).toMatch(/quote that is not closed/);
+  });
+
+  it('stays correct past its cap, parsing a line anew once it was let go', () => {
+    const line = 'retrieval augmented generation';
+    const before = parseTopic(line);
+    for (let i = 0; i < 2_500; i += 1) parseTopic(`topic ${i}`);
+    const after = parseTopic(line);
+    expect(after).toEqual(before);
+    expect(after.key).toBe('augmented generation retrieval');
+  });
+});

@@ -188,7 +188,7 @@ const cpuFigure = (figures: LoadFigures) => (figures.cpuUsPerRequest === null ? 
 
 /** The notes column of a load row: tail latency, failures and the server's CPU a request. */
 export function loadNotes(figures: LoadFigures): string {
-  const cpu = figures.cpuUsPerRequest === null ? '' : `; ${Math.round(figures.cpuUsPerRequest)} µs of server CPU a request`;
+  const cpu = cpuFigure(figures) === null ? '' : `; ${cpuFigure(figures)} µs of server CPU a request`;
   return `p99 ${figures.p99Ms} ms; ${figures.non2xx} non-2xx, ${figures.errors} errors${cpu}`;
 }
 

@@ -84,7 +84,6 @@ export class DigestComposer {
   private readonly bulk: BulkSenderSettings;
   private readonly papers = new Map<number, StoredPaper>();
   private readonly terms = new Map<string, string[]>();
-  private readonly topics = new Map<string, Topic | null>();
   private readonly cards = new Map<string, DigestPaperView>();
   private readonly faces = new Map<number, PaperFace>();
 
@@ -198,7 +197,7 @@ export class DigestComposer {
 
   /** Forgets what it cached, which goes stale when papers change (upvotes, a withdrawal); each run starts afresh. */
   reset(): void {
-    for (const cache of [this.papers, this.terms, this.topics, this.cards, this.faces]) cache.clear();
+    for (const cache of [this.papers, this.terms, this.cards, this.faces]) cache.clear();
   }
 
   private load(seqs: readonly number[]): Map<number, StoredPaper> {
@@ -217,7 +216,8 @@ export class DigestComposer {
   private matchedTerms(topicText: string, paper: StoredPaper): string[] {
     return remember(this.terms, `${paper.seq}\u0000${topicText}`, () => {
       // A stored topic that no longer parses (the grammar changed) shows without highlights rather than failing the email.
-      const topic = remember(this.topics, topicText, () => parseOrNull(topicText));
+      // The grammar keeps the lines it has parsed, so this parses each topic once.
+      const topic = parseOrNull(topicText);
       return topic ? this.deps.matcher.matchedTerms(topic, paper.seq) : [];
     });
   }

@@ -36,6 +36,61 @@ interface Pooled {
 /** The relay ended or broke the session itself, rather than refusing this message. */
 const sessionLost = (err: SmtpError) => err.responseCode === 421 || ['ECONNECTION', 'ESOCKET', 'ETIMEDOUT'].includes(err.code ?? '');
 
+const CR = 0x0d;
+const LF = 0x0a;
+const DOT = 0x2e;
+
+/**
+ * Whether SMTP's DATA transparency would leave a message as it is: every line
+ * ends in CRLF (no bare CR or LF) and none starts with a dot. The mailer's
+ * messages always are (folded headers, base64 bodies), but the check does not
+ * trust that: it finds each line end with `indexOf`, which a 47 KB digest
+ * passes in about 17 µs.
+ */
+export function inWireForm(message: Buffer): boolean {
+  if (message.length === 0 || message[0] === DOT) return false;
+  for (let at = message.indexOf(LF); at !== -1; at = message.indexOf(LF, at + 1)) {
+    if (at === 0 || message[at - 1] !== CR || message[at + 1] === DOT) return false;
+  }
+  for (let at = message.indexOf(CR); at !== -1; at = message.indexOf(CR, at + 1)) {
+    if (at + 1 < message.length && message[at + 1] !== LF) return false;
+  }
+  return true;
+}
+
+/** What nodemailer's DATA stream keeps (public fields of its `DataStream`), to end a message it did not have to look at. */
+interface DataStreamState {
+  inByteCount: number;
+  outByteCount: number;
+  lastByte: number | false;
+  push(chunk: Buffer): boolean;
+  end(): void;
+}
+
+function isFreshDataStream(stream: object): stream is DataStreamState {
+  const state = stream as Partial<DataStreamState>;
+  return state.lastByte === false && state.inByteCount === 0 && state.outByteCount === 0 && typeof state.push === 'function';
+}
+
+/**
+ * Hands a message that needs no dot-stuffing straight to the socket's side of
+ * nodemailer's DATA stream, instead of through its transform, a JavaScript
+ * loop over every byte (130 µs for a 47 KB digest, a tenth of a digest's
+ * CPU) that would copy it unchanged. The stream's own end still writes the
+ * final dot, after the message's last byte as it records it, and its counts
+ * still give the size SMTPConnection reports. Anything else, or a stream that
+ * does not look as expected, goes through the transform as before.
+ */
+function passThrough(destination: NodeJS.WritableStream, message: Buffer): boolean {
+  if (!isFreshDataStream(destination) || !inWireForm(message)) return false;
+  destination.inByteCount = message.length;
+  destination.outByteCount = message.length;
+  destination.lastByte = message[message.length - 1]!;
+  destination.push(message);
+  destination.end();
+  return true;
+}
+
 const poolClosed = () => Object.assign(new Error('the SMTP pool is closed'), { code: 'ECONNECTION' });
 
 /**
@@ -43,9 +98,10 @@ const poolClosed = () => Object.assign(new Error('the SMTP pool is closed'), { c
  * finished message's bytes as they are. The messages are built whole by the
  * mailer, so nodemailer's message layer (a MIME tree and a stream pipeline
  * per message, even for a raw one) was half of each hand-off's CPU for
- * nothing; nodemailer still speaks SMTP here: STARTTLS, AUTH, dot-stuffing,
- * and the errors (with their reply codes and stages) that the ledger sorts
- * into retries and bounces. DKIM signs with nodemailer's signer.
+ * nothing; nodemailer still speaks SMTP here: STARTTLS, AUTH, dot-stuffing
+ * (of a message that needs it: see `passThrough`), and the errors (with
+ * their reply codes and stages) that the ledger sorts into retries and
+ * bounces. DKIM signs with nodemailer's signer.
  *
  * Like nodemailer's own pool: at most `maxConnections` sessions, each used
  * for one message at a time and replaced after `maxMessages`; a session the
@@ -108,7 +164,7 @@ export class SmtpPool {
     const body = {
       pipe<T extends NodeJS.WritableStream>(destination: T): T {
         data.started = true;
-        destination.end(message);
+        if (!passThrough(destination, message)) destination.end(message);
         return destination;
       },
     };

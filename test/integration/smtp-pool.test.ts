@@ -1,9 +1,15 @@
 import { createHash, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildMessage } from '../../src/mail/mime.js';
 import { classifySendError } from '../../src/mail/send-errors.js';
 import { SmtpPool, type SmtpPoolOptions } from '../../src/mail/smtp-pool.js';
+
+/** nodemailer's DATA transform, the module SMTPConnection uses (the package does not export it). */
+const { default: DataStream } = (await import(
+  new URL('../../node_modules/nodemailer/dist/esm/smtp-connection/data-stream.js', import.meta.url).href
+)) as { default: { prototype: { _transform(chunk: Buffer, encoding: string, done: () => void): void } } };
 
 /** A real SMTP server on 127.0.0.1 that records sessions and messages, for what the pool does with connections. */
 interface Relay {
@@ -89,6 +95,42 @@ describe('the SMTP pool', () => {
     // A line starting with a dot was stuffed on the wire and arrives as written.
     const seventh = relay.messages.find((mail) => mail.to === 'r7@example.com')!;
     expect(seventh.raw.toString()).toBe(message(7).toString());
+  });
+
+  it('sends a message already in wire form past the per-byte dot-stuffing, and any other through it', async () => {
+    const relay = await startRelay();
+    const smtp = pool(relay.port, { maxConnections: 1 });
+    const transform = vi.spyOn(DataStream.prototype, '_transform');
+    try {
+      const digest = buildMessage({
+        from: 'paperboy <digest@paperboy.test>',
+        to: 'r1@example.com',
+        subject: 'papers',
+        messageId: '<w1@paperboy.test>',
+        date: new Date('2026-12-07T08:00:00Z'),
+        headers: {},
+        text: '.a line that starts with a dot',
+        html: `<p>${'é'.repeat(20_000)}</p>\n.dot`,
+      });
+      await smtp.send({ from: 'digest@paperboy.test', to: 'r1@example.com' }, digest);
+      expect(transform).not.toHaveBeenCalled();
+      // Without a final line break too: the stream's own end still closes the data on a line of its own.
+      const unterminated = Buffer.from('Subject: no final line break\r\n\r\nlast line');
+      await smtp.send({ from: 'digest@paperboy.test', to: 'r2@example.com' }, unterminated);
+      expect(transform).not.toHaveBeenCalled();
+      await send(smtp, 3);
+      const bareLineFeeds = Buffer.from('Subject: bare\n\nline one\nline two\n');
+      await smtp.send({ from: 'digest@paperboy.test', to: 'r4@example.com' }, bareLineFeeds);
+      expect(transform).toHaveBeenCalledTimes(2);
+
+      const got = (to: string) => relay.messages.find((mail) => mail.to === to)!.raw;
+      expect(got('r1@example.com').equals(digest)).toBe(true);
+      expect(got('r2@example.com').toString()).toBe('Subject: no final line break\r\n\r\nlast line\r\n');
+      expect(got('r3@example.com').toString()).toBe(message(3).toString());
+      expect(got('r4@example.com').toString()).toBe('Subject: bare\r\n\r\nline one\r\nline two\r\n');
+    } finally {
+      transform.mockRestore();
+    }
   });
 
   it('replaces a session once it has carried maxMessages', async () => {

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { PaperRepository, StoredPaper } from '../papers/paper.repository.js';
-import { rankPapers, trendAt, type TopicMatches, type TrendOf } from '../ranking/rank.js';
+import { rankPapers, topRankedPapers, trendAt, type TopicMatches, type TrendOf } from '../ranking/rank.js';
 import type { ActiveSubscriber } from '../subscriptions/subscriber.repository.js';
 import type { SubscriberTopic } from '../subscriptions/subscriber.js';
 import { parseTopic, type Topic } from '../topics/topic-grammar.js';
@@ -167,13 +167,13 @@ export class DigestPlanner {
         lineOf.set(shared.topic, index);
         perTopic.push({ topic: shared.topic, matches: shared.matches.filter(({ seq }) => isNew(seq) && !alreadySent?.has(seq)) });
       });
-      const topicRanked = rankPapers(perTopic, run.paperMap, run.now, run.trendOf);
       const model = models.get(subscriber.id);
-      const personal = model
-        ? this.personal(run, model, topicRanked, topics, (seq) => (state.watermark === null || seq > state.watermark) && !alreadySent?.has(seq))
-        : null;
-      const ranked = personal?.ranked ?? topicRanked;
-      const kept = ranked.slice(0, KEPT_PAPERS);
+      // A model may raise any matched paper, so its reader's are all ranked; anyone else's only as far as the digest keeps.
+      const isUnsent = (seq: number) => (state.watermark === null || seq > state.watermark) && !alreadySent?.has(seq);
+      const personal = model ? this.personal(run, model, rankPapers(perTopic, run.paperMap, run.now, run.trendOf), topics, isUnsent) : null;
+      const { top: kept, total: matched } = personal
+        ? { top: personal.ranked.slice(0, KEPT_PAPERS), total: personal.ranked.length }
+        : topRankedPapers(perTopic, run.paperMap, run.now, KEPT_PAPERS, run.trendOf);
       const extra: Pick<DigestContent, 'likes' | 'also'> = {};
       if (personal?.likes.length) extra.likes = personal.likes;
       if (personal?.also.length) extra.also = personal.also;
@@ -183,11 +183,11 @@ export class DigestPlanner {
         messageId: this.deps.messageId(subscriber.id, digestKey),
         content: {
           topics: topics.map((topic) => topic.text),
-          papers: kept.map(({ paper, topics: matched }) => [paper.seq, ...matched.map((topic) => lineOf.get(topic)!)]),
+          papers: kept.map(({ paper, topics: paperTopics }) => [paper.seq, ...paperTopics.map((topic) => lineOf.get(topic)!)]),
           ...extra,
         },
         shown: Math.min(this.deps.maxPapers, kept.length),
-        matched: ranked.length,
+        matched,
         watermark: run.watermark,
       };
     });

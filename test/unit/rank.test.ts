@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredPaper } from '../../src/papers/paper.repository.js';
-import { rankPapers } from '../../src/ranking/rank.js';
+import { rankPapers, topRankedPapers } from '../../src/ranking/rank.js';
 import { ageInDays, FEEDBACK_WEIGHT, freshness, HALF_LIFE_DAYS, score, trending, withAffinity } from '../../src/ranking/score.js';
 import { parseTopic } from '../../src/topics/topic-grammar.js';
 import { paper } from '../helpers/papers.js';
@@ -113,3 +113,42 @@ describe('rankPapers', () => {
     expect(rankPapers([{ topic, matches }], papers, NOW).map((r) => r.paper.id)).toEqual(['a', 'b']);
   });
 });
+
+describe('topRankedPapers', () => {
+  const topics = ['lora', 'quantization', 'diffusion'].map((line) => parseTopic(line));
+
+  /** A seeded generator, so a failure names a case that can be made again. */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+  }
+
+  it('gives the first papers of rankPapers, in its order, and how many it would list', () => {
+    const next = random(11);
+    for (let round = 0; round < 200; round += 1) {
+      const count = Math.floor(next() * 120);
+      // Few distinct votes, relevances and dates, so ties on score and votes are common and the id decides.
+      const papers = new Map(
+        Array.from({ length: count }, (_, seq) => [
+          seq,
+          stored(seq, { id: `p${Math.floor(next() * 1e6)}-${seq}`, upvotes: next() < 0.2 ? null : Math.floor(next() * 4), publishedAt: daysAgo(Math.floor(next() * 3)) }),
+        ]),
+      );
+      const perTopic = topics.map((topic) => ({
+        topic,
+        // Some matches name papers that are gone since matching.
+        matches: Array.from({ length: Math.floor(next() * (count + 10)) }, () => ({ seq: Math.floor(next() * (count + 5)), relevance: 1 + Math.floor(next() * 3) })),
+      }));
+      const all = rankPapers(perTopic, papers, NOW);
+      for (const limit of [0, 1, 7, 50, 500]) {
+        const { top, total } = topRankedPapers(perTopic, papers, NOW, limit);
+        expect(total).toBe(all.length);
+        expect(top).toEqual(all.slice(0, limit));
+      }
+    }
+  });
+});
+

@@ -1,13 +1,13 @@
 import type { Logger } from '../logger.js';
 import type { PaperRepository, StoredPaper } from '../papers/paper.repository.js';
-import { rankPapers, topRankedPapers, trendAt, type TopicMatches, type TrendOf } from '../ranking/rank.js';
+import { topRankedPapers, trendAt, type TopicMatches, type TrendOf } from '../ranking/rank.js';
 import type { ActiveSubscriber } from '../subscriptions/subscriber.repository.js';
 import type { SubscriberTopic } from '../subscriptions/subscriber.js';
 import { parseTopic, type Topic } from '../topics/topic-grammar.js';
 import type { TopicMatch, TopicMatcher } from '../topics/topic-matcher.js';
 import type { DeliveryRepository, DigestContent, PlannedDelivery } from './delivery.repository.js';
 import type { ReaderModel } from '../feedback/feedback.repository.js';
-import { alsoLike, likenedTo, personalise } from '../feedback/personal-ranking.js';
+import { alsoLike, likenedTo, rescoreWith } from '../feedback/personal-ranking.js';
 import type { ReaderFeedback, RunVectors } from '../feedback/reader-feedback.js';
 
 /** A first digest looks back this far; later ones start where the previous one ended. */
@@ -168,12 +168,9 @@ export class DigestPlanner {
         perTopic.push({ topic: shared.topic, matches: shared.matches.filter(({ seq }) => isNew(seq) && !alreadySent?.has(seq)) });
       });
       const model = models.get(subscriber.id);
-      // A model may raise any matched paper, so its reader's are all ranked; anyone else's only as far as the digest keeps.
       const isUnsent = (seq: number) => (state.watermark === null || seq > state.watermark) && !alreadySent?.has(seq);
-      const personal = model ? this.personal(run, model, rankPapers(perTopic, run.paperMap, run.now, run.trendOf), topics, isUnsent) : null;
-      const { top: kept, total: matched } = personal
-        ? { top: personal.ranked.slice(0, KEPT_PAPERS), total: personal.ranked.length }
-        : topRankedPapers(perTopic, run.paperMap, run.now, KEPT_PAPERS, run.trendOf);
+      const personal = model ? this.personal(run, model, perTopic, topics, isUnsent) : null;
+      const { top: kept, total: matched } = personal ?? topRankedPapers(perTopic, run.paperMap, run.now, KEPT_PAPERS, run.trendOf);
       const extra: Pick<DigestContent, 'likes' | 'also'> = {};
       if (personal?.likes.length) extra.likes = personal.likes;
       if (personal?.also.length) extra.also = personal.also;
@@ -221,35 +218,31 @@ export class DigestPlanner {
    * papers no topic of theirs matched, new to them, and only beside a digest
    * that has papers of its own.
    */
-  private personal(
-    run: RunMatches,
-    model: ReaderModel,
-    topicRanked: ReturnType<typeof rankPapers>,
-    topics: readonly SubscriberTopic[],
-    isNew: (seq: number) => boolean,
-  ) {
+  private personal(run: RunMatches, model: ReaderModel, perTopic: readonly TopicMatches[], topics: readonly SubscriberTopic[], isNew: (seq: number) => boolean) {
     const { feedback, maxPapers } = this.deps;
     let vectors = this.runVectors.get(run);
     if (!vectors) {
       vectors = feedback!.forRun(new Date(run.now.getTime() - FIRST_DIGEST_DAYS * DAY_MS).toISOString(), run.watermark);
       this.runVectors.set(run, vectors);
     }
-    vectors.load([...topicRanked.map(({ paper }) => paper.seq), ...model.liked]);
+    vectors.load([...perTopic.flatMap(({ matches }) => matches.map(({ seq }) => seq)), ...model.liked]);
     const affinityOf = vectors.affinityOf(model.weights);
-    const ranked = personalise(topicRanked, affinityOf);
+    // The model may raise any matched paper into the digest, so every one is scored; only those kept are ranked
+    // (what `personalise` would put first, in its order).
+    const { top, total } = topRankedPapers(perTopic, run.paperMap, run.now, KEPT_PAPERS, run.trendOf, rescoreWith(affinityOf));
     const likes: Array<[number, number]> = [];
-    for (const { paper, affinity } of ranked.slice(0, maxPapers)) {
-      const liked = likenedTo(paper.seq, affinity, model, vectors.vectorOf);
+    for (const { paper } of top.slice(0, maxPapers)) {
+      const liked = likenedTo(paper.seq, affinityOf(paper.seq), model, vectors.vectorOf);
       if (liked !== null) likes.push([paper.seq, liked]);
     }
     const also: Array<[number, number]> = [];
-    if (ranked.length > 0) {
+    if (total > 0) {
       const pool = vectors.pool();
       const hits = this.poolHits(run, pool);
       const inTopics = (seq: number) => topics.some((line) => hits(line).has(seq));
       const candidates = pool.filter((seq) => isNew(seq) && !inTopics(seq));
       for (const { seq } of alsoLike(candidates, model, affinityOf)) also.push([seq, likenedTo(seq, 1, model, vectors.vectorOf) ?? 0]);
     }
-    return { ranked, likes, also };
+    return { top, total, likes, also };
   }
 }

@@ -1,6 +1,6 @@
 import type { SparseVector } from '../papers/paper-vector.js';
 import { cosine } from '../papers/paper-vector.js';
-import type { RankedPaper } from '../ranking/rank.js';
+import type { RankedPaper, Rescore } from '../ranking/rank.js';
 import { withAffinity } from '../ranking/score.js';
 import type { ReaderModel } from './feedback.repository.js';
 import { affinity, type Weights } from './reader-model.js';
@@ -30,6 +30,14 @@ export function affinityOfVectors(weights: Weights, vectorOf: VectorOf): Affinit
     const vector = vectorOf(seq);
     return vector ? affinity(weights, vector) : 0;
   };
+}
+
+/**
+ * A reader's score for a paper from its topic score, for `topRankedPapers`:
+ * the order it gives is the order `personalise` gives the whole list.
+ */
+export function rescoreWith(affinityOf: AffinityOf, weight?: number): Rescore {
+  return (seq, score) => withAffinity(score, affinityOf(seq), weight);
 }
 
 /**

@@ -80,10 +80,15 @@ export function rankPapers(
   return all.sort(byRank);
 }
 
+/** A reader's own score for a paper, from its score by topics and trend (a model raising or lowering it). */
+export type Rescore = (seq: number, score: number) => number;
+
 /**
  * The first `limit` papers of `rankPapers`, in its order, and how many it
  * would list in all, without building and sorting the rest: a digest keeps
- * a few dozen of the hundreds of papers a broad topic matches.
+ * a few dozen of the hundreds of papers a broad topic matches. With
+ * `rescore`, papers are ordered by the score it gives (with the same
+ * tie-breaks), which is what `personalise` does to the whole list.
  */
 export function topRankedPapers(
   perTopic: readonly TopicMatches[],
@@ -91,6 +96,7 @@ export function topRankedPapers(
   now: Date,
   limit: number,
   trendOf: TrendOf = trendAt(now),
+  rescore?: Rescore,
 ): { top: RankedPaper[]; total: number } {
   // Kept best first; a candidate that ranks below the last of a full list is passed over.
   const kept: Array<{ paper: StoredPaper; score: number; entry: Merged }> = [];
@@ -99,7 +105,8 @@ export function topRankedPapers(
     const paper = papers.get(seq);
     if (!paper) continue;
     total += 1;
-    const candidate = { paper, score: scoreWithTrend(entry.relevance, trendOf(paper)), entry };
+    const score = scoreWithTrend(entry.relevance, trendOf(paper));
+    const candidate = { paper, score: rescore ? rescore(seq, score) : score, entry };
     if (kept.length === limit && (limit === 0 || byRank(candidate, kept[limit - 1]!) >= 0)) continue;
     let at = kept.length;
     while (at > 0 && byRank(candidate, kept[at - 1]!) < 0) at -= 1;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredPaper } from '../../src/papers/paper.repository.js';
+import { personalise, rescoreWith } from '../../src/feedback/personal-ranking.js';
 import { rankPapers, topRankedPapers } from '../../src/ranking/rank.js';
 import { ageInDays, FEEDBACK_WEIGHT, freshness, HALF_LIFE_DAYS, score, trending, withAffinity } from '../../src/ranking/score.js';
 import { parseTopic } from '../../src/topics/topic-grammar.js';
@@ -126,7 +127,7 @@ describe('topRankedPapers', () => {
     };
   }
 
-  it('gives the first papers of rankPapers, in its order, and how many it would list', () => {
+  it('gives the first papers of rankPapers (or, with a model, of personalise), in its order, and how many it would list', () => {
     const next = random(11);
     for (let round = 0; round < 200; round += 1) {
       const count = Math.floor(next() * 120);
@@ -143,10 +144,19 @@ describe('topRankedPapers', () => {
         matches: Array.from({ length: Math.floor(next() * (count + 10)) }, () => ({ seq: Math.floor(next() * (count + 5)), relevance: 1 + Math.floor(next() * 3) })),
       }));
       const all = rankPapers(perTopic, papers, NOW);
+      // A reader's model: affinities from a few values, so rescored ties happen too.
+      const affinities = new Map([...papers.keys()].map((seq) => [seq, [-0.5, 0, 0, 0.25, 0.9][Math.floor(next() * 5)]!]));
+      const affinityOf = (seq: number) => affinities.get(seq) ?? 0;
+      const personal = personalise(rankPapers(perTopic, papers, NOW), affinityOf);
       for (const limit of [0, 1, 7, 50, 500]) {
         const { top, total } = topRankedPapers(perTopic, papers, NOW, limit);
         expect(total).toBe(all.length);
         expect(top).toEqual(all.slice(0, limit));
+        const mine = topRankedPapers(perTopic, papers, NOW, limit, undefined, rescoreWith(affinityOf));
+        expect(mine.total).toBe(personal.length);
+        expect(mine.top.map(({ paper, score, topics: matched }) => ({ seq: paper.seq, score, matched }))).toEqual(
+          personal.slice(0, limit).map(({ paper, score, topics: matched }) => ({ seq: paper.seq, score, matched })),
+        );
       }
     }
   });

@@ -1,6 +1,6 @@
 import type { SparseVector } from '../papers/paper-vector.js';
 import { cosine } from '../papers/paper-vector.js';
-import type { RankedPaper, Rescore } from '../ranking/rank.js';
+import { byRank, type RankedPaper, type Rescore } from '../ranking/rank.js';
 import { withAffinity } from '../ranking/score.js';
 import type { ReaderModel } from './feedback.repository.js';
 import { affinity, type Weights } from './reader-model.js';
@@ -52,7 +52,7 @@ export function personalise(ranked: readonly RankedPaper[], affinityOf: Affinity
     const a = affinityOf(paper.seq);
     personal[i] = { paper, relevance, topics, affinity: a, score: withAffinity(score, a, weight) };
   }
-  return personal.sort((a, b) => b.score - a.score || (b.paper.upvotes ?? 0) - (a.paper.upvotes ?? 0) || a.paper.id.localeCompare(b.paper.id));
+  return personal.sort(byRank);
 }
 
 /**

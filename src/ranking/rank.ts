@@ -49,7 +49,7 @@ function mergeMatches(perTopic: readonly TopicMatches[]): Map<number, Merged> {
 }
 
 /** Best first; ties (equal scores) fall back to votes, then to the id, so order is stable. */
-const byRank = (a: Pick<RankedPaper, 'score' | 'paper'>, b: Pick<RankedPaper, 'score' | 'paper'>) =>
+export const byRank = (a: Pick<RankedPaper, 'score' | 'paper'>, b: Pick<RankedPaper, 'score' | 'paper'>) =>
   b.score - a.score || (b.paper.upvotes ?? 0) - (a.paper.upvotes ?? 0) || a.paper.id.localeCompare(b.paper.id);
 
 const ranked = (paper: StoredPaper, score: number, entry: Merged): RankedPaper => ({

@@ -5,11 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildMessage } from '../../src/mail/mime.js';
 import { classifySendError } from '../../src/mail/send-errors.js';
 import { SmtpPool, type SmtpPoolOptions } from '../../src/mail/smtp-pool.js';
+import { DataStream } from '../helpers/mail.js';
 
-/** nodemailer's DATA transform, the module SMTPConnection uses (the package does not export it). */
-const { default: DataStream } = (await import(
-  new URL('../../node_modules/nodemailer/dist/esm/smtp-connection/data-stream.js', import.meta.url).href
-)) as { default: { prototype: { _transform(chunk: Buffer, encoding: string, done: () => void): void } } };
 
 /** A real SMTP server on 127.0.0.1 that records sessions and messages, for what the pool does with connections. */
 interface Relay {

@@ -5,6 +5,7 @@ import { rankPapers, topRankedPapers } from '../../src/ranking/rank.js';
 import { ageInDays, FEEDBACK_WEIGHT, freshness, HALF_LIFE_DAYS, score, trending, withAffinity } from '../../src/ranking/score.js';
 import { parseTopic } from '../../src/topics/topic-grammar.js';
 import { paper } from '../helpers/papers.js';
+import { seededRandom } from '../kit/random.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 
@@ -118,17 +119,8 @@ describe('rankPapers', () => {
 describe('topRankedPapers', () => {
   const topics = ['lora', 'quantization', 'diffusion'].map((line) => parseTopic(line));
 
-  /** A seeded generator, so a failure names a case that can be made again. */
-  function random(seed: number): () => number {
-    let state = seed;
-    return () => {
-      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-      return state / 2 ** 31;
-    };
-  }
-
   it('gives the first papers of rankPapers (or, with a model, of personalise), in its order, and how many it would list', () => {
-    const next = random(11);
+    const next = seededRandom(11);
     for (let round = 0; round < 200; round += 1) {
       const count = Math.floor(next() * 120);
       // Few distinct votes, relevances and dates, so ties on score and votes are common and the id decides.

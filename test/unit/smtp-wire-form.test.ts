@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildMessage } from '../../src/mail/mime.js';
 import { inWireForm } from '../../src/mail/smtp-pool.js';
-
-/** nodemailer's own DATA transform (not exported by the package, so loaded by its file). */
-const { default: DataStream } = (await import(
-  new URL('../../node_modules/nodemailer/dist/esm/smtp-connection/data-stream.js', import.meta.url).href
-)) as { default: new () => import('node:stream').Transform };
+import { DataStream } from '../helpers/mail.js';
+import { seededRandom } from '../kit/random.js';
 
 /** What nodemailer's transform makes of a message, less the final dot it adds. */
 function transformed(message: Buffer): Promise<Buffer> {
@@ -24,20 +21,11 @@ function transformed(message: Buffer): Promise<Buffer> {
   });
 }
 
-/** A seeded generator, so a failure names a message that can be made again. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
 const PIECES = ['\r\n', '\n', '\r', '.', '..', 'a', 'Subject: x', ' ', '\r\n.', '=\r\n'];
 
 describe('inWireForm', () => {
   it('accepts a message exactly when SMTP transparency would send it unchanged', async () => {
-    const next = random(7);
+    const next = seededRandom(7);
     let accepted = 0;
     for (let n = 0; n < 3_000; n += 1) {
       const parts = Array.from({ length: 1 + Math.floor(next() * 12) }, () => PIECES[Math.floor(next() * PIECES.length)]!);

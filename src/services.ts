@@ -104,9 +104,11 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
   rekeyTopics(db);
   const owner = options.runnerName ?? runnerName();
   const notices = new NoticeRepository(db);
-  const noticeSender = new NoticeSender({ notices, subscribers, links, emails, mailer, logger, owner, clock: options.clock });
+  // One group commit for the form's writes and the queue that sends the emails they cause.
+  const writes = new GroupCommit(db);
+  const noticeSender = new NoticeSender({ notices, subscribers, links, emails, mailer, logger, writes, owner, clock: options.clock });
   const noticeQueue = new NoticeQueue(noticeSender, logger);
-  const subscriptions = new SubscriptionService({ repo: subscribers, tokens, notices, writes: new GroupCommit(db), queue: noticeQueue, logger, clock: options.clock });
+  const subscriptions = new SubscriptionService({ repo: subscribers, tokens, notices, writes, queue: noticeQueue, logger, clock: options.clock });
 
   const runs = new RunRepository(db);
   const history = new RunHistory(runs, options.trigger ?? 'schedule', options.clock);
@@ -172,6 +174,8 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
     subscriptions,
     feedback,
     notices: noticeQueue,
+    /** The group commit the subscribe form's writes and the email queue's claims and outcomes share. */
+    writes,
     deliveries,
     composer,
     digests,

@@ -1,5 +1,5 @@
 import type { Db } from './connection.js';
-import { writeTransaction } from './write-transaction.js';
+import { allOrNothing, writeTransaction } from './write-transaction.js';
 
 interface Waiting {
   work: () => unknown;
@@ -7,16 +7,22 @@ interface Waiting {
   reject: (reason: unknown) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 /**
  * Group commit: writes that arrive together share one transaction. Each
  * request's work is queued, and once the event loop has taken in every
  * request that was ready (the next `setImmediate`), the queue runs in one
- * transaction, each piece inside a savepoint of its own. A commit costs the
- * same for one row as for fifty, so under load the commits per request fall
- * with the batch size; alone, a request waits one turn of the event loop.
+ * transaction. A commit costs the same for one row as for fifty, so under
+ * load the commits per request fall with the batch size; alone, a request
+ * waits one turn of the event loop.
  *
- * Each piece is still all or nothing: one that throws rolls back to its
- * savepoint and rejects alone, and the others commit. A failed commit
+ * Each piece is still all or nothing. The batch first runs with no
+ * savepoints, which cost a copy of every page a piece changes; if any piece
+ * fails, all of it rolls back and the batch runs again with each piece in a
+ * savepoint of its own, so the one that throws rolls back and rejects alone
+ * and the others commit. A piece may therefore run twice: keep its effects
+ * to the database, and act on its result once it resolves. A failed commit
  * rejects them all, as each would have failed on its own. Every promise
  * settles only after the commit, so an answer sent on it is durable.
  */
@@ -40,17 +46,9 @@ export class GroupCommit {
   private flush(): void {
     const batch = this.waiting.splice(0, this.maxBatch);
     if (this.waiting.length > 0) setImmediate(() => this.flush());
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let outcomes: Outcome[];
     try {
-      writeTransaction(this.db, () => {
-        for (const { work } of batch) {
-          try {
-            outcomes.push({ ok: true, value: writeTransaction(this.db, work) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      });
+      outcomes = this.together(batch) ?? this.apart(batch);
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;
@@ -60,5 +58,26 @@ export class GroupCommit {
       if (outcome.ok) waiting.resolve(outcome.value);
       else waiting.reject(outcome.error);
     });
+  }
+
+  /** The whole batch in one transaction without savepoints; null, with nothing written, when a piece failed. */
+  private together(batch: Waiting[]): Outcome[] | null {
+    const run = allOrNothing(this.db, () => batch.map(({ work }): Outcome => ({ ok: true, value: writeTransaction(this.db, work) })));
+    return run.committed ? run.value : null;
+  }
+
+  /** Each piece in a savepoint of its own, so one that fails rolls back and rejects alone. */
+  private apart(batch: Waiting[]): Outcome[] {
+    const outcomes: Outcome[] = [];
+    writeTransaction(this.db, () => {
+      for (const { work } of batch) {
+        try {
+          outcomes.push({ ok: true, value: writeTransaction(this.db, work) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+    return outcomes;
   }
 }

@@ -12,10 +12,53 @@ const runners = new WeakMap<Db, { immediate: (work: () => unknown) => unknown }>
  * turn instead, so a digest run, an ingest and the server can share the file.
  */
 export function writeTransaction<T>(db: Db, work: () => T): T {
+  const whole = wholeBatches.get(db);
+  if (whole) {
+    try {
+      return work();
+    } catch (err) {
+      // Caught or not, this work may have left half its writes: the whole batch must go.
+      whole.failed = true;
+      throw err;
+    }
+  }
   let runner = runners.get(db);
   if (!runner) {
     runner = db.transaction((inner: () => unknown) => inner());
     runners.set(db, runner);
   }
   return runner.immediate(work) as T;
+}
+
+/** Connections running a batch that is rolled back whole on any failure, so nothing in it needs a savepoint. */
+const wholeBatches = new WeakMap<Db, { failed: boolean }>();
+
+const ROLL_BACK = Symbol('roll back');
+
+/**
+ * Runs `work` as one write transaction in which no `writeTransaction` inside
+ * opens a savepoint. A savepoint is not free: SQLite copies every page the
+ * work changes to a statement journal first, in case it must roll back to
+ * it. Here any failure rolls back everything instead, even one that the work
+ * caught and carried on from, and the result says so (`committed: false`).
+ * A failure to begin or commit is thrown, as by `writeTransaction`.
+ */
+export function allOrNothing<T>(db: Db, work: () => T): { committed: true; value: T } | { committed: false } {
+  const state = { failed: false };
+  try {
+    return writeTransaction(db, () => {
+      wholeBatches.set(db, state);
+      let value: T;
+      try {
+        value = work();
+      } finally {
+        wholeBatches.delete(db);
+      }
+      if (state.failed) throw ROLL_BACK;
+      return { committed: true as const, value };
+    });
+  } catch (err) {
+    if (err === ROLL_BACK || state.failed) return { committed: false };
+    throw err;
+  }
 }

@@ -1,4 +1,5 @@
 import { isAbandoned } from '../db/claims.js';
+import type { GroupCommit } from '../db/group-commit.js';
 import type { Logger } from '../logger.js';
 import type { EmailRenderer } from '../mail/email-templates.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -27,6 +28,12 @@ export interface NoticeSenderDeps {
   emails: EmailRenderer;
   mailer: Mailer;
   logger: Logger;
+  /**
+   * The group commit the form's writes go through. The sender's claims and
+   * outcomes join it, so while visitors subscribe, the emails they queued
+   * go out without two commits of their own each.
+   */
+  writes: GroupCommit;
   /** This sender's name in the queue's claims ('host/pid'). */
   owner: string;
   clock?: () => Date;
@@ -58,11 +65,11 @@ export class NoticeSender {
    * to it): it takes back this process's own claims as abandoned.
    */
   async sendDue(): Promise<number> {
-    const { notices, owner } = this.deps;
+    const { notices, owner, writes } = this.deps;
     this.recoverClaims();
     let sent = 0;
     while (!this.stopping) {
-      const notice = notices.claim(owner, this.now().toISOString());
+      const notice = await writes.run(() => notices.claim(owner, this.now().toISOString()));
       if (!notice) break;
       const outcome = await this.deliver(notice);
       if (outcome === 'sent') sent += 1;
@@ -112,12 +119,10 @@ export class NoticeSender {
       const result = await mailer.send({ to: subscriber.email, ...email }, this.now());
       const sentAt = this.now().toISOString();
       // The email and the anti-flood mark are recorded together: the window counts emails that went out.
-      this.record(log, () =>
-        notices.atomically(() => {
-          notices.finish(notice.id, owner, 'sent', null, sentAt);
-          subscribers.recordNotice(subscriber.id, sentAt, notice.kind === 'confirm' ? sentAt : null);
-        }),
-      );
+      await this.record(log, () => {
+        notices.finish(notice.id, owner, 'sent', null, sentAt);
+        subscribers.recordNotice(subscriber.id, sentAt, notice.kind === 'confirm' ? sentAt : null);
+      });
       logger.info({ ...log, messageId: result.messageId }, 'email sent');
       return 'sent';
     } catch (err) {
@@ -127,25 +132,26 @@ export class NoticeSender {
     const reply = { ...log, code: failure.responseCode, reply: failure.message };
     if (failure.kind !== 'transient' || notice.attempts >= NOTICE_RETRY.maxAttempts) {
       const status = failure.kind === 'bounce' ? 'bounced' : 'failed';
-      this.record(log, () => notices.finish(notice.id, owner, status, failure.message, at));
+      await this.record(log, () => notices.finish(notice.id, owner, status, failure.message, at));
       logger.error(reply, 'could not send email; giving up');
       return 'ended';
     }
     const next = new Date(Date.parse(at) + noticeRetryDelayMs(notice.attempts)).toISOString();
-    this.record(log, () => notices.retry(notice.id, owner, failure.message, next, at));
+    await this.record(log, () => notices.retry(notice.id, owner, failure.message, next, at));
     logger.warn({ ...reply, next }, 'could not send email; will retry');
     return failure.connection ? 'relay-down' : 'retry';
   }
 
   /**
-   * Writes an outcome. A write can fail after the relay answered (another
-   * process holds the write lock past the busy timeout, or the disk is full);
-   * the row then stays claimed, and the next pass takes it back: a sent email
-   * may go out twice, a failed one is retried. Neither may end the process.
+   * Writes an outcome, atomically, in the next shared commit. A write can
+   * fail after the relay answered (another process holds the write lock past
+   * the busy timeout, or the disk is full); the row then stays claimed, and
+   * the next pass takes it back: a sent email may go out twice, a failed one
+   * is retried. Neither may end the process.
    */
-  private record(log: Record<string, unknown>, write: () => unknown): void {
+  private async record(log: Record<string, unknown>, write: () => void): Promise<void> {
     try {
-      write();
+      await this.deps.writes.run(write);
     } catch (err) {
       this.deps.logger.error({ ...log, err }, 'could not record what happened to a queued email; the next pass takes it back');
     }

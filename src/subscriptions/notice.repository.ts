@@ -1,6 +1,5 @@
 import type { Db } from '../db/connection.js';
 import { idSpanStatement, type IdWindow } from '../db/id-window.js';
-import { writeTransaction } from '../db/write-transaction.js';
 import type { Claim } from '../db/claims.js';
 
 /** The emails a visitor's form can cause; each is rendered at send time from the subscriber's state then. */
@@ -136,10 +135,5 @@ export class NoticeRepository {
   /** Puts a claimed email back in the queue for another attempt at `next`. */
   retry(id: number, owner: string, error: string, next: string, now: string): boolean {
     return this.retryRow.run({ id, owner, error, next, now }).changes > 0;
-  }
-
-  /** Runs `work` in one transaction, for changes that span this queue and another table. */
-  atomically<T>(work: () => T): T {
-    return writeTransaction(this.db, work);
   }
 }

@@ -50,6 +50,8 @@ export interface SubscriptionDeps {
  */
 export class SubscriptionService {
   private readonly now: () => Date;
+  /** Where notify puts its log lines and queue kick while a shared commit is open, to run once it commits. */
+  private deferred: Array<() => void> | null = null;
 
   constructor(private readonly deps: SubscriptionDeps) {
     this.now = deps.clock ?? (() => new Date());
@@ -70,22 +72,31 @@ export class SubscriptionService {
     if (input.isBot) return;
     const { repo, writes } = this.deps;
     const now = this.now().toISOString();
+    const effects: Array<() => void> = [];
     await writes.run(() => {
-      const known = repo.findByEmail(input.email);
-      if (!known) {
-        this.sendConfirmation(repo.insertPending(input.email, input.preferences, now));
-        return;
+      // The group commit may run this twice: only the last run's effects are kept.
+      effects.length = 0;
+      this.deferred = effects;
+      try {
+        const known = repo.findByEmail(input.email);
+        if (!known) {
+          this.sendConfirmation(repo.insertPending(input.email, input.preferences, now));
+          return;
+        }
+        if (known.status === 'active') {
+          this.sendAlreadySubscribed(known);
+          return;
+        }
+        // Pending, unsubscribed or bounced: start a fresh double opt-in with what they asked for now.
+        // The same settings posted again by a pending address keep its links: nothing they confirm changed.
+        const revoke = known.status !== 'pending' || !samePreferences(known, input.preferences);
+        repo.restartOptIn(known.id, input.preferences, now, revoke);
+        this.sendConfirmation(repo.findById(known.id)!);
+      } finally {
+        this.deferred = null;
       }
-      if (known.status === 'active') {
-        this.sendAlreadySubscribed(known);
-        return;
-      }
-      // Pending, unsubscribed or bounced: start a fresh double opt-in with what they asked for now.
-      // The same settings posted again by a pending address keep its links: nothing they confirm changed.
-      const revoke = known.status !== 'pending' || !samePreferences(known, input.preferences);
-      repo.restartOptIn(known.id, input.preferences, now, revoke);
-      this.sendConfirmation(repo.findById(known.id)!);
     });
+    for (const effect of effects) effect();
   }
 
   /** Sends a pending address its link again; anyone else gets what `subscribe` would send. Same answer for all. */
@@ -233,12 +244,20 @@ export class SubscriptionService {
     const now = this.now();
     const last = subscriber.lastNoticeAt ? Date.parse(subscriber.lastNoticeAt) : 0;
     if (now.getTime() - last < NOTICE_INTERVAL_MS) {
-      logger.info({ subscriber: subscriber.id, template }, 'not sending: this address was emailed moments ago');
+      this.effect(() => logger.info({ subscriber: subscriber.id, template }, 'not sending: this address was emailed moments ago'));
       return false;
     }
     const queued = notices.enqueue(subscriber.id, template, now.toISOString());
-    logger.info({ subscriber: subscriber.id, template, queued }, queued === 'queued' ? 'email queued' : 'email already queued');
-    queue.kick();
+    this.effect(() => {
+      logger.info({ subscriber: subscriber.id, template, queued }, queued === 'queued' ? 'email queued' : 'email already queued');
+      queue.kick();
+    });
     return true;
+  }
+
+  /** Runs `effect` now, or once the shared commit that is open has committed. */
+  private effect(effect: () => void): void {
+    if (this.deferred) this.deferred.push(effect);
+    else effect();
   }
 }

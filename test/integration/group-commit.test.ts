@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { GroupCommit } from '../../src/db/group-commit.js';
+import { writeTransaction } from '../../src/db/write-transaction.js';
 
 const opened: Db[] = [];
 
@@ -57,6 +58,46 @@ describe('writes that arrive together share one commit', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/);
     expect(seen()).toEqual(['ada', 'cy']);
+  });
+
+  it('runs each piece once when none fails, and runs the rest again, apart, when one does', async () => {
+    const { db, seen, insert } = twoConnections();
+    const writes = new GroupCommit(db);
+    const runs = { ada: 0, bob: 0, cy: 0 };
+    const piece = (name: keyof typeof runs, fail = false) => () => {
+      runs[name] += 1;
+      insert(name);
+      if (fail) throw new Error(`${name} changed their mind`);
+    };
+    await Promise.all([writes.run(piece('ada')), writes.run(piece('bob'))]);
+    expect(runs).toEqual({ ada: 1, bob: 1, cy: 0 });
+
+    const results = await Promise.allSettled([writes.run(piece('cy')), writes.run(piece('bob', true))]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
+    // Cy's first run was rolled back with Bob's failure, and her second committed.
+    expect(runs).toEqual({ ada: 1, bob: 3, cy: 2 });
+    expect(seen()).toEqual(['ada', 'bob', 'cy']);
+  });
+
+  it('undoes the half of a nested transaction that a piece caught the failure of', async () => {
+    const { db, seen, insert } = twoConnections();
+    const writes = new GroupCommit(db);
+    await writes.run(() => insert('ada'));
+    const results = await Promise.allSettled([
+      writes.run(() => {
+        try {
+          writeTransaction(db, () => {
+            insert('bob');
+            insert('ada'); // breaks the unique rule: Bob's row must go with it
+          });
+        } catch {
+          insert('cy');
+        }
+      }),
+      writes.run(() => insert('dan')),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(seen()).toEqual(['ada', 'cy', 'dan']);
   });
 
   it('rejects every piece, and writes nothing, when the database stays locked', async () => {

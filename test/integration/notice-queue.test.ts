@@ -1,8 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NOTICE_INTERVAL_MS } from '../../src/subscriptions/subscription.service.js';
 import { testApp } from '../helpers/app.js';
 import { FORM, form, freePort } from '../helpers/http.js';
 import { linkIn, startSmtpSink } from '../helpers/smtp-sink.js';
+
+const closeAfter: Database.Database[] = [];
+afterEach(() => {
+  for (const db of closeAfter.splice(0)) db.close();
+});
 
 const refusal = () => Object.assign(new Error('451 4.3.0 try again later'), { responseCode: 451 });
 
@@ -118,6 +124,39 @@ describe('emails the form causes are queued and retried until they go out', () =
     const [mail] = await sink.waitFor(1);
     expect(mail!.parsed.text).toContain('mixture of experts');
     expect(mail!.parsed.text).not.toContain('diffusion');
+  });
+
+  it("claims and records its emails in the commits the form's writes share", async () => {
+    const { relay, subscribe, drain, services, db, sink } = await liveApp();
+    relay.down = false;
+    const outside = new Database(db.name, { readonly: true });
+    closeAfter.push(outside);
+    const inside = db.prepare<[], string>('SELECT status FROM notices ORDER BY id').pluck();
+    const fromOutside = outside.prepare<[], string>('SELECT status FROM notices ORDER BY id').pluck();
+    // Right behind each write handed to the group commit, a probe in the same commit: it sees that
+    // write, which another connection cannot see until the two commit together.
+    const seen: Array<{ inside: string[]; outside: string[] }> = [];
+    const writes = services.writes;
+    const run = writes.run.bind(writes);
+    vi.spyOn(writes, 'run').mockImplementation(<T>(work: () => T) => {
+      const result = run(work);
+      void run(() => seen.push({ inside: inside.all(), outside: fromOutside.all() }));
+      return result;
+    });
+
+    await subscribe();
+    await drain();
+    expect((await sink.waitFor(1))[0]!.envelopeTo).toEqual(['ada@example.com']);
+    expect(seen.slice(0, 3)).toEqual([
+      // The form's own write: the subscriber and their queued email.
+      { inside: ['pending'], outside: [] },
+      // The sender's claim, and then what the relay said, each in a shared commit.
+      { inside: ['sending'], outside: ['pending'] },
+      { inside: ['sent'], outside: ['sending'] },
+    ]);
+    // Then only passes that found nothing more to claim.
+    expect(seen.slice(3)).not.toHaveLength(0);
+    for (const probe of seen.slice(3)) expect(probe).toEqual({ inside: ['sent'], outside: ['sent'] });
   });
 
   it('sends nothing stale: a confirmation queued before the address was confirmed or erased is dropped', async () => {

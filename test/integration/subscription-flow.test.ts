@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { subscribeSchema } from '../../src/subscriptions/subscription.schema.js';
 import { testApp } from '../helpers/app.js';
 import { FORM, cookiesFrom, form, freePort, hiddenField, unescapeHtml } from '../helpers/http.js';
 import { linkIn, startSmtpSink } from '../helpers/smtp-sink.js';
@@ -191,6 +192,23 @@ describe('subscribe, confirm, manage and unsubscribe over real HTTP and SMTP', (
     // The pending row is kept, nothing counts as sent, and the email waits for its next attempt.
     expect(db.prepare('SELECT status, last_notice_at FROM subscribers').get()).toEqual({ status: 'pending', last_notice_at: null });
     expect(db.prepare('SELECT kind, status, attempts FROM notices').all()).toEqual([{ kind: 'confirm', status: 'pending', attempts: 1 }]);
+  });
+
+  it("logs a visitor's queued email once, after it is committed, even when a write beside it in the same commit fails", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const { db, services } = await testApp({ seed: false, logger });
+    const visitor = subscribeSchema.parse({ email: 'ada@example.com', topics: 'LoRA' });
+    const [subscribed, beside] = await Promise.allSettled([
+      services.subscriptions.subscribe(visitor),
+      services.writes.run(() => {
+        throw new Error('a write beside it failed');
+      }),
+    ]);
+    expect([subscribed.status, beside.status]).toEqual(['fulfilled', 'rejected']);
+    const queued = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'email queued');
+    expect(queued).toEqual([expect.objectContaining({ template: 'confirm', queued: 'queued' })]);
+    expect(db.prepare('SELECT kind FROM notices').all()).toEqual([{ kind: 'confirm' }]);
   });
 
   it('takes JSON as well as forms', async () => {

@@ -39,12 +39,17 @@ const ROLL_BACK = Symbol('roll back');
  * Runs `work` as one write transaction in which no `writeTransaction` inside
  * opens a savepoint. A savepoint is not free: SQLite copies every page the
  * work changes to a statement journal first, in case it must roll back to
- * it. Here any failure rolls back everything instead, even one that the work
- * caught and carried on from, and the result says so (`committed: false`).
+ * it. Here a failure rolls back everything instead, and the result says so
+ * (`committed: false`): one thrown out of `work`, or out of a
+ * `writeTransaction` inside it even when the work caught it and carried on,
+ * since that transaction's writes so far are not undone on their own. (A
+ * single statement that fails undoes itself, as SQLite's statements do.)
  * A failure to begin or commit is thrown, as by `writeTransaction`.
  */
 export function allOrNothing<T>(db: Db, work: () => T): { committed: true; value: T } | { committed: false } {
   const state = { failed: false };
+  // Inside another such batch, a failure here must still fail that one: it has no savepoint to undo this.
+  const outer = wholeBatches.get(db);
   try {
     return writeTransaction(db, () => {
       wholeBatches.set(db, state);
@@ -52,7 +57,8 @@ export function allOrNothing<T>(db: Db, work: () => T): { committed: true; value
       try {
         value = work();
       } finally {
-        wholeBatches.delete(db);
+        if (outer) wholeBatches.set(db, outer);
+        else wholeBatches.delete(db);
       }
       if (state.failed) throw ROLL_BACK;
       return { committed: true as const, value };

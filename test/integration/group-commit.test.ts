@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { GroupCommit } from '../../src/db/group-commit.js';
-import { writeTransaction } from '../../src/db/write-transaction.js';
+import { allOrNothing, writeTransaction } from '../../src/db/write-transaction.js';
 
 const opened: Db[] = [];
 
@@ -98,6 +98,28 @@ describe('writes that arrive together share one commit', () => {
     ]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(seen()).toEqual(['ada', 'cy', 'dan']);
+  });
+
+  it('reports an all-or-nothing run inside a piece as rolled back when it failed, and keeps none of it', async () => {
+    const { db, seen, insert } = twoConnections();
+    const writes = new GroupCommit(db);
+    await writes.run(() => insert('ada'));
+    const inner = await writes.run(() => {
+      const run = allOrNothing(db, () => {
+        try {
+          writeTransaction(db, () => {
+            insert('bob');
+            insert('ada'); // breaks the unique rule
+          });
+        } catch {
+          // carried on from, but without a savepoint Bob's row is still there: the run must count as failed
+        }
+      });
+      insert('cy');
+      return run.committed;
+    });
+    expect(inner).toBe(false);
+    expect(seen()).toEqual(['ada', 'cy']);
   });
 
   it('rejects every piece, and writes nothing, when the database stays locked', async () => {

@@ -70,33 +70,43 @@ export class SubscriptionService {
    */
   async subscribe(input: SubscribeInput): Promise<void> {
     if (input.isBot) return;
-    const { repo, writes } = this.deps;
     const now = this.now().toISOString();
     const effects: Array<() => void> = [];
-    await writes.run(() => {
-      // The group commit may run this twice: only the last run's effects are kept.
-      effects.length = 0;
-      this.deferred = effects;
-      try {
-        const known = repo.findByEmail(input.email);
-        if (!known) {
-          this.sendConfirmation(repo.insertPending(input.email, input.preferences, now));
-          return;
-        }
-        if (known.status === 'active') {
-          this.sendAlreadySubscribed(known);
-          return;
-        }
-        // Pending, unsubscribed or bounced: start a fresh double opt-in with what they asked for now.
-        // The same settings posted again by a pending address keep its links: nothing they confirm changed.
-        const revoke = known.status !== 'pending' || !samePreferences(known, input.preferences);
-        repo.restartOptIn(known.id, input.preferences, now, revoke);
-        this.sendConfirmation(repo.findById(known.id)!);
-      } finally {
-        this.deferred = null;
-      }
-    });
+    await this.deps.writes.run(() => this.holdingEffects(effects, () => this.applySubscribe(input, now)));
     for (const effect of effects) effect();
+  }
+
+  private applySubscribe(input: SubscribeInput, now: string): void {
+    const { repo } = this.deps;
+    const known = repo.findByEmail(input.email);
+    if (!known) {
+      this.sendConfirmation(repo.insertPending(input.email, input.preferences, now));
+      return;
+    }
+    if (known.status === 'active') {
+      this.sendAlreadySubscribed(known);
+      return;
+    }
+    // Pending, unsubscribed or bounced: start a fresh double opt-in with what they asked for now.
+    // The same settings posted again by a pending address keep its links: nothing they confirm changed.
+    const revoke = known.status !== 'pending' || !samePreferences(known, input.preferences);
+    repo.restartOptIn(known.id, input.preferences, now, revoke);
+    this.sendConfirmation(repo.findById(known.id)!);
+  }
+
+  /**
+   * Runs `work` with notify's log lines and queue kicks held in `effects`, to
+   * run once the shared commit is done. The group commit may run a piece
+   * twice, so only the last run's effects are kept.
+   */
+  private holdingEffects(effects: Array<() => void>, work: () => void): void {
+    effects.length = 0;
+    this.deferred = effects;
+    try {
+      work();
+    } finally {
+      this.deferred = null;
+    }
   }
 
   /** Sends a pending address its link again; anyone else gets what `subscribe` would send. Same answer for all. */

@@ -31,7 +31,18 @@ interface Target {
   email: string | null;
   subscriber: Subscriber | null;
   delivery: ReportedDelivery | null;
+  /** False for an address a mailbox report merely names: anyone can write one. */
+  vouched: boolean;
 }
+
+/**
+ * Sources whose word on an address alone is taken: SES and Postmark reach
+ * us signed or with the webhook's credentials. A message in the bounce
+ * mailbox can come from anyone who knows the address (UNSUBSCRIBE_MAILBOX is
+ * in every digest's headers), so it acts only through a signed VERP address
+ * or our own keyed Message-ID.
+ */
+const VOUCHES_FOR_ADDRESSES: Readonly<Record<MailReport['source'], boolean>> = { ses: true, postmark: true, mailbox: false };
 
 /**
  * Acts on bounces and complaints, whatever route they came by. A hard bounce
@@ -72,7 +83,9 @@ export class BounceService {
     for (const target of result.targets) {
       const fields = { source: report.source, kind: report.kind, ...target, detail: report.detail };
       if (target.outcome === 'suppressed') logger.warn(fields, 'mail report: the address gets no more mail');
-      else logger.info(fields, `mail report: ${target.outcome}`);
+      else if (target.outcome === 'unverified') {
+        logger.warn(fields, 'mail report names a subscriber by address alone (no signed return path or Message-ID of ours); stored, nothing done');
+      } else logger.info(fields, `mail report: ${target.outcome}`);
     }
     if (!result.stored) logger.info({ source: report.source, sourceId: report.sourceId }, 'mail report seen before; nothing done');
     return result;
@@ -81,7 +94,8 @@ export class BounceService {
   /**
    * Who the report is about. A signed VERP address or our Message-ID names
    * the very digest; otherwise each address names its subscriber, and the
-   * report is taken to be about the last digest sent to them before it.
+   * report is taken to be about the last digest sent to them before it, but
+   * is acted on only when its source vouches for the address.
    */
   private targets(report: MailReport, before: string): Target[] {
     const { reports, subscribers, returnPaths } = this.deps;
@@ -92,20 +106,22 @@ export class BounceService {
     }
     if (!delivery && report.messageId) delivery = reports.findDeliveryByMessageId(report.messageId);
     if (delivery) {
-      return [{ email: null, subscriber: subscribers.findById(delivery.subscriberId), delivery }];
+      return [{ email: null, subscriber: subscribers.findById(delivery.subscriberId), delivery, vouched: true }];
     }
     const emails = [...new Set(report.recipients)];
-    if (emails.length === 0) return [{ email: null, subscriber: null, delivery: null }];
+    const vouched = VOUCHES_FOR_ADDRESSES[report.source];
+    if (emails.length === 0) return [{ email: null, subscriber: null, delivery: null, vouched }];
     return emails.map((email) => {
       const subscriber = subscribers.findByEmail(email);
-      return { email, subscriber, delivery: subscriber ? reports.latestSentTo(subscriber.id, before) : null };
+      return { email, subscriber, delivery: subscriber && vouched ? reports.latestSentTo(subscriber.id, before) : null, vouched };
     });
   }
 
-  private act(report: MailReport, { subscriber, delivery }: Target, at: string): ReportOutcome {
+  private act(report: MailReport, { subscriber, delivery, vouched }: Target, at: string): ReportOutcome {
     const { reports, subscribers } = this.deps;
     if (report.kind === 'other') return 'ignored';
     if (!subscriber) return 'unmatched';
+    if (!vouched) return 'unverified';
     switch (report.kind) {
       case 'hard-bounce':
         if (delivery) reports.markBounced(delivery.id, `bounced later: ${report.detail}`, at);

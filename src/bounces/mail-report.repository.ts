@@ -3,7 +3,8 @@ import { writeTransaction } from '../db/write-transaction.js';
 import type { ReportKind, ReportSource } from './mail-report.js';
 
 /** What a report did, as the operator sees it. */
-export type ReportOutcome = 'suppressed' | 'counted' | 'already-suppressed' | 'unmatched' | 'ignored';
+/** `unverified`: a mailbox report that names a subscriber by address alone, which anyone could have sent; stored, not acted on. */
+export type ReportOutcome = 'suppressed' | 'counted' | 'already-suppressed' | 'unmatched' | 'unverified' | 'ignored';
 
 export interface StoredReport {
   id: number;

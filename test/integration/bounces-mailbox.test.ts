@@ -130,6 +130,34 @@ describe('reports from the bounce mailbox', () => {
     expect((await paperboy(['bounces', '--help'], env)).stdout).toContain('Usage: paperboy bounces');
   });
 
+  it('a report that names a reader by address alone (no signed return path, no Message-ID of ours) is stored and changes nobody', async () => {
+    const w = await world();
+    await sendDay(w, 1);
+    const env = { DATABASE_PATH: w.db.name, SECRET_KEY: TEST_SECRET, BOUNCE_DOMAIN };
+    // What anyone who knows Ada's and Bob's addresses could mail to the bounce domain.
+    const made = { RETURN_PATH: `bounces+d1.0123456789abcdef@${BOUNCE_DOMAIN}`, MESSAGE_ID: '<not-ours@attacker.example>' };
+    const dsn = await paperboy(['bounces'], env, reportFixture('dsn-hard.eml', { ...made, RECIPIENT: 'ada@example.com' }));
+    const arf = await paperboy(['bounces'], env, reportFixture('arf-complaint.eml', { ...made, RECIPIENT: 'bob@example.com' }));
+    expect(dsn.code, dsn.stderr).toBe(0);
+    expect(dsn.stdout).toMatch(/^hard-bounce ada@example\.com: unverified$/m);
+    expect(arf.stdout).toMatch(/^complaint bob@example\.com: unverified$/m);
+
+    expect(status(w, 'ada@example.com')).toBe('active');
+    expect(status(w, 'bob@example.com')).toBe('active');
+    expect(w.ledger().map((row) => row.status)).toEqual(['sent', 'sent']);
+    expect(w.db.prepare('SELECT count(*) AS n FROM deliveries WHERE complained_at IS NOT NULL').get()).toEqual({ n: 0 });
+    expect(reports(w)).toMatchObject([
+      { kind: 'hard-bounce', email: 'ada@example.com', outcome: 'unverified' },
+      { kind: 'complaint', email: 'bob@example.com', outcome: 'unverified' },
+    ]);
+    // The same complaint with the digest's own Message-ID is genuine: the relay quoted a message only we could have made.
+    const real = reportFixture('arf-complaint.eml', { ...made, MESSAGE_ID: sentTo(w, 'bob@example.com').MESSAGE_ID, RECIPIENT: 'redacted@example.net' }, [
+      [/<fbl-7733190@example\.net>/, '<fbl-7733191@example.net>'],
+    ]);
+    expect((await paperboy(['bounces'], env, real)).code).toBe(0);
+    expect(status(w, 'bob@example.com')).toBe('unsubscribed');
+  });
+
   it('an unsubscribe request sent to UNSUBSCRIBE_MAILBOX unsubscribes the reader its token names', async () => {
     const w = await digestWorld({ env: { UNSUBSCRIBE_MAILBOX: 'unsubscribe@paperboy.example.org' } });
     w.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });

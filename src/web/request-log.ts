@@ -1,16 +1,24 @@
 import type { FastifyRequest } from 'fastify';
 
+/** A token's signature wherever it sits (a path segment, any parameter), percent-encoded or not. */
+const SIGNATURE = /(\d+\.\d+\.)(?:[A-Za-z0-9_-]|%[0-9A-Fa-f]{2}){20,}/g;
+
 /**
  * `?token=1.1.abc…` → `?token=1.1.…`: the subscriber id stays for tracing, the
  * signature never reaches a log. The name is compared decoded, as the query
- * parser reads it, so `?%74oken=` is caught too.
+ * parser reads it, so `?%74oken=` and `?token[]=` are caught too; anything
+ * else shaped like a token (the feed's path, a token pasted into another
+ * parameter) loses its signature as well.
  */
 export function redactTokens(url: string): string {
-  return url.replace(/([?&])([^=&#]*)=([^&#]*)/g, (match, sep: string, name: string, value: string) => {
-    if (decodeURIComponentSafe(name.replace(/\+/g, ' ')).trim().toLowerCase() !== 'token') return match;
-    const id = /^(\d+\.\d+\.)/.exec(decodeURIComponentSafe(value))?.[1] ?? '';
-    return `${sep}${name}=${id}…`;
-  });
+  return url
+    .replace(/([?&])([^=&#]*)=([^&#]*)/g, (match, sep: string, name: string, value: string) => {
+      const key = decodeURIComponentSafe(name.replace(/\+/g, ' ')).trim().toLowerCase().replace(/\[[^\]]*\]$/, '');
+      if (key !== 'token') return match;
+      const id = /^(\d+\.\d+\.)/.exec(decodeURIComponentSafe(value))?.[1] ?? '';
+      return `${sep}${name}=${id}…`;
+    })
+    .replace(SIGNATURE, '$1…');
 }
 
 function decodeURIComponentSafe(value: string): string {

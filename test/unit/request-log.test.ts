@@ -16,5 +16,15 @@ describe('redactTokens', () => {
     expect(redactTokens(`/unsubscribe?%74oken=12.1.${mac}`)).toBe('/unsubscribe?%74oken=12.1.…');
     expect(redactTokens(`/confirm?a=1&%74%6F%6B%65%6E=${mac}`)).toBe('/confirm?a=1&%74%6F%6B%65%6E=…');
     expect(redactTokens(`/confirm?tokens=${mac}`)).toBe(`/confirm?tokens=${mac}`);
+    expect(redactTokens(`/preferences?token[]=4.1.${mac}`)).toBe('/preferences?token[]=4.1.…');
+    expect(redactTokens(`/preferences?token%5B0%5D=garbage${mac}`)).toBe('/preferences?token%5B0%5D=…');
+  });
+
+  it('drops the signature of a token anywhere else: the feed path, or another parameter', () => {
+    const mac = 'BILcKwY12oi2x-e2tOcLxfVJa0Lb-41zIuG1aPUJpoQ';
+    expect(redactTokens(`/feeds/7.1.${mac}.atom`)).toBe('/feeds/7.1.….atom');
+    expect(redactTokens(`/feeds/7.1.%42${mac.slice(1)}.atom`)).toBe('/feeds/7.1.….atom');
+    expect(redactTokens(`/digests/3?t=3.1.${mac}&page=2`)).toBe('/digests/3?t=3.1.…&page=2');
+    expect(redactTokens('/assets/app.1.2.3.js?v=1.2.3')).toBe('/assets/app.1.2.3.js?v=1.2.3');
   });
 });

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { type Command, type CommandContext, EXIT } from './cli/command.js';
-import { operatorExitCode } from './errors.js';
+import { operatorExitCode, operatorMessage } from './errors.js';
 import { oneLine } from './text.js';
 
 interface CommandEntry {
@@ -117,7 +117,7 @@ export async function runCli(argv: string[], io: Omit<CommandContext, 'config'>)
       return EXIT.failed;
     }
     const prefix = err instanceof ConfigError ? 'paperboy: invalid setting' : `paperboy ${name}`;
-    io.stderr.write(`${prefix}: ${oneLine((err as Error).message.replace(/\s*\n\s*/g, '; '))}\n`);
+    io.stderr.write(`${prefix}: ${oneLine(operatorMessage(err as Error).replace(/\s*\n\s*/g, '; '))}\n`);
     return code;
   }
 }

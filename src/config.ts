@@ -115,9 +115,13 @@ const schema = z
     DATABASE_PATH: z.string().min(1).default('data/paperboy.db'),
     SMTP_URL: z
       .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL, such as smtp://user:pass@relay.example.com:587' })
+      // Checks run on after a failed one, so each stands aside when the URL does not parse (the error above says why).
+      .refine((value) => !URL.canParse(value) || new URL(value).hostname !== '', {
+        error: "must name the relay's host, such as smtp://relay.example.com:587",
+      })
       .refine((value) => {
-        const url = new URL(value);
-        return decodes(url.username) && decodes(url.password);
+        const url = URL.canParse(value) ? new URL(value) : null;
+        return url === null || (decodes(url.username) && decodes(url.password));
       }, { error: 'has a user name or password with broken percent-encoding: write a literal % as %25, @ as %40 and : as %3A' })
       .optional(),
     MAIL_FROM: z

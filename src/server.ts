@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, requireRelayInProduction } from './config.js';
-import { EnvironmentError, operatorExitCode } from './errors.js';
+import { EnvironmentError, operatorExitCode, operatorMessage } from './errors.js';
 import { oneLine } from './text.js';
 import { startDigestJob } from './digest/digest.scheduler.js';
 import { installLastResort } from './last-resort.js';
@@ -133,7 +133,7 @@ main().catch((err: unknown) => {
     console.error('paperboy: failed to start:', err);
     process.exit(1);
   }
-  const message = (err as Error).message;
+  const message = operatorMessage(err as Error);
   if (err instanceof ConfigError) for (const line of message.split('\n')) console.error(`paperboy: invalid setting: ${oneLine(line)}`);
   else console.error(`paperboy: ${oneLine(message)}`);
   process.exit(code);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { ReportResult } from '../bounces/bounce.service.js';
 import { parseMailboxMessage } from '../bounces/mailbox-report.js';
 import { ReportFormatError } from '../bounces/mail-report.js';
-import { type Command, EXIT, UsageError } from './command.js';
+import { type Command, EXIT, parseLimit, UsageError } from './command.js';
 import { cliLogger, withServices } from './digest-services.js';
 
 const HELP = `Usage: paperboy bounces [--file MESSAGE.eml]
@@ -37,8 +37,7 @@ export const bouncesCommand: Command = async (args, { config, stdout, stderr }) 
   const logger = cliLogger((line) => stderr.write(`${line}\n`));
 
   if (values.list) {
-    const limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000 (got "${values.limit}")`);
+    const limit = parseLimit(values.limit, 1000);
     return withServices(config, logger, async ({ mailReports }) => {
       const reports = mailReports.recent(limit);
       if (values.json) stdout.write(`${JSON.stringify(reports, null, 2)}\n`);

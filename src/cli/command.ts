@@ -19,3 +19,11 @@ export class UsageError extends UserError {
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** `--limit N`: digits only (not `1e1` or `0x10`, which Number would take), from 1 to `max`. */
+export function parseLimit(value: string, max: number): number {
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1 || Number(value) > max) {
+    throw new UsageError(`--limit must be a whole number from 1 to ${max} (got "${value}")`);
+  }
+  return Number(value);
+}

@@ -64,5 +64,7 @@ export function parseNow(value: string | undefined, usage: (message: string) => 
     offsetHours! <= 14 &&
     offsetMinutes! <= 59;
   if (!real) throw usage(`--now must be an ISO-8601 time with a zone, such as 2026-11-27T08:00:00Z (got "${value}")`);
+  // Past 9998 a next due time would need a five-digit year, which ISO text sorts before every other.
+  if (year! < 1970 || year! > 9998) throw usage(`--now must be a time from 1970 to 9998 (got "${value}")`);
   return new Date(value);
 }

@@ -3,7 +3,7 @@ import { MAX_MATCH_LIMIT } from '../ranking/paper-search.js';
 import { createPaperServices } from '../services.js';
 import { openStore } from '../store.js';
 import { printable } from '../text.js';
-import { type Command, EXIT, UsageError } from './command.js';
+import { type Command, EXIT, parseLimit, UsageError } from './command.js';
 
 export const matchCommand: Command = async (args, { config, stdout }) => {
   const { values, positionals } = parseArgs({
@@ -11,10 +11,7 @@ export const matchCommand: Command = async (args, { config, stdout }) => {
     options: { json: { type: 'boolean', default: false }, limit: { type: 'string', default: '10' } },
     allowPositionals: true,
   });
-  const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MATCH_LIMIT) {
-    throw new UsageError(`--limit must be a whole number from 1 to ${MAX_MATCH_LIMIT} (got "${values.limit}")`);
-  }
+  const limit = parseLimit(values.limit, MAX_MATCH_LIMIT);
   if (positionals.length === 0) throw new UsageError('match needs at least one topic, such as: paperboy match "test-time adaptation"');
 
   const { db } = openStore(config.databasePath, { seedIfEmpty: true });

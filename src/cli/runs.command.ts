@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { describeRunCounts, duration } from '../runs/run-view.js';
 import { RunRepository, type RunKind } from '../runs/run.repository.js';
 import { openStore } from '../store.js';
-import { type Command, EXIT, UsageError } from './command.js';
+import { type Command, EXIT, parseLimit, UsageError } from './command.js';
 
 const USAGE = `Usage: paperboy runs [--kind digest|ingest] [--limit N] [--json]
 
@@ -19,12 +19,10 @@ export const runsCommand: Command = async (args, { config, stdout }) => {
   if (values.kind !== undefined && values.kind !== 'digest' && values.kind !== 'ingest') {
     throw new UsageError(`--kind must be digest or ingest (got "${values.kind}")`);
   }
-  if (!/^\d+$/.test(values.limit) || Number(values.limit) < 1 || Number(values.limit) > 1000) {
-    throw new UsageError(`--limit must be a whole number from 1 to 1000 (got "${values.limit}")`);
-  }
+  const limit = parseLimit(values.limit, 1000);
   const { db } = openStore(config.databasePath, { seedIfEmpty: false });
   try {
-    const runs = new RunRepository(db).recent(Number(values.limit), values.kind as RunKind | undefined);
+    const runs = new RunRepository(db).recent(limit, values.kind as RunKind | undefined);
     if (values.json) {
       stdout.write(`${JSON.stringify(runs)}\n`);
       return EXIT.ok;

@@ -58,6 +58,9 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
  * before the transaction commits.
  */
 export function migrate(db: Db, migrations: Migration[] = readMigrations()): MigrateResult {
+  // Every start after the first: found out by reading alone, so a command that only reads
+  // (runs, match) never waits for another process's write lock.
+  if (upToDate(db, migrations)) return { applied: [], version: migrations.length };
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -109,6 +112,13 @@ export function migrate(db: Db, migrations: Migration[] = readMigrations()): Mig
   } finally {
     if (foreignKeys) db.pragma('foreign_keys = ON');
   }
+}
+
+/** Every migration applied, unchanged, and none the code does not know; anything else takes the write path, which explains it. */
+function upToDate(db: Db, migrations: readonly Migration[]): boolean {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) return false;
+  const rows = db.prepare<[], { version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations').all();
+  return rows.length === migrations.length && rows.every((row) => migrations[row.version - 1]?.checksum === row.checksum);
 }
 
 /** The highest applied version, or 0 for a database never migrated. */

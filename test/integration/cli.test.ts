@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { readMigrations } from '../../src/db/migrate.js';
-import { paperboy } from '../helpers/run.js';
+import { cleanEnv, paperboy, ROOT } from '../helpers/run.js';
 import { tempDir } from '../helpers/store.js';
 
 interface MatchJson {
@@ -54,6 +56,7 @@ describe('paperboy match', () => {
     ['only exclusions', ['match', '--', '-video'], /only excludes words/],
     ['no topic', ['match'], /needs at least one topic/],
     ['a bad limit', ['match', 'lora', '--limit', '0'], /--limit must be a whole number from 1 to 50/],
+    ['a limit in exponent form', ['match', 'lora', '--limit', '1e1'], /--limit must be a whole number from 1 to 50 \(got "1e1"\)/],
     ['an unknown option', ['match', 'lora', '--fast'], /Unknown option '--fast'/],
   ])('exits 2 with one line for %s', async (_label, args, message) => {
     const result = await paperboy(args, dbEnv());
@@ -136,5 +139,57 @@ describe('paperboy', () => {
     const inherited = await paperboy(['constructor'], dbEnv());
     expect(inherited.code).toBe(2);
     expect(inherited.stderr).toMatch(/unknown command "constructor"/);
+  });
+});
+
+describe('paperboy, when the machine is at fault', () => {
+  it('reads while another process holds the write lock, and a write that waits it out fails in one line', async () => {
+    const env = dbEnv();
+    expect((await paperboy(['ingest', '--source', 'seed'], env)).code).toBe(0);
+    const holder = new Database(env.DATABASE_PATH);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      holder.prepare("UPDATE papers SET title = title WHERE seq = 1").run();
+      // `runs` only reads: it must not wait for the lock at all (a start used to take it to check the migrations).
+      const started = Date.now();
+      const runs = await paperboy(['runs'], env);
+      expect(runs.code, runs.stderr).toBe(0);
+      expect(Date.now() - started).toBeLessThan(4_000);
+      const ingest = await paperboy(['ingest', '--source', 'seed'], env);
+      expect(ingest.code).toBe(1);
+      // After its progress line, one line says why.
+      const [progress, ...rest] = ingest.stderr.trim().split('\n');
+      expect(progress).toBe('ingest seed: 84 to do');
+      expect(rest).toHaveLength(1);
+      expect(rest[0]).toMatch(/^paperboy ingest: the database is locked: another process held its write lock/);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('names a file it cannot write in one line', async () => {
+    const env = dbEnv();
+    expect((await paperboy(['ingest', '--source', 'seed'], env)).code).toBe(0);
+    const out = path.join(tempDir(), 'no-such-folder', 'x.db');
+    const backup = await paperboy(['backup', '--out', out], env);
+    expect(backup.code).toBe(2);
+    oneLine(backup.stderr);
+    const file = await paperboy(['bounces', '--file', tempDir()], env);
+    expect(file.code).toBe(1);
+    expect(file.stderr).toMatch(/^paperboy bounces: EISDIR/);
+    oneLine(file.stderr);
+  });
+
+  it('stops quietly when the reader of its output goes away', async () => {
+    const env = dbEnv();
+    expect((await paperboy(['ingest', '--source', 'seed'], env)).code).toBe(0);
+    const child = spawn(process.execPath, ['bin/paperboy.js', 'match', 'learning', '--limit', '50'], { cwd: ROOT, env: cleanEnv(env) });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // `| head -0`: the pipe is closed before the first line is read.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

@@ -96,6 +96,8 @@ describe('paperboy digest', () => {
     [['--now', '2026-11-27T08:00:00'], /--now must be an ISO-8601 time with a zone/],
     [['--now', '2026-02-30T08:00:00Z'], /--now must be an ISO-8601 time with a zone/],
     [['--now', '2026-11-27T24:00:00+01:00'], /--now must be an ISO-8601 time with a zone/],
+    [['--now', '9999-12-31T23:59:59Z'], /--now must be a time from 1970 to 9998/],
+    [['--now', '0000-01-01T00:00:00Z'], /--now must be a time from 1970 to 9998/],
     [['--later'], /Unknown option '--later'/],
     [['tomorrow'], /unexpected argument "tomorrow"/],
   ])('refuses %j with one line and exit code 2', async (args, message) => {

@@ -136,7 +136,11 @@ export class SubscriptionService {
   /** The subscriber a token names, if the token is genuine, for this purpose and still current. */
   fromToken(purpose: TokenPurpose, token: string, scope?: string): Subscriber | null {
     const link = this.checkLink(purpose, token, scope);
-    return link.kind === 'current' ? link.subscriber : null;
+    if (link.kind === 'current') return link.subscriber;
+    // An unsubscribe link outlives a new token version: it sits in the List-Unsubscribe header of every
+    // earlier email, where a mail client's button uses it without showing an error, and it can only stop
+    // mail to this very subscription. Erasure still kills it, with the row's secret.
+    return link.kind === 'replaced' && purpose === 'unsubscribe' ? link.subscriber : null;
   }
 
   /** What confirming with this token would do, without doing it: a GET must never confirm. */

@@ -12,6 +12,14 @@ export function manageLinkAction(token: string) {
 }
 
 /**
+ * The same offer as a plain link, for a page whose one button is its own
+ * (unsubscribe): it opens a page with the button above.
+ */
+export function manageLinkLink(token: string) {
+  return { href: `/manage-link?token=${encodeURIComponent(token)}`, label: 'Change my topics or schedule instead' };
+}
+
+/**
  * The address a "email me a fresh link" form posted. When it is not one,
  * answers 400 with the same form again and returns null; the caller then
  * only returns the reply.

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
 import type { TokenPurpose } from '../subscriptions/tokens.js';
-import { postedAddress } from './link-actions.js';
+import { manageLinkAction, postedAddress } from './link-actions.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { rateLimitConfig } from './rate-limit.js';
 
@@ -45,6 +45,30 @@ export function manageLinkRoutes(app: FastifyInstance, { subscriptions, pages, r
       'We email an address at most once every two minutes: if nothing arrives, try again in a few minutes.',
     ],
     links: [{ href: '/', label: 'Back to the subscribe page' }],
+  });
+
+  // Where a lesser link's page points for "change my settings instead", so that page keeps its one
+  // button. It shows a button and changes nothing, like the page it came from; the POST is rate limited.
+  app.withTypeProvider<ZodTypeProvider>().get('/manage-link', { schema: { querystring: query }, config: { page: true } }, async (request, reply) => {
+    const { token } = request.query;
+    const page =
+      token === undefined
+        ? pages.message({
+            title: 'Get a link to your settings',
+            heading: 'Get a link to your settings',
+            paragraphs: ['Type the address you subscribed with, and we will email it a fresh link to change the topics, the schedule, unsubscribe or delete the data.'],
+            emailForm: { action: '/manage-link', label: 'Email me a fresh link' },
+          })
+        : pages.message({
+            title: 'Get a link to your settings',
+            heading: 'Get a link to your settings',
+            paragraphs: [
+              'We will email the address of this subscription a link to change the topics, the schedule, unsubscribe or delete the data.',
+              'The link goes to that inbox, never onto a page, so a forwarded email cannot open anyone’s settings.',
+            ],
+            actions: [{ ...manageLinkAction(token), primary: true }],
+          });
+    return sendPage(reply, page);
   });
 
   app.withTypeProvider<ZodTypeProvider>().post(

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { UserError } from '../errors.js';
 import type { Subscriber } from '../subscriptions/subscriber.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
-import { manageLinkAction } from './link-actions.js';
+import { manageLinkLink } from './link-actions.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { subscriberFromLink, tokenQuery } from './token-query.js';
 
@@ -47,7 +47,7 @@ export async function unsubscribeRoutes(app: FastifyInstance, { subscriptions, p
     const subscriber = subscriberFor(request.query.token);
     const { token } = request.query;
     if (subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') return sendPage(reply, unsubscribedPage(subscriber, token));
-    return sendPage(reply, pages.render('unsubscribe', { email: subscriber.email, token, manageLink: manageLinkAction(token) }));
+    return sendPage(reply, pages.render('unsubscribe', { email: subscriber.email, token, manageLink: manageLinkLink(token) }));
   });
 
   typed.post('/unsubscribe', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
@@ -60,10 +60,8 @@ export async function unsubscribeRoutes(app: FastifyInstance, { subscriptions, p
       title: 'Unsubscribed',
       heading: 'You are unsubscribed',
       paragraphs: [`${subscriber.email} will get no more digests. Changed your mind? One click turns them back on, with the same topics.`],
-      actions: [
-        ...(subscriber.status === 'unsubscribed' ? [{ action: `/resubscribe?token=${encodeURIComponent(token)}`, label: 'Resubscribe', primary: true }] : []),
-        manageLinkAction(token),
-      ],
+      actions: subscriber.status === 'unsubscribed' ? [{ action: `/resubscribe?token=${encodeURIComponent(token)}`, label: 'Resubscribe', primary: true }] : [],
+      links: [manageLinkLink(token)],
     });
   }
 }

@@ -55,6 +55,13 @@ async function visitEveryPage(world: TestApp, base: string, page: Page, width: n
 
   await page.goto(`${base}/unsubscribe?token=${token('unsubscribe')}`);
   await check('unsubscribe');
+  // One button, as the footer link promises: "change my settings instead" is a link to a page of its own.
+  await expect(page.getByRole('button').count()).resolves.toBe(1);
+  await page.getByRole('link', { name: 'We can email you a link to your settings' }).click();
+  await expect(heading(page)).resolves.toBe('Get a link to your settings');
+  await expect(page.getByRole('button').allInnerTexts()).resolves.toEqual(['Email me a link to manage my subscription']);
+  await check('manage link offer');
+  await page.goBack();
   await page.getByRole('button', { name: 'Unsubscribe', exact: true }).click();
   await expect(heading(page)).resolves.toBe('You are unsubscribed');
   await check('unsubscribed');
@@ -114,7 +121,7 @@ describe.skipIf(!browserAvailable())('every public page at 375 and 1280 px', () 
     }
     expect(problems).toEqual([]);
     // Every page of the walk was checked at both widths.
-    expect(seen).toHaveLength(AUDIT_WIDTHS.length * 21);
+    expect(seen).toHaveLength(AUDIT_WIDTHS.length * 22);
   });
 
   it('preselects the browser zone by its current name, searches the zone list, and shows topic errors once', { timeout: 90_000 }, async () => {

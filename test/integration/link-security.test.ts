@@ -205,6 +205,25 @@ describe('confirmation never happens on a GET', () => {
 });
 
 describe('each link opens only its own power', () => {
+  it('keeps the unsubscribe link of an earlier email working after the reader subscribes again through the form', async () => {
+    const live = await liveApp();
+    await subscribeAndConfirm(live, 'ada@example.com', 'LoRA');
+    const before = live.services.subscribers.findByEmail('ada@example.com')!;
+    const oldUnsubscribe = live.services.links.url('unsubscribe', before);
+    const oldManage = live.services.links.url('manage', before);
+    expect((await live.post(oldUnsubscribe, { 'List-Unsubscribe': 'One-Click' })).status).toBe(200);
+    live.later();
+    await subscribeAndConfirm(live, 'ada@example.com', 'LoRA');
+    expect(live.services.subscribers.findByEmail('ada@example.com')!.tokenVersion).toBeGreaterThan(before.tokenVersion);
+
+    // The mail client's button on the old email still works, at once, with a 200.
+    const oneClick = await live.post(oldUnsubscribe, { 'List-Unsubscribe': 'One-Click' });
+    expect(oneClick.status).toBe(200);
+    expect(live.subscriber('ada@example.com')?.status).toBe('unsubscribed');
+    // The other links of that email stay revoked.
+    expect((await fetch(oldManage)).status).toBe(400);
+  });
+
   it('shows no manage link on the unsubscribe pages, and emails one on request', async () => {
     const live = await liveApp();
     await subscribeAndConfirm(live, 'ada@example.com', 'LoRA');
@@ -212,20 +231,25 @@ describe('each link opens only its own power', () => {
     const unsubscribe = live.services.links.url('unsubscribe', ada);
     const manageToken = live.services.links.token('manage', ada);
 
+    // The only link with a token carries the page's own, to the page that offers to email a manage link.
+    const offerLink = `/manage-link?token=${live.services.links.token('unsubscribe', ada)}`;
     const page = await (await fetch(unsubscribe)).text();
     expect(page).not.toContain(manageToken);
-    expect(tokenHrefs(page)).toEqual([]);
+    expect(tokenHrefs(page)).toEqual([offerLink]);
     const left = await (await live.post(unsubscribe, { 'List-Unsubscribe': 'One-Click' })).text();
     expect(left).toContain('You are unsubscribed');
     expect(left).not.toContain(manageToken);
-    expect(tokenHrefs(left)).toEqual([]);
+    expect(tokenHrefs(left)).toEqual([offerLink]);
     // Resubscribing works from the unsubscribe link alone, and its answer links no higher.
     const back = await (await live.post(live.action(left, '/resubscribe?token'))).text();
     expect(back).toContain('Welcome back');
     expect(back).not.toContain(manageToken);
     expect(tokenHrefs(back)).toEqual([]);
 
-    const emailed = await manageLinkFrom(live, page);
+    const offer = await (await fetch(`${live.base}${offerLink}`)).text();
+    expect(offer).not.toContain(manageToken);
+    expect(tokenHrefs(offer)).toEqual([]);
+    const emailed = await manageLinkFrom(live, offer);
     expect(emailed).toBe(live.services.links.url('manage', ada));
   });
 

@@ -27,8 +27,8 @@ declare module 'fastify' {
 
 /** What an action's redirect says it did; a fixed text, so nothing from the URL is echoed. */
 const NOTICES: Record<string, string> = {
-  resent: 'The confirmation email is on its way.',
-  held: 'Nothing was sent: this address was emailed in the last two minutes. Try again shortly.',
+  resent: 'The confirmation email is on its way (an address gets at most one email every two minutes).',
+  held: 'Nothing was sent: this address has had as many emails as one address gets in a day. Try again tomorrow.',
   erased: 'The subscriber and everything about them is erased.',
   retried: 'The digest is back in the queue; the next digest run sends it.',
   lifted: 'The suppression is lifted: the address gets mail again.',

@@ -117,14 +117,14 @@ export class AdminService {
     return { subscriber, schedule: describeSchedule(subscriber), deliveries: this.deps.repo.deliveriesFor(id, 20) };
   }
 
-  /** True when the email is queued; false when the address was emailed moments ago and must wait. */
+  /** True when the email is queued (to go once two minutes have passed since the last); false when the address had its emails for the day. */
   resendConfirmation(id: number, actor: Actor): boolean {
     const { subscriber } = this.subscriber(id);
     if (subscriber.status !== 'pending') {
       throw new UserError(`Only a subscriber waiting for confirmation can be sent the link again; this one is ${subscriber.status}.`, 409);
     }
     const queued = this.deps.subscriptions.resendConfirmation(subscriber);
-    this.audit(actor, queued ? 'resend confirmation' : 'resend confirmation (held back: emailed moments ago)', `subscriber ${id}`);
+    this.audit(actor, queued ? 'resend confirmation' : 'resend confirmation (held back: the daily limit of emails to one address)', `subscriber ${id}`);
     return queued;
   }
 

@@ -36,6 +36,7 @@ export type EnqueueResult = 'queued' | 'waiting';
 export class NoticeRepository {
   private readonly insertRow;
   private readonly hurryRow;
+  private readonly recentRows;
   private readonly claimsHeld;
   private readonly releaseOwner;
   private readonly claimRow;
@@ -48,15 +49,18 @@ export class NoticeRepository {
   constructor(private readonly db: Db) {
     // DO NOTHING: the same email already waits for this subscriber (the partial
     // unique index), and one is all they need.
-    this.insertRow = db.prepare<[{ subscriber: number; kind: NoticeKind; now: string }]>(`
+    this.insertRow = db.prepare<[{ subscriber: number; kind: NoticeKind; now: string; due: string }]>(`
       INSERT INTO notices (subscriber_id, kind, status, next_attempt_at, created_at, updated_at)
-      VALUES (@subscriber, @kind, 'pending', @now, @now, @now)
+      VALUES (@subscriber, @kind, 'pending', @due, @now, @now)
       ON CONFLICT (subscriber_id, kind) WHERE status IN ('pending', 'sending') DO NOTHING`);
     // Only a `pending` row is touched, so a row a sender holds keeps its claim; a
-    // visitor asking again after a failed attempt gets the next one now, not after the backoff.
-    this.hurryRow = db.prepare<[{ subscriber: number; kind: NoticeKind; now: string }]>(`
-      UPDATE notices SET next_attempt_at = @now, updated_at = @now
-      WHERE subscriber_id = @subscriber AND kind = @kind AND status = 'pending' AND next_attempt_at > @now`);
+    // visitor asking again after a failed attempt gets the next one when it may go, not after the backoff.
+    this.hurryRow = db.prepare<[{ subscriber: number; kind: NoticeKind; now: string; due: string }]>(`
+      UPDATE notices SET next_attempt_at = @due, updated_at = @now
+      WHERE subscriber_id = @subscriber AND kind = @kind AND status = 'pending' AND next_attempt_at > @due`);
+    this.recentRows = db.prepare<[{ subscriber: number; since: string }], { n: number }>(`
+      SELECT count(*) AS n FROM notices
+      WHERE subscriber_id = @subscriber AND (status IN ('pending', 'sending') OR (status = 'sent' AND sent_at >= @since))`);
     this.claimsHeld = db.prepare<[], Claim>(`
       SELECT claimed_by AS owner, min(claimed_at) AS claimedAt FROM notices WHERE status = 'sending' GROUP BY claimed_by`);
     // A crash is the sender's failure, not the relay's: the claim's attempt is handed back,
@@ -86,14 +90,20 @@ export class NoticeRepository {
   }
 
   /**
-   * Queues an email for a subscriber, due now. When the same email already
-   * waits, nothing is added, and a pending one is made due now.
+   * Queues an email for a subscriber, due at `due` (now, unless the address
+   * was emailed moments ago). When the same email already waits, nothing is
+   * added, and a pending one due later is brought forward to `due`.
    */
-  enqueue(subscriberId: number, kind: NoticeKind, now: string): EnqueueResult {
-    const params = { subscriber: subscriberId, kind, now };
+  enqueue(subscriberId: number, kind: NoticeKind, now: string, due: string = now): EnqueueResult {
+    const params = { subscriber: subscriberId, kind, now, due };
     if (this.insertRow.run(params).changes > 0) return 'queued';
     this.hurryRow.run(params);
     return 'waiting';
+  }
+
+  /** Emails sent to a subscriber since `since`, and those waiting to go. */
+  recentFor(subscriberId: number, since: string): number {
+    return this.recentRows.get({ subscriber: subscriberId, since })?.n ?? 0;
   }
 
   /** Who holds rows in `sending`, and since when. */

@@ -15,6 +15,14 @@ export const CONFIRM_TTL_DAYS = 7;
  */
 export const NOTICE_INTERVAL_MS = 2 * 60_000;
 
+/**
+ * The most emails the public form and links can cause one address in a day,
+ * counting those waiting to go: enough for a visitor who fixes a typo, asks
+ * for a manage link and subscribes again, and far short of a flood from
+ * someone who posts another person's address from many IPs.
+ */
+export const NOTICE_DAILY_LIMIT = 6;
+
 const DAY_MS = 24 * 60 * 60_000;
 
 /**
@@ -247,23 +255,28 @@ export class SubscriptionService {
   }
 
   /**
-   * Queues an email, at most one per NOTICE_INTERVAL_MS per address: the
-   * window counts emails that went out, so a failed attempt never blocks the
-   * visitor's retry. Call it inside the transaction of the change that causes
-   * the email; what the email says is worked out when it is sent. False
-   * when the window held it back, so a caller that reports it can say so.
+   * Queues an email, at most one per NOTICE_INTERVAL_MS per address: one
+   * asked for within the window goes out when it ends, so a visitor who
+   * fixes a typo straight away still gets the email whose link works (their
+   * first link was just revoked). The window counts emails that went out,
+   * so a failed attempt never blocks the visitor's retry. Past
+   * NOTICE_DAILY_LIMIT in a day nothing more is queued. Call it inside the
+   * transaction of the change that causes the email; what the email says is
+   * worked out when it is sent. False when the daily limit held it back.
    */
   private notify(subscriber: Subscriber, template: NoticeKind): boolean {
     const { notices, queue, logger } = this.deps;
     const now = this.now();
-    const last = subscriber.lastNoticeAt ? Date.parse(subscriber.lastNoticeAt) : 0;
-    if (now.getTime() - last < NOTICE_INTERVAL_MS) {
-      this.effect(() => logger.info({ subscriber: subscriber.id, template }, 'not sending: this address was emailed moments ago'));
+    if (notices.recentFor(subscriber.id, new Date(now.getTime() - DAY_MS).toISOString()) >= NOTICE_DAILY_LIMIT) {
+      this.effect(() => logger.warn({ subscriber: subscriber.id, template }, `not sending: this address was sent ${NOTICE_DAILY_LIMIT} emails in the past day`));
       return false;
     }
-    const queued = notices.enqueue(subscriber.id, template, now.toISOString());
+    const last = subscriber.lastNoticeAt ? Date.parse(subscriber.lastNoticeAt) : 0;
+    const due = new Date(Math.max(now.getTime(), last + NOTICE_INTERVAL_MS));
+    const queued = notices.enqueue(subscriber.id, template, now.toISOString(), due.toISOString());
     this.effect(() => {
-      logger.info({ subscriber: subscriber.id, template, queued }, queued === 'queued' ? 'email queued' : 'email already queued');
+      const when = due > now ? ` for ${due.toISOString()}, when the address may be emailed again` : '';
+      logger.info({ subscriber: subscriber.id, template, queued }, `${queued === 'queued' ? 'email queued' : 'email already queued'}${when}`);
       queue.kick();
     });
     return true;

@@ -142,7 +142,7 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rate
           heading: 'Check your inbox',
           paragraphs: [
             'If this address has a subscription waiting for confirmation, a new link is on its way.',
-            'We email an address at most once every two minutes: if nothing arrives, try again in a few minutes.',
+            'We email an address at most once every two minutes, so it may take that long to arrive.',
           ],
           links: [{ href: '/', label: 'Back to the subscribe page' }],
         }),

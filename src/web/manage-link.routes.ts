@@ -32,7 +32,7 @@ export function manageLinkRoutes(app: FastifyInstance, { subscriptions, pages, r
     heading: 'Check your inbox',
     paragraphs: [
       'If this link belongs to a subscription, we have emailed its address a link to change the topics, the schedule, unsubscribe or delete the data.',
-      'We email an address at most once every two minutes: if nothing arrives, try again in a few minutes.',
+      'We email an address at most once every two minutes, so it may take that long to arrive.',
     ],
     links: [{ href: '/', label: 'Back to the subscribe page' }],
   });
@@ -42,7 +42,7 @@ export function manageLinkRoutes(app: FastifyInstance, { subscriptions, pages, r
     heading: 'Check your inbox',
     paragraphs: [
       'If this address has a subscription, we have emailed it a fresh link to change the topics, the schedule, unsubscribe or delete the data.',
-      'We email an address at most once every two minutes: if nothing arrives, try again in a few minutes.',
+      'We email an address at most once every two minutes, so it may take that long to arrive.',
     ],
     links: [{ href: '/', label: 'Back to the subscribe page' }],
   });

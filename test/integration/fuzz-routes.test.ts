@@ -203,11 +203,12 @@ describe('fuzz: POST /subscribe', { timeout: FUZZ_TIMEOUT }, () => {
   });
 });
 
-describe('fuzz: GET and POST /confirm, POST /confirm/resend and POST /manage-link', { timeout: FUZZ_TIMEOUT }, () => {
+describe('fuzz: GET and POST /confirm, POST /confirm/resend and GET and POST /manage-link', { timeout: FUZZ_TIMEOUT }, () => {
   const world = fuzzWorld();
   const request = fc.oneof(
     fc.record({
       route: fc.constant('manage-link' as const),
+      method: fc.constantFrom<Method>('GET', 'HEAD', 'POST', 'POST'),
       query: fc.oneof(linkQuery('unsubscribe'), linkQuery('confirm')),
       remote: fc.ipV4(),
       headers: commonHeaders,
@@ -237,7 +238,11 @@ describe('fuzz: GET and POST /confirm, POST /confirm/resend and POST /manage-lin
           // Mail scanners open every link: only the POST may confirm.
           if (r.method !== 'POST') expect(statuses()).toBe(before);
         } else if (r.route === 'manage-link') {
-          await world().send({ method: 'POST', url: linkUrl(world(), '/manage-link', r.query), headers: headers(r.headers), remoteAddress: r.remote });
+          const queued = () => world().db.prepare('SELECT count(*) FROM notices').pluck().get();
+          const before = queued();
+          await world().send({ method: r.method, url: linkUrl(world(), '/manage-link', r.query), headers: headers(r.headers), remoteAddress: r.remote });
+          // The page that offers the button emails nothing; only its POST may.
+          if (r.method !== 'POST') expect(queued()).toBe(before);
         } else {
           await world().send({
             method: 'POST',

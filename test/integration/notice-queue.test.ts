@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { NOTICE_INTERVAL_MS } from '../../src/subscriptions/subscription.service.js';
+import { NOTICE_DAILY_LIMIT, NOTICE_INTERVAL_MS } from '../../src/subscriptions/subscription.service.js';
 import { testApp } from '../helpers/app.js';
 import { FORM, form, freePort } from '../helpers/http.js';
 import { linkIn, startSmtpSink } from '../helpers/smtp-sink.js';
@@ -91,6 +91,46 @@ describe('emails the form causes are queued and retried until they go out', () =
     await subscribe();
     await drain();
     expect(sink.received).toHaveLength(2);
+  });
+
+  it('sends the email of a quick second post when the two minutes end, so the link that works arrives', async () => {
+    const { sink, relay, subscribe, advance, drain, base, services } = await liveApp();
+    relay.down = false;
+    await subscribe({ topics: 'LoRA' });
+    await drain();
+    const [first] = await sink.waitFor(1);
+    // A typo fixed five seconds later: the first email's link no longer confirms anything.
+    advance(5_000);
+    await subscribe({ topics: 'LoRA\ndiffusion' });
+    await drain();
+    expect(sink.received).toHaveLength(1);
+    const firstToken = new URL(linkIn(first!, `${base}/confirm?token=`)).searchParams.get('token')!;
+    expect(services.subscriptions.checkConfirm(firstToken).kind).toBe('replaced');
+
+    advance(NOTICE_INTERVAL_MS);
+    await drain();
+    const [, second] = await sink.waitFor(2);
+    expect(second!.parsed.text).toContain('diffusion');
+    const token = new URL(linkIn(second!, `${base}/confirm?token=`)).searchParams.get('token')!;
+    expect(services.subscriptions.checkConfirm(token).kind).toBe('ready');
+  });
+
+  it(`sends one address at most ${NOTICE_DAILY_LIMIT} emails a day, however often its address is posted`, async () => {
+    const { sink, relay, subscribe, advance, drain, notices } = await liveApp();
+    relay.down = false;
+    for (let i = 0; i < NOTICE_DAILY_LIMIT + 2; i += 1) {
+      await subscribe({ topics: `LoRA\ntopic ${i}` });
+      await drain();
+      advance(NOTICE_INTERVAL_MS + 1_000);
+      await drain();
+    }
+    expect(sink.received).toHaveLength(NOTICE_DAILY_LIMIT);
+    expect(notices()).toHaveLength(NOTICE_DAILY_LIMIT);
+    // A day after the first, the next post is emailed again.
+    advance(24 * 60 * 60_000);
+    await subscribe({ topics: 'LoRA\nthe day after' });
+    await drain();
+    expect(sink.received).toHaveLength(NOTICE_DAILY_LIMIT + 1);
   });
 
   it('does not let a failed attempt block the visitor trying again, and queues one email however often they post', async () => {

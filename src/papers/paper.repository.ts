@@ -124,6 +124,14 @@ type Params = ReturnType<typeof params>;
 /** The full-text indexes over papers: stemmed (papers_fts) and as written (papers_exact). */
 const SEARCH_INDEXES = ['papers_fts', 'papers_exact'] as const;
 
+/** A title as two sources may both write it: case, accents' composition, punctuation and spacing set aside. */
+const titleKey = (title: string) =>
+  title
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+
 /** FTS5 pages (1,000 bytes each by default) a merge step writes per index: a few milliseconds of work. */
 export const MERGE_STEP_PAGES = 200;
 
@@ -135,6 +143,10 @@ export class PaperRepository {
   private readonly countRows;
   private readonly maxSeqRow;
   private readonly seedAlias;
+  private readonly unresolvedSeeds;
+  private readonly recordSeedTwin;
+  /** Unresolved seed papers by title key, read when first needed: there are a few dozen. */
+  private seedTwins: Map<string, string> | null = null;
   private readonly renameRow;
   private readonly recentRows;
   private readonly mergeRuns;
@@ -161,6 +173,12 @@ export class PaperRepository {
     this.countRows = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM papers');
     this.maxSeqRow = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM papers');
     this.seedAlias = db.prepare<[string], { arxivId: string }>('SELECT arxiv_id AS arxivId FROM seed_lookups WHERE seed_id = ? AND arxiv_id IS NOT NULL');
+    this.unresolvedSeeds = db.prepare<[], { id: string; title: string }>(
+      "SELECT id, title FROM papers WHERE source = 'seed' AND id LIKE 'seed-%' AND id NOT IN (SELECT seed_id FROM seed_lookups WHERE arxiv_id IS NOT NULL)",
+    );
+    this.recordSeedTwin = db.prepare<[{ seed: string; arxiv: string; now: string }]>(`
+      INSERT INTO seed_lookups (seed_id, arxiv_id, looked_up_at) VALUES (@seed, @arxiv, @now)
+      ON CONFLICT (seed_id) DO UPDATE SET arxiv_id = excluded.arxiv_id, looked_up_at = excluded.looked_up_at`);
     // Only when no row has the new id yet: ids stay unique, and a paper another source already stored keeps its row.
     this.renameRow = db.prepare<[{ from: string; to: string }]>('UPDATE papers SET id = @to WHERE id = @from AND NOT EXISTS (SELECT 1 FROM papers WHERE id = @to)');
     // The candidates for "You may also like": the run's newest papers, most upvoted first.
@@ -209,8 +227,9 @@ export class PaperRepository {
     // A seed paper resolved on arXiv lives under its arXiv id; the seed file still names it by its seed id.
     const alias = input.source === 'seed' ? this.seedAlias.get(input.id)?.arxivId : undefined;
     const paper = alias ? { ...input, id: alias } : input;
-    const old = this.findById(paper.id);
+    const old = this.findById(paper.id) ?? this.adoptSeedTwin(paper, now);
     if (!old) {
+      if (paper.source === 'seed') this.seedTwins = null;
       const { lastInsertRowid } = this.insertRow.run({ ...params(paper), now });
       this.abbreviations.record(Number(lastInsertRowid), paper.title, paper.abstract);
       this.vectors.record(Number(lastInsertRowid), paper.title, paper.abstract, true);
@@ -226,6 +245,23 @@ export class PaperRepository {
       this.vectors.record(old.seq, merged.title, merged.abstract, false);
     }
     return 'updated';
+  }
+
+  /**
+   * A new paper from a real source whose title is that of a seed paper not
+   * yet resolved on arXiv: the seed's row takes the paper's id, as the seed
+   * resolver would have done, so the paper stays one row, and a reader who
+   * was sent the seed card is never sent it again. Returns that row, or null.
+   */
+  private adoptSeedTwin(paper: PaperInput, now: string): StoredPaper | null {
+    if (paper.source === 'seed') return null;
+    this.seedTwins ??= new Map(this.unresolvedSeeds.all().map((seed) => [titleKey(seed.title), seed.id]));
+    const seedId = this.seedTwins.get(titleKey(paper.title));
+    if (seedId === undefined || !this.rename(seedId, paper.id)) return null;
+    this.seedTwins.delete(titleKey(paper.title));
+    // The seed file still names it by its seed id: a later seed ingest lands here too, and arXiv is never asked.
+    this.recordSeedTwin.run({ seed: seedId, arxiv: paper.id, now });
+    return this.findById(paper.id);
   }
 
   /** Runs `work` in one transaction (a savepoint inside another). */

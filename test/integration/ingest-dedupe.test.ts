@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connection.js';
+import { emptyPaper, type PaperInput } from '../../src/papers/paper.js';
 import { PaperRepository } from '../../src/papers/paper.repository.js';
+import { SeedLookupRepository } from '../../src/papers/seed-lookup.repository.js';
 import { ARXIV_SPACING_MS, arxivFeed } from '../../src/papers/sources/arxiv.source.js';
 import { hfDailyFeed } from '../../src/papers/sources/hf-daily.source.js';
 import { createPacer } from '../../src/papers/sources/pacer.js';
+import { digestWorld } from '../helpers/digest.js';
 import { atom, json, startFixtureServer } from '../helpers/fixture-server.js';
+import { paper } from '../helpers/papers.js';
 import { ATOM, hfEntries, ingestFeed, quickHttp } from '../helpers/sources.js';
 import { tempDb } from '../helpers/store.js';
 
@@ -92,5 +96,37 @@ describe('the same paper from Hugging Face and arXiv', () => {
     const repo = new PaperRepository(db);
     expect(repo.count()).toBe(3);
     expect(repo.findById('2410.17243')?.title).toBe('Breaking the Memory Barrier: Near-Infinite Batch Size Scaling for Contrastive Loss');
+  });
+});
+
+describe('a seed paper that a source brings later', () => {
+  const day = (n: number) => `2026-11-${String(26 + n).padStart(2, '0')}T08:00:00Z`;
+
+  it('stays one row, under its arXiv id, so a reader who was sent its seed card is not sent it again', async () => {
+    const w = await digestWorld();
+    w.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });
+    const seed: PaperInput = { ...emptyPaper('seed-0123456789ab', 'seed', 'Zebrafish Fins: A Study of Regrowth'), abstract: 'How zebrafish regrow fins.' };
+    w.addPapers([seed], '2026-11-26T10:00:00Z');
+    expect(await w.run(day(1))).toMatchObject({ sent: 1 });
+    const [{ seq }] = w.db.prepare('SELECT seq FROM papers').all() as Array<{ seq: number }>;
+
+    // The next day Hugging Face lists it, the title written a little differently.
+    w.addPapers([paper({ id: '2611.01234', title: 'Zebrafish fins — a study of regrowth', abstract: 'How zebrafish regrow fins.', upvotes: 40 })], '2026-11-27T10:00:00Z');
+    expect(w.db.prepare('SELECT seq, id, source, upvotes FROM papers').all()).toEqual([{ seq, id: '2611.01234', source: 'hf', upvotes: 40 }]);
+    expect(await w.run(day(2))).toMatchObject({ due: 1, sent: 0 });
+    expect(w.inbox('ada@example.com')).toHaveLength(1);
+
+    // The seed file read again lands on the same row, and arXiv is never asked about it.
+    w.addPapers([seed], '2026-11-28T10:00:00Z');
+    expect(w.db.prepare('SELECT count(*) FROM papers').pluck().get()).toBe(1);
+    expect(new SeedLookupRepository(w.db).pending(10)).toEqual([]);
+  });
+
+  it('leaves a seed paper alone when only part of a title matches', async () => {
+    const { db } = tempDb();
+    const repo = new PaperRepository(db);
+    repo.upsertMany([emptyPaper('seed-0123456789ab', 'seed', 'Attention Is All You Need')], '2026-11-26T10:00:00Z');
+    repo.upsertMany([paper({ id: '2611.00001', title: 'Attention Is All You Need, Again' })], '2026-11-27T10:00:00Z');
+    expect(db.prepare('SELECT id FROM papers ORDER BY seq').pluck().all()).toEqual(['seed-0123456789ab', '2611.00001']);
   });
 });

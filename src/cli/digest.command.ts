@@ -21,6 +21,8 @@ export const digestCommand: Command = async (args, { config, stdout, stderr }) =
   if (!dryRun) requireRelayInProduction(config);
 
   let progress: Progress | undefined;
+  /** A dry run's digests that earlier runs planned and this one would send. */
+  let waiting = 0;
   const logger = cliLogger((line) => (progress ? progress.note(line) : stderr.write(`${line}\n`)));
   const summary = await withServices(config, logger, (services) =>
     services.digests.run({
@@ -30,8 +32,11 @@ export const digestCommand: Command = async (args, { config, stdout, stderr }) =
         if (!dryRun) progress = createProgress('digest', ready, stderr);
       },
       onDelivered: () => progress?.advance(),
-      onDryRun: ({ email, digestKey, papers, matched }) => {
-        if (!values.json) stdout.write(`would send ${email} the ${digestKey} digest: ${papers} of ${matched} matching papers\n`);
+      onDryRun: ({ email, digestKey, papers, matched, waiting: earlier }) => {
+        if (earlier) waiting += 1;
+        if (!values.json) {
+          stdout.write(`would send ${email} the ${digestKey} digest: ${papers} of ${matched} matching papers${earlier ? ' (planned by an earlier run, due again now)' : ''}\n`);
+        }
       },
     }),
   );
@@ -39,8 +44,9 @@ export const digestCommand: Command = async (args, { config, stdout, stderr }) =
     `${summary.due} due, ${summary.sent} sent, ${summary.skipped} skipped (nothing new), ${summary.retried} retried, ` +
     `${summary.bounced} bounced, ${summary.failed} failed in ${summary.seconds} s`;
   progress?.finish();
-  if (values.json) stdout.write(`${JSON.stringify({ now: now.toISOString(), dryRun, ...summary })}\n`);
-  else stdout.write(`digest${dryRun ? ' (dry run, nothing sent)' : ''} at ${now.toISOString()}: ${line}\n`);
+  if (values.json) stdout.write(`${JSON.stringify({ now: now.toISOString(), dryRun, ...summary, ...(dryRun ? { waiting } : {}) })}\n`);
+  else if (dryRun) stdout.write(`digest (dry run, nothing sent) at ${now.toISOString()}: ${line}; ${waiting} planned by earlier runs would be sent too\n`);
+  else stdout.write(`digest at ${now.toISOString()}: ${line}\n`);
   if (summary.deferred > 0) stderr.write(`paperboy digest: the daily send quota is used up; ${summary.deferred} digests wait for the next run\n`);
   if (summary.relayDown) stderr.write('paperboy digest: the SMTP relay could not be reached; the digests left wait for the next run\n');
   return summary.failed > 0 || summary.relayDown ? EXIT.failed : EXIT.ok;

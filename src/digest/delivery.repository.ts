@@ -110,6 +110,7 @@ export class DeliveryRepository {
   private readonly byIdFor;
   private readonly allFor;
   private readonly readyCount;
+  private readonly readyRows;
   private readonly requeueRow;
   private readonly prunable;
   private readonly pruneRows;
@@ -190,6 +191,9 @@ export class DeliveryRepository {
     this.allFor = db.prepare<[number], DeliveryRow>(`SELECT ${COLUMNS} FROM deliveries WHERE subscriber_id = ? ORDER BY id`);
     this.readyCount = db.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
+    );
+    this.readyRows = db.prepare<[string], DeliveryRow>(
+      `SELECT ${COLUMNS} FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id`,
     );
     this.requeueRow = db.prepare<[{ id: number; now: string }]>(`
       UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, updated_at = @now WHERE id = @id AND status = 'failed'`);
@@ -331,6 +335,11 @@ export class DeliveryRepository {
   /** Deliveries waiting for an attempt that is due by `now`. */
   countReady(now: string): number {
     return this.readyCount.get(now)?.n ?? 0;
+  }
+
+  /** Those deliveries, in the order a run sends them, one at a time: what a dry run lists beside its new plans. */
+  *ready(now: string): Generator<Delivery> {
+    for (const row of this.readyRows.iterate(now)) yield toDelivery(row);
   }
 
   /**

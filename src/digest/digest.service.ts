@@ -47,6 +47,8 @@ export interface DryRunEntry {
   digestKey: string;
   papers: number;
   matched: number;
+  /** Planned by an earlier run and waiting for its next attempt (after a failure, a crash, a quota), not planned by this one. */
+  waiting: boolean;
 }
 
 export interface RunOptions {
@@ -160,6 +162,7 @@ export class DigestService {
 
     const recovered = dryRun ? 0 : this.recover(now);
     const planning = await this.planAll(now, options);
+    if (dryRun) this.reportWaiting(at, options);
 
     const ready = deliveries.countReady(at);
     options.onReady?.(dryRun ? planning.planned + ready : ready);
@@ -298,7 +301,17 @@ export class DigestService {
     for (const plan of plans) {
       if (plan.shown === 0) continue;
       const subscriber = this.deps.subscribers.findById(plan.subscriberId);
-      if (subscriber) options.onDryRun({ email: subscriber.email, digestKey: plan.digestKey, papers: plan.shown, matched: plan.matched });
+      if (subscriber) options.onDryRun({ email: subscriber.email, digestKey: plan.digestKey, papers: plan.shown, matched: plan.matched, waiting: false });
+    }
+  }
+
+  /** What a dry run would also send: digests earlier runs planned whose next attempt is due, to readers still subscribed. */
+  private reportWaiting(at: string, options: RunOptions): void {
+    if (!options.onDryRun) return;
+    for (const delivery of this.deps.deliveries.ready(at)) {
+      const subscriber = this.deps.subscribers.findById(delivery.subscriberId);
+      if (subscriber?.status !== 'active') continue;
+      options.onDryRun({ email: subscriber.email, digestKey: delivery.digestKey, papers: delivery.shown, matched: delivery.matched, waiting: true });
     }
   }
 }

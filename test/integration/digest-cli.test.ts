@@ -82,6 +82,26 @@ describe('paperboy digest', () => {
     expect(sink.seen).toHaveLength(0);
   });
 
+  it('lists in a dry run the digests an earlier run left waiting, which the real run then sends', async () => {
+    const { env, db } = store();
+    expect((await paperboy(['digest', '--now', NOW], { ...env, SMTP_URL: 'smtp://127.0.0.1:9' })).code).toBe(1);
+    const later = '2026-11-27T08:05:00Z';
+    const sink = await startSmtpSink();
+    const before = JSON.stringify(db.prepare('SELECT * FROM deliveries').all());
+    const dry = await paperboy(['digest', '--now', later, '--dry-run'], { ...env, SMTP_URL: sink.url });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('would send ada@example.com the 2026-11-27 digest: 1 of 1 matching papers (planned by an earlier run, due again now)');
+    expect(dry.stdout).toMatch(/; 1 planned by earlier runs would be sent too\n$/);
+    const json = await paperboy(['digest', '--now', later, '--dry-run', '--json'], { ...env, SMTP_URL: sink.url });
+    expect(JSON.parse(json.stdout)).toMatchObject({ dryRun: true, waiting: 1 });
+    expect(JSON.stringify(db.prepare('SELECT * FROM deliveries').all())).toBe(before);
+    expect(sink.seen).toHaveLength(0);
+
+    const real = await paperboy(['digest', '--now', later], { ...env, SMTP_URL: sink.url });
+    expect(real.stdout).toContain('1 sent');
+    expect(sink.seen).toHaveLength(1);
+  });
+
   it('exits 1 when the relay cannot be reached, keeping the digests for the next run', async () => {
     const { env, db } = store();
     const run = await paperboy(['digest', '--now', NOW], { ...env, SMTP_URL: 'smtp://127.0.0.1:9' });

@@ -108,7 +108,7 @@ describe('a seed paper that a source brings later', () => {
     const seed: PaperInput = { ...emptyPaper('seed-0123456789ab', 'seed', 'Zebrafish Fins: A Study of Regrowth'), abstract: 'How zebrafish regrow fins.' };
     w.addPapers([seed], '2026-11-26T10:00:00Z');
     expect(await w.run(day(1))).toMatchObject({ sent: 1 });
-    const [{ seq }] = w.db.prepare('SELECT seq FROM papers').all() as Array<{ seq: number }>;
+    const seq = w.db.prepare('SELECT seq FROM papers').pluck().get() as number;
 
     // The next day Hugging Face lists it, the title written a little differently.
     w.addPapers([paper({ id: '2611.01234', title: 'Zebrafish fins — a study of regrowth', abstract: 'How zebrafish regrow fins.', upvotes: 40 })], '2026-11-27T10:00:00Z');

@@ -118,6 +118,13 @@ describe.skipIf(!browserAvailable())('the emails in a real browser', () => {
     })()`);
     // Three between the four footer links, three in each card's line of date, authors, id and votes.
     expect(dots).toEqual({ hidden: 3 + 50 * 3, exposed: 0 });
+    // A topic heading shows the topic as the reader typed it: "LoRA", not "LORA".
+    const headings = await page.evaluate<Array<{ shown: string; typed: string }>>(
+      `[...document.querySelectorAll('h2.pb-s')].map((h) => ({ shown: h.innerText, typed: h.textContent }))`,
+    );
+    expect(headings).toHaveLength(4);
+    expect(headings.some(({ typed }) => typed !== typed.toUpperCase())).toBe(true);
+    for (const { shown, typed } of headings) expect(shown).toBe(typed);
     await page.close();
   });
 });

@@ -50,6 +50,14 @@ export async function runIngest(
   } catch (err) {
     result.failure = err instanceof Error ? err : new Error(String(err));
   }
+  // A source that sent entries and not one usable paper has most likely changed its format: a failed run, not a quiet one.
+  const kept = result.added + result.updated + result.unchanged;
+  if (!result.failure && kept === 0 && result.rejected.length > 0) {
+    const [first] = result.rejected;
+    result.failure = new Error(
+      `every one of the ${result.rejected.length} entries it sent was rejected (the first: ${first!.reason}); has the source changed its format?`,
+    );
+  }
   // Even after a failure: the pages stored before it added segments too.
   if (result.pages > 0) await mergeSearchIndex(repo, result, signal);
   return result;

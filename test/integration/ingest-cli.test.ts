@@ -61,6 +61,19 @@ describe('paperboy ingest --source hf', () => {
     expect(rows(env.DATABASE_PATH, 'SELECT id, upvotes FROM papers ORDER BY upvotes DESC LIMIT 1')).toEqual([{ id: '2410.17243', upvotes: 99 }]);
   });
 
+  it('fails, and records a failed run, when the source sends entries and not one of them is a usable paper', async () => {
+    const env = dbEnv();
+    const drifted = path.join(tempDir(), 'drifted.json');
+    // What a renamed field upstream would look like: every entry there, none readable.
+    fs.writeFileSync(drifted, JSON.stringify(hfEntries().map(({ paper }) => ({ article: paper }))));
+    const result = await paperboy(['ingest', '--source', 'hf', '--file', drifted], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^paperboy ingest: hf failed: every one of the 4 entries it sent was rejected \(the first: .+\); has the source changed its format\?$/m);
+    noStack(result.stderr);
+    expect(rows(env.DATABASE_PATH, 'SELECT kind, source, outcome FROM runs')).toEqual([{ kind: 'ingest', source: 'hf', outcome: 'failed' }]);
+  });
+
   it('reads a day from HF_BASE_URL, page by page', async () => {
     const server = await startFixtureServer((request) => json(request.query.get('p') === '0' ? hfEntries() : []));
     const result = await paperboy(['ingest', '--source', 'hf', '--date', '2024-10-25'], { ...dbEnv(), HF_BASE_URL: server.url });

@@ -117,7 +117,9 @@ export async function runCli(argv: string[], io: Omit<CommandContext, 'config'>)
       return EXIT.failed;
     }
     const prefix = err instanceof ConfigError ? 'paperboy: invalid setting' : `paperboy ${name}`;
-    io.stderr.write(`${prefix}: ${oneLine(operatorMessage(err as Error).replace(/\s*\n\s*/g, '; '))}\n`);
+    // Node's own text for an unknown option goes on about positional arguments after `--`; the usage says more.
+    const message = badArgs ? `${(err as Error).message.split(/\.\s/)[0]!.replace(/\.$/, '')}; see paperboy ${name} --help` : operatorMessage(err as Error);
+    io.stderr.write(`${prefix}: ${oneLine(message.replace(/\s*\n\s*/g, '; '))}\n`);
     return code;
   }
 }

@@ -57,7 +57,7 @@ describe('paperboy match', () => {
     ['no topic', ['match'], /needs at least one topic/],
     ['a bad limit', ['match', 'lora', '--limit', '0'], /--limit must be a whole number from 1 to 50/],
     ['a limit in exponent form', ['match', 'lora', '--limit', '1e1'], /--limit must be a whole number from 1 to 50 \(got "1e1"\)/],
-    ['an unknown option', ['match', 'lora', '--fast'], /Unknown option '--fast'/],
+    ['an unknown option', ['match', 'lora', '--fast'], /^paperboy match: Unknown option '--fast'; see paperboy match --help\n$/],
   ])('exits 2 with one line for %s', async (_label, args, message) => {
     const result = await paperboy(args, dbEnv());
     expect(result.code).toBe(2);

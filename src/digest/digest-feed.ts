@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { publicationDate } from '../papers/paper.js';
 import type { PaperRepository, StoredPaper } from '../papers/paper.repository.js';
 import type { Subscriber } from '../subscriptions/subscriber.js';
 import type { SubscriberLinks } from '../subscriptions/subscriber-links.js';
@@ -105,7 +106,7 @@ export class DigestFeed {
       `    <title type="text">${xmlText(oneLine(paper.title))}</title>`,
       // When it reached this reader: a later fix to the paper's text does not make it new again.
       `    <updated>${iso(new Date(sentAt))}</updated>`,
-      ...(paper.publishedAt ? [`    <published>${iso(new Date(paper.publishedAt))}</published>`] : []),
+      ...(publicationDate(paper) ? [`    <published>${iso(new Date(publicationDate(paper)!))}</published>`] : []),
       ...(link ? [`    <link rel="alternate" type="text/html" href="${xmlText(link)}"/>`] : []),
       ...(safeUrl(paper.pdfUrl) ? [`    <link rel="related" type="application/pdf" href="${xmlText(paper.pdfUrl!)}"/>`] : []),
       // Atom asks every entry for an author; a paper with none listed takes the feed's.

@@ -1,4 +1,5 @@
 import type { DigestLink, DigestPaperView } from '../mail/digest-email.js';
+import { publicationDate } from '../papers/paper.js';
 import type { StoredPaper } from '../papers/paper.repository.js';
 import { httpUrl, oneLine } from '../text.js';
 import { displayTerms, highlight } from './term-highlight.js';
@@ -102,8 +103,9 @@ const DAY_FORMAT = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'sh
  * when the paper came out, so it is not shown as the paper's date.
  */
 function paperDate(paper: Pick<StoredPaper, 'publishedAt' | 'source'>): string | null {
-  if (paper.source === 'seed' || !paper.publishedAt) return null;
-  const time = Date.parse(paper.publishedAt);
+  const published = publicationDate(paper);
+  if (!published) return null;
+  const time = Date.parse(published);
   return Number.isNaN(time) ? null : DAY_FORMAT.format(time);
 }
 

@@ -62,3 +62,11 @@ export interface Paper extends PaperInput {
   ingestedAt: string;
   updatedAt: string;
 }
+
+/**
+ * When the paper came out, as far as anyone knows: a seed paper's date is the
+ * day the saved page showed it, not its own, so it has none to show.
+ */
+export function publicationDate(paper: Pick<PaperInput, 'publishedAt' | 'source'>): string | null {
+  return paper.source === 'seed' ? null : paper.publishedAt;
+}

@@ -1,3 +1,4 @@
+import { publicationDate } from '../papers/paper.js';
 import type { PaperRepository } from '../papers/paper.repository.js';
 import { parseTopics } from '../topics/topic-grammar.js';
 import type { TopicMatcher } from '../topics/topic-matcher.js';
@@ -73,7 +74,7 @@ export class PaperSearch {
         expansions: [...new Set(matchedTopics.flatMap((topic) => this.matcher.expansionsFor(topic, paper.seq)))],
         authors: paper.authors,
         upvotes: paper.upvotes,
-        publishedAt: paper.publishedAt,
+        publishedAt: publicationDate(paper),
         ingestedAt: paper.ingestedAt,
         url: paper.pageUrl ?? paper.projectUrl,
         pdfUrl: paper.pdfUrl,

@@ -69,10 +69,16 @@ describe('GET /feeds/<token>.atom', () => {
   it('links a seed paper that has no page yet to a search for its title, as its email card does', async () => {
     const world = await digestWorld();
     const ada = world.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });
-    world.addPapers([paper({ id: 'seed-zebrafish-fins', source: 'seed', title: 'Zebrafish fins & tails', pageUrl: null, pdfUrl: null, projectUrl: null })], '2026-11-26T10:00:00Z');
+    world.addPapers(
+      [paper({ id: 'seed-zebrafish-fins', source: 'seed', title: 'Zebrafish fins & tails', pageUrl: null, pdfUrl: null, projectUrl: null, publishedAt: '2025-03-17T00:00:00Z' })],
+      '2026-11-26T10:00:00Z',
+    );
     await world.run(DAY1);
-    const feed = parseFeed((await world.app.inject({ method: 'GET', url: local(world.services.links.feedUrl(ada)) })).body);
+    const body = (await world.app.inject({ method: 'GET', url: local(world.services.links.feedUrl(ada)) })).body;
+    const feed = parseFeed(body);
     expect(feed.items.map((item) => item.url)).toEqual(['https://huggingface.co/papers?q=Zebrafish%20fins%20%26%20tails']);
+    // The day the seed page was saved is not the paper's date: the entry claims none.
+    expect(body).not.toContain('<published>');
   });
 
   it('stays a feed a parser reads, whatever text the papers hold', async () => {

@@ -41,10 +41,13 @@ describe('GET /api/matches', () => {
     const res = await matches(app, { topics: 'test-time adaptation', limit: '5' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/application\/json/);
-    const body = res.json() as Array<{ id: string; title: string; score: number; matched: string[] }>;
+    const body = res.json() as Array<{ id: string; title: string; score: number; matched: string[]; publishedAt: string | null; ingestedAt: string }>;
     expect(body).toHaveLength(5);
     for (const paper of body) {
       expect(paper.id).toMatch(/^seed-[0-9a-f]{12}$/);
+      // The seed page's capture date is not when a paper came out: the preview says when it was added instead.
+      expect(paper.publishedAt).toBeNull();
+      expect(paper.ingestedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
       expect(paper.title).toMatch(/test[- ]time\b.*\badaptation/i);
       expect(paper.matched).toEqual(expect.arrayContaining(['adaptation']));
       expect(paper.matched.some((term) => /^test.time$/.test(term))).toBe(true);

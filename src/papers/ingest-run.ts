@@ -55,7 +55,8 @@ export async function runIngest(
   if (!result.failure && kept === 0 && result.rejected.length > 0) {
     const [first] = result.rejected;
     result.failure = new Error(
-      `every one of the ${result.rejected.length} entries it sent was rejected (the first: ${first!.reason}); has the source changed its format?`,
+      `${result.rejected.length === 1 ? 'the one entry' : `every one of the ${result.rejected.length} entries`} it sent was rejected ` +
+        `(the first: ${first!.reason}); has the source changed its format?`,
     );
   }
   // Even after a failure: the pages stored before it added segments too.

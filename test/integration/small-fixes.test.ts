@@ -84,7 +84,9 @@ describe('the CLI', () => {
     const evil = 'seed-\u001b[2J\u001b]0;owned\u0007\u202eevil';
     fs.writeFileSync(file, JSON.stringify([{ id: evil, title: 'Tiny LoRA', abstract: 'LoRA.', codeUrl: null, projectUrl: null }]));
     const result = await paperboy(['ingest', '--source', 'seed', '--file', file], { DATABASE_PATH: path.join(dir, 'paperboy.db') });
-    expect(result.code).toBe(0);
+    // Its one entry is rejected, so the run fails: the failure's own line must be escaped as well.
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^paperboy ingest: seed failed: the one entry it sent was rejected/m);
     expect(result.stderr).toContain('rejected seed-\\x1b[2J\\x1b]0;owned\\x07\\u202eevil: ');
     // eslint-disable-next-line no-control-regex
     expect(result.stderr + result.stdout).not.toMatch(/[\u0007\u001b\u202e]/);

@@ -2,8 +2,11 @@ import type { Db } from '../db/connection.js';
 import { writeTransaction } from '../db/write-transaction.js';
 import type { ReportKind, ReportSource } from './mail-report.js';
 
-/** What a report did, as the operator sees it. */
-/** `unverified`: a mailbox report that names a subscriber by address alone, which anyone could have sent; stored, not acted on. */
+/**
+ * What a report did, as the operator sees it. `unverified`: a mailbox report
+ * that names a subscriber by address alone, which anyone could have sent;
+ * stored, not acted on.
+ */
 export type ReportOutcome = 'suppressed' | 'counted' | 'already-suppressed' | 'unmatched' | 'unverified' | 'ignored';
 
 export interface StoredReport {

@@ -100,13 +100,14 @@ export class DigestFeed {
     const link = paperUrl(paper) ?? safeUrl(paper.pdfUrl) ?? hfSearchUrl(oneLine(paper.title));
     const authors = paper.authors.map(oneLine).filter(Boolean);
     const summary = oneLine(paper.aiSummary ?? '') || oneLine(paper.abstract);
+    const published = publicationDate(paper);
     return [
       '  <entry>',
       `    <id>${xmlText(`${this.authority}:feed:${subscriber.id}:paper:${encodeURIComponent(paper.id)}`)}</id>`,
       `    <title type="text">${xmlText(oneLine(paper.title))}</title>`,
       // When it reached this reader: a later fix to the paper's text does not make it new again.
       `    <updated>${iso(new Date(sentAt))}</updated>`,
-      ...(publicationDate(paper) ? [`    <published>${iso(new Date(publicationDate(paper)!))}</published>`] : []),
+      ...(published ? [`    <published>${iso(new Date(published))}</published>`] : []),
       ...(link ? [`    <link rel="alternate" type="text/html" href="${xmlText(link)}"/>`] : []),
       ...(safeUrl(paper.pdfUrl) ? [`    <link rel="related" type="application/pdf" href="${xmlText(paper.pdfUrl!)}"/>`] : []),
       // Atom asks every entry for an author; a paper with none listed takes the feed's.

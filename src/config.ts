@@ -11,8 +11,8 @@ import { UserError } from './errors.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Header-bound values must never carry CR/LF, or they could inject headers. */
-const noLineBreaks = (value: string) => !/[\r\n]/.test(value);
+/** Header-bound values must never carry a line break (CR, LF, or Unicode's NEL and separators), or they could inject headers. */
+const noLineBreaks = (value: string) => !/[\r\n\u0085\u2028\u2029]/.test(value);
 
 const httpUrl = (what: string) =>
   z

@@ -48,6 +48,10 @@ export const digestCommand: Command = async (args, { config, stdout, stderr }) =
   else if (dryRun) stdout.write(`digest (dry run, nothing sent) at ${now.toISOString()}: ${line}; ${waiting} planned by earlier runs would be sent too\n`);
   else stdout.write(`digest at ${now.toISOString()}: ${line}\n`);
   if (summary.deferred > 0) stderr.write(`paperboy digest: the daily send quota is used up; ${summary.deferred} digests wait for the next run\n`);
-  if (summary.relayDown) stderr.write('paperboy digest: the SMTP relay could not be reached; the digests left wait for the next run\n');
+  if (summary.relayRefusal !== null) {
+    stderr.write(
+      `paperboy digest: the SMTP relay refused our login or sender (${summary.relayRefusal}); check SMTP_URL's user name and password, and MAIL_FROM. The digests wait for the next run\n`,
+    );
+  } else if (summary.relayDown) stderr.write('paperboy digest: the SMTP relay could not be reached; the digests left wait for the next run\n');
   return summary.failed > 0 || summary.relayDown ? EXIT.failed : EXIT.ok;
 };

@@ -36,6 +36,8 @@ export interface SendCounts {
   relayDown: boolean;
   /** Digests left for a later run because the daily send quota was used up (never dropped). */
   deferred: number;
+  /** The relay's answer when it refused our session (login, sender): the run stopped there. Null otherwise. */
+  relayRefusal: string | null;
 }
 
 /**
@@ -49,6 +51,7 @@ export type DeliveryOutcome =
   | { kind: 'cancelled' }
   | { kind: 'unrenderable' }
   | { kind: 'deferred' }
+  | { kind: 'refused'; failure: SendFailure }
   | { kind: 'bounced' | 'failed' | 'retried'; failure: SendFailure };
 
 /** The count each outcome adds to; a digest that cannot be rendered has failed for good. */
@@ -60,7 +63,8 @@ const COUNTED_AS = {
   failed: 'failed',
   retried: 'retried',
   deferred: 'deferred',
-} as const satisfies Record<DeliveryOutcome['kind'], Exclude<keyof SendCounts, 'relayDown'>>;
+  refused: 'deferred',
+} as const satisfies Record<DeliveryOutcome['kind'], Exclude<keyof SendCounts, 'relayDown' | 'relayRefusal'>>;
 
 export interface SenderDeps {
   deliveries: DeliveryRepository;
@@ -94,7 +98,7 @@ export class DigestSender {
 
   async sendDue(now: Date, onDone: (delivery: Delivery) => void = () => {}): Promise<SendCounts> {
     const { deliveries, owner, concurrency } = this.deps;
-    const counts: SendCounts = { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false, deferred: 0 };
+    const counts: SendCounts = { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false, deferred: 0, relayRefusal: null };
     const at = now.toISOString();
     let connectionFailures = 0;
     let handoffs = 0;
@@ -114,6 +118,12 @@ export class DigestSender {
             quotaReached = true;
             continue;
           }
+          if (outcome.kind === 'refused') {
+            // Every message would be refused alike: stop, and leave them all as they were for the next run.
+            counts.relayRefusal ??= outcome.failure.message;
+            relayDown = true;
+            continue;
+          }
           counts[COUNTED_AS[outcome.kind]] += 1;
           if (outcome.kind !== 'cancelled' && outcome.kind !== 'unrenderable') {
             handoffs += 1;
@@ -129,7 +139,12 @@ export class DigestSender {
     }
     // Also down when every hand-off of a short run failed to connect.
     counts.relayDown = relayDown || (handoffs > 0 && connectionFailures === handoffs);
-    if (counts.relayDown) {
+    if (counts.relayRefusal !== null) {
+      this.deps.logger.error(
+        { reply: counts.relayRefusal },
+        "the SMTP relay refused our login or sender; check SMTP_URL's user name and password, and MAIL_FROM. The digests wait for the next run",
+      );
+    } else if (counts.relayDown) {
       this.deps.logger.error({ failures: connectionFailures }, 'the SMTP relay is unreachable; the remaining digests wait for the next run');
     }
     if (quotaReached) {
@@ -167,10 +182,10 @@ export class DigestSender {
       failure = classifySendError(err);
     }
 
-    if (failure.kind === 'deferred') {
+    if (failure.kind === 'deferred' || failure.kind === 'refused') {
       // Never handed over, so not an attempt: the row goes back as it was and leads the next run's queue.
       deliveries.unclaim(owner, [delivery.id], at);
-      return { kind: 'deferred' };
+      return failure.kind === 'deferred' ? { kind: 'deferred' } : { kind: 'refused', failure };
     }
     if (failure.kind === 'bounce') {
       deliveries.atomically(() => {

@@ -56,16 +56,22 @@ export interface SmtpOptions {
   maxConnections?: number;
 }
 
-/** Where `SMTP_URL` points: `smtp://user:pass@host:port`, or `smtps://` for implicit TLS. */
-export function smtpEndpoint(smtpUrl: string): Pick<SmtpPoolOptions, 'host' | 'port' | 'secure' | 'auth'> {
+/** This machine itself: a relay there is reached without crossing any network. */
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+
+/**
+ * Where `SMTP_URL` points: `smtp://user:pass@host:port`, or `smtps://` for
+ * implicit TLS. With a user name and password, a relay on another machine
+ * must offer STARTTLS: a relay that does not (or an attacker on the path who
+ * strips its offer) would otherwise be sent the password in clear. A relay on
+ * this machine (a local Postfix) may speak plain SMTP.
+ */
+export function smtpEndpoint(smtpUrl: string): Pick<SmtpPoolOptions, 'host' | 'port' | 'secure' | 'requireTLS' | 'auth'> {
   const url = new URL(smtpUrl);
   const secure = url.protocol === 'smtps:';
-  return {
-    host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port ? Number(url.port) : secure ? 465 : 587,
-    secure,
-    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : null,
-  };
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const auth = url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : null;
+  return { host, port: url.port ? Number(url.port) : secure ? 465 : 587, secure, requireTLS: !secure && auth !== null && !isLoopback(host), auth };
 }
 
 /** nodemailer's names for the DKIM settings. */

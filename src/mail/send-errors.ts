@@ -8,8 +8,10 @@ import { QuotaExceededError } from './send-quota.js';
  *   transient  worth another try later: a 4xx, a dropped or refused connection, a timeout
  *   invalid    the message itself can never be sent (a header would carry a line break)
  *   deferred   never handed over: the daily send quota is used up; not an attempt
+ *   refused    never handed over: the relay refused our session, not this message (a login it
+ *              rejects, a sender it does not allow), so every message would fail alike; not an attempt
  */
-export type SendFailureKind = 'bounce' | 'transient' | 'invalid' | 'deferred';
+export type SendFailureKind = 'bounce' | 'transient' | 'invalid' | 'deferred' | 'refused';
 
 export interface SendFailure {
   kind: SendFailureKind;
@@ -36,12 +38,17 @@ const CONNECTION_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS',
 /** SMTP stages at which a 5xx is about this recipient or this message, not about our session with the relay. */
 const RECIPIENT_STAGES = /^(RCPT TO|DATA)\b/i;
 
+/** Stages at which a 5xx is about our session: who we logged in as, or whom we send as. */
+const SESSION_STAGES = /^(AUTH|MAIL FROM)\b/i;
+
 /**
  * Classifies an error from the transport. A 5xx at login or MAIL FROM says
  * the relay is misconfigured (wrong password, sender not allowed), not that
- * the subscriber's address is bad, so it is retried rather than treated as a
- * bounce: suppressing every subscriber over a typo in SMTP_URL would be far
- * worse than a few retries.
+ * the subscriber's address is bad: suppressing every subscriber over a typo
+ * in SMTP_URL would be far worse than stopping. So it is `refused`, which
+ * uses no attempt and stops the run, as a relay that cannot be reached does;
+ * going on would only spend every digest's retries and repeat a failed login
+ * the relay may lock us out for.
  */
 export function classifySendError(err: unknown): SendFailure {
   const e = (err ?? {}) as SmtpError;
@@ -51,6 +58,7 @@ export function classifySendError(err: unknown): SendFailure {
   if (err instanceof QuotaExceededError) return { kind: 'deferred', responseCode, message, connection: false };
   const permanent = responseCode !== null && responseCode >= 500 && responseCode < 600;
   if (permanent && RECIPIENT_STAGES.test(e.command ?? '')) return { kind: 'bounce', responseCode, message, connection: false };
+  if (e.code === 'EAUTH' || (permanent && SESSION_STAGES.test(e.command ?? ''))) return { kind: 'refused', responseCode, message, connection: false };
   return { kind: 'transient', responseCode, message, connection: responseCode === null && CONNECTION_CODES.has(e.code ?? '') };
 }
 

@@ -9,6 +9,8 @@ export interface SmtpPoolOptions {
   port: number;
   /** Implicit TLS (`smtps://`); otherwise STARTTLS whenever the relay offers it. */
   secure: boolean;
+  /** Refuse to go on (and so to send a password) without STARTTLS. */
+  requireTLS: boolean;
   auth: { user: string; pass: string } | null;
   dkim: { domainName: string; keySelector: string; privateKey: string } | null;
   /** Parallel connections to the relay. */
@@ -204,8 +206,8 @@ export class SmtpPool {
 
   private connect(): Promise<Pooled> {
     this.open += 1;
-    const { host, port, secure, auth, timeouts, logger } = this.options;
-    const smtp = new SMTPConnection({ host, port, secure, ...timeouts, ...(logger ? { logger, debug: true } : {}) });
+    const { host, port, secure, requireTLS, auth, timeouts, logger } = this.options;
+    const smtp = new SMTPConnection({ host, port, secure, requireTLS, ...timeouts, ...(logger ? { logger, debug: true } : {}) });
     const connection: Pooled = { smtp, sent: 0, retired: false };
     return new Promise<Pooled>((resolve, reject) => {
       let connecting = true;
@@ -231,7 +233,7 @@ export class SmtpPool {
       smtp.connect((err) => {
         if (err) return failed(err);
         if (!auth || !smtp.allowsAuth) return ready();
-        smtp.login({ credentials: auth }, (loginErr) => (loginErr ? failed(loginErr) : ready()));
+        smtp.login({ user: auth.user, credentials: auth }, (loginErr) => (loginErr ? failed(loginErr) : ready()));
       });
     });
   }

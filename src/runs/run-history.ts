@@ -77,12 +77,16 @@ export function digestReport(summary: {
   cancelled: number;
   recovered: number;
   relayDown: boolean;
+  relayRefusal: string | null;
   /** Left for a later run because the daily send quota was used up. */
   deferred: number;
 }): RunReport {
   const { due, planned, skipped, sent, retried, failed, bounced, cancelled, recovered, deferred } = summary;
-  return {
-    counts: { due, planned, skipped, sent, retried, failed, bounced, cancelled, recovered, deferred },
-    error: summary.relayDown ? 'the SMTP relay could not be reached' : null,
-  };
+  const error =
+    summary.relayRefusal !== null
+      ? `the SMTP relay refused our login or sender: ${summary.relayRefusal}`
+      : summary.relayDown
+        ? 'the SMTP relay could not be reached'
+        : null;
+  return { counts: { due, planned, skipped, sent, retried, failed, bounced, cancelled, recovered, deferred }, error };
 }

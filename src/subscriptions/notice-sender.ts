@@ -130,6 +130,15 @@ export class NoticeSender {
     }
 
     const reply = { ...log, code: failure.responseCode, reply: failure.message };
+    if (failure.kind === 'refused' || failure.kind === 'deferred') {
+      // Our session was refused (login, sender), or the quota is used up: not this email's fault, so not an attempt.
+      // It waits a little, so a relay that refuses our login is not asked again at every pass.
+      const next = new Date(Date.parse(at) + NOTICE_RETRY.baseMs).toISOString();
+      await this.record(log, () => notices.putBack(notice.id, owner, failure.message, next, at));
+      if (failure.kind === 'refused') logger.error(reply, "the SMTP relay refused our login or sender; check SMTP_URL's user name and password, and MAIL_FROM");
+      else logger.warn(reply, 'the daily send quota (SMTP_DAILY_QUOTA) is used up; the email waits');
+      return 'relay-down';
+    }
     if (failure.kind !== 'transient' || notice.attempts >= NOTICE_RETRY.maxAttempts) {
       const status = failure.kind === 'bounce' ? 'bounced' : 'failed';
       await this.record(log, () => notices.finish(notice.id, owner, status, failure.message, at));

@@ -79,8 +79,10 @@ export class NoticeRepository {
       UPDATE notices SET status = @status, last_error = @error, next_attempt_at = NULL, claimed_by = NULL, updated_at = @now,
         sent_at = CASE WHEN @status = 'sent' THEN @now END
       WHERE id = @id AND status = 'sending' AND claimed_by = @owner`);
-    this.retryRow = db.prepare<[{ id: number; owner: string; error: string; next: string; now: string }]>(`
-      UPDATE notices SET status = 'pending', last_error = @error, next_attempt_at = @next, claimed_by = NULL, updated_at = @now
+    // `refund`: the claim's attempt is handed back, for an email that never reached the relay.
+    this.retryRow = db.prepare<[{ id: number; owner: string; error: string; next: string; now: string; refund: 0 | 1 }]>(`
+      UPDATE notices SET status = 'pending', last_error = @error, next_attempt_at = @next, claimed_by = NULL, updated_at = @now,
+        attempts = max(attempts - @refund, 0)
       WHERE id = @id AND status = 'sending' AND claimed_by = @owner`);
     // By rowid, one window at a time (see the ledger's pruneEnded); `+status` keeps the planner off the status index.
     const ended = "FROM notices WHERE id > @after AND id <= @upto AND +status IN ('sent', 'skipped', 'failed', 'bounced') AND updated_at < @cutoff";
@@ -144,6 +146,11 @@ export class NoticeRepository {
 
   /** Puts a claimed email back in the queue for another attempt at `next`. */
   retry(id: number, owner: string, error: string, next: string, now: string): boolean {
-    return this.retryRow.run({ id, owner, error, next, now }).changes > 0;
+    return this.retryRow.run({ id, owner, error, next, now, refund: 0 }).changes > 0;
+  }
+
+  /** Puts a claimed email back for `next` without counting the claim as an attempt: it never reached the relay. */
+  putBack(id: number, owner: string, error: string, next: string, now: string): boolean {
+    return this.retryRow.run({ id, owner, error, next, now, refund: 1 }).changes > 0;
   }
 }

@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
 import { type ReceivedMail, type SmtpSink, type SmtpSinkOptions, startSmtpSink as startSink } from '../kit/smtp-sink.js';
 
-export type { AcceptedMail, DataHook, DataStartHook, RcptHook, ReceivedMail, SmtpSink, SmtpSinkOptions } from '../kit/smtp-sink.js';
+export type { AcceptedMail, DataHook, DataStartHook, MailFromHook, RcptHook, ReceivedMail, SmtpSink, SmtpSinkOptions } from '../kit/smtp-sink.js';
 export { rawHeader } from '../kit/smtp-sink.js';
 
 const sinks: SmtpSink[] = [];

@@ -102,6 +102,34 @@ describe('paperboy digest', () => {
     expect(sink.seen).toHaveLength(1);
   });
 
+  it('stops at once, using no attempt, when the relay refuses our sender, and sends once it takes it', async () => {
+    const { env, db } = store();
+    addSubscriber(db, { email: 'cy@example.com', topics: ['zebrafish'] });
+    const relay = { refusing: true, asked: 0 };
+    const sink = await startSmtpSink({
+      onMailFrom: () => {
+        relay.asked += 1;
+        return relay.refusing ? Object.assign(new Error('5.7.1 sender address not allowed'), { responseCode: 553 }) : null;
+      },
+    });
+    const run = await paperboy(['digest', '--now', NOW], { ...env, SMTP_URL: sink.url });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^paperboy digest: the SMTP relay refused our login or sender \(.*553.*\); check SMTP_URL's user name and password, and MAIL_FROM/m);
+    // Not a digest's fault: none is retried, bounced or failed, and the relay is not asked for every one.
+    expect(db.prepare("SELECT status, attempts FROM deliveries WHERE shown > 0").all()).toEqual([
+      { status: 'pending', attempts: 0 },
+      { status: 'pending', attempts: 0 },
+    ]);
+    expect(relay.asked).toBeLessThanOrEqual(2);
+    expect(db.prepare("SELECT status FROM subscribers ORDER BY id").pluck().all()).toEqual(['active', 'active', 'active']);
+    expect(db.prepare("SELECT outcome, error FROM runs").get()).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/refused our login or sender/) });
+
+    relay.refusing = false;
+    const again = await paperboy(['digest', '--now', NOW], { ...env, SMTP_URL: sink.url });
+    expect(again.code, again.stderr).toBe(0);
+    expect(sink.received.map((mail) => mail.envelopeTo[0]).sort()).toEqual(['ada@example.com', 'cy@example.com']);
+  });
+
   it('exits 1 when the relay cannot be reached, keeping the digests for the next run', async () => {
     const { env, db } = store();
     const run = await paperboy(['digest', '--now', NOW], { ...env, SMTP_URL: 'smtp://127.0.0.1:9' });

@@ -153,6 +153,23 @@ describe('emails the form causes are queued and retried until they go out', () =
     expect(notices()).toEqual([{ kind: 'confirm', status: 'sent', attempts: expect.any(Number) }]);
   });
 
+  it('keeps a confirmation waiting, with no attempt used, while the relay refuses our sender', async () => {
+    const relay = { refusing: true };
+    const sink = await startSmtpSink({ onMailFrom: () => (relay.refusing ? Object.assign(new Error('5.7.1 sender not allowed'), { responseCode: 553 }) : null) });
+    const clock = { now: new Date('2026-11-27T10:00:00Z') };
+    const { app, services, db } = await testApp({ seed: false, env: { SMTP_URL: sink.url }, clock: () => clock.now });
+    const res = await app.inject({ method: 'POST', url: '/subscribe', headers: FORM, payload: form({ email: 'ada@example.com', topics: 'LoRA', timezone: 'UTC' }) });
+    expect(res.statusCode).toBe(200);
+    await services.subscriptions.drain();
+    await services.subscriptions.drain();
+    expect(db.prepare('SELECT status, attempts FROM notices').all()).toEqual([{ status: 'pending', attempts: 0 }]);
+
+    relay.refusing = false;
+    clock.now = new Date('2026-11-27T10:01:00Z');
+    await services.subscriptions.drain();
+    expect(sink.received.map((mail) => mail.parsed.subject)).toEqual(['Confirm your paperboy subscription']);
+  });
+
   it('writes the email when it is sent, from what the subscriber asked for last', async () => {
     const { sink, relay, subscribe, advance, drain } = await liveApp();
     await subscribe({ topics: 'diffusion' });

@@ -65,6 +65,7 @@ function pool(port: number, options: Partial<SmtpPoolOptions> = {}): SmtpPool {
     host: '127.0.0.1',
     port,
     secure: false,
+    requireTLS: false,
     auth: null,
     dkim: null,
     maxConnections: 2,
@@ -180,7 +181,7 @@ describe('the SMTP pool', () => {
     expect(relay.sessions).toHaveLength(2);
   });
 
-  it('logs in when the URL carries credentials, and a wrong password is retried later, never a bounce', async () => {
+  it('logs in when the URL carries credentials; a wrong password refuses the session, never a bounce', async () => {
     const relay = await startRelay({
       authOptional: false,
       allowInsecureAuth: true,
@@ -191,8 +192,28 @@ describe('the SMTP pool', () => {
     await send(pool(relay.port, { auth: { user: 'paperboy', pass: 's3cret' } }), 1);
     expect(relay.messages).toHaveLength(1);
     const err = await send(pool(relay.port, { auth: { user: 'paperboy', pass: 'wrong' } }), 2).catch((e: unknown) => e);
-    expect(classifySendError(err)).toMatchObject({ kind: 'transient', responseCode: 535 });
+    expect(classifySendError(err)).toMatchObject({ kind: 'refused', responseCode: 535 });
     expect(relay.messages).toHaveLength(1);
+  });
+
+  it('sends no password to a relay that offers no STARTTLS when TLS is required', async () => {
+    const logins: string[] = [];
+    const relay = await startRelay({
+      authOptional: false,
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      onAuth: (auth, _session, callback) => {
+        logins.push(auth.username ?? '');
+        callback(null, { user: auth.username });
+      },
+    });
+    const err = await send(pool(relay.port, { auth: { user: 'paperboy', pass: 's3cret' }, requireTLS: true }), 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(logins).toEqual([]);
+    expect(relay.messages).toHaveLength(0);
+    // The same relay without the requirement gets the login (a relay on this machine may speak plain SMTP).
+    await send(pool(relay.port, { auth: { user: 'paperboy', pass: 's3cret' } }), 2);
+    expect(logins).toEqual(['paperboy']);
   });
 
   it('reports a relay that cannot be reached as a connection failure, and sends once it is up', async () => {

@@ -34,7 +34,11 @@ export type DataStartHook = (mail: { envelopeTo: string[]; index: number }) => '
 /** Decides at RCPT TO: an Error with `responseCode` refuses the address, null takes it. */
 export type RcptHook = (address: string) => Error | null;
 
+/** Decides at MAIL FROM: an Error with `responseCode` refuses the sender (a relay that does not allow it), null takes it. */
+export type MailFromHook = (address: string) => Error | null;
+
 export interface SmtpSinkOptions {
+  onMailFrom?: MailFromHook;
   onRcpt?: RcptHook;
   onDataStart?: DataStartHook;
   onData?: DataHook;
@@ -69,7 +73,7 @@ export function rawHeader(raw: Buffer, name: string): string | undefined {
 }
 
 /** A real SMTP server (the `smtp-server` package) on 127.0.0.1, in this process. */
-export async function startSmtpSink({ onRcpt, onDataStart, onData, keepMessages = true }: SmtpSinkOptions = {}): Promise<SmtpSink> {
+export async function startSmtpSink({ onMailFrom, onRcpt, onDataStart, onData, keepMessages = true }: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
   const seen: SmtpSink['seen'] = [];
   const accepted: AcceptedMail[] = [];
@@ -93,6 +97,9 @@ export async function startSmtpSink({ onRcpt, onDataStart, onData, keepMessages 
     logger: false,
     // Pooled clients keep connections open; do not wait long for them at close.
     closeTimeout: 100,
+    onMailFrom(address, _session, callback) {
+      callback(onMailFrom?.(address.address) ?? null);
+    },
     onRcptTo(address, _session, callback) {
       callback(onRcpt?.(address.address) ?? null);
     },

@@ -112,6 +112,7 @@ describe('loadConfig', () => {
     [{ SMTP_URL: 'smtp://' }, /^SMTP_URL must name the relay's host/],
     [{ MAIL_FROM: 'not an address' }, /^MAIL_FROM must be an address/],
     [{ MAIL_FROM: 'a@example.com\r\nBcc: victim@example.com' }, /^MAIL_FROM must be one line/],
+    [{ MAIL_FROM: 'Paperboy\u2028X: y <digest@example.org>' }, /^MAIL_FROM must be one line/],
     [{ SECRET_KEY: 'short' }, /^SECRET_KEY must be at least 32 characters/],
     [{ DIGEST_MAX_PAPERS: '0' }, /^DIGEST_MAX_PAPERS must be from 1 to 50/],
     [{ DIGEST_MAX_PAPERS: '51' }, /^DIGEST_MAX_PAPERS must be from 1 to 50/],

@@ -34,6 +34,8 @@ export interface DeliveryListEntry {
   lastError: string | null;
   updatedAt: string;
   sentAt: string | null;
+  /** 1 for a failed digest that is still the reader's latest: the only kind a retry may send (see `requeueFailed`). */
+  retryable: 0 | 1;
 }
 
 export interface SuppressionEntry {
@@ -47,7 +49,8 @@ export interface SuppressionEntry {
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 const DELIVERY_COLUMNS = `d.id, d.subscriber_id AS subscriberId, s.email, d.digest_key AS digestKey, d.status, d.attempts,
-  d.last_error AS lastError, d.updated_at AS updatedAt, d.sent_at AS sentAt`;
+  d.last_error AS lastError, d.updated_at AS updatedAt, d.sent_at AS sentAt,
+  (d.status = 'failed' AND NOT EXISTS (SELECT 1 FROM deliveries later WHERE later.subscriber_id = d.subscriber_id AND later.id > d.id)) AS retryable`;
 
 /** What the admin area stores itself (sessions, the audit log) and the lists it reads. */
 export class AdminRepository {

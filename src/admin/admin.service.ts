@@ -142,7 +142,10 @@ export class AdminService {
 
   retryDelivery(id: number, actor: Actor): void {
     if (!this.deps.deliveries.requeueFailed(id, this.now().toISOString())) {
-      throw new UserError(`Delivery ${id} is not a failed digest (it may have been retried already), so there is nothing to retry.`, 409);
+      throw new UserError(
+        `Delivery ${id} cannot be retried: it is not a failed digest (it may have been retried already), or a later digest for this reader has been planned since and offered its papers again, so sending it could repeat them.`,
+        409,
+      );
     }
     this.audit(actor, 'retry delivery', `delivery ${id}`, null);
   }

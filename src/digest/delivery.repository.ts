@@ -195,8 +195,12 @@ export class DeliveryRepository {
     this.readyRows = db.prepare<[string], DeliveryRow>(
       `SELECT ${COLUMNS} FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id`,
     );
+    // Only the reader's latest digest: a failed one's papers are offered again by the next digest planned
+    // after it, so sending an older one once a later exists could send them twice.
     this.requeueRow = db.prepare<[{ id: number; now: string }]>(`
-      UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, updated_at = @now WHERE id = @id AND status = 'failed'`);
+      UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, updated_at = @now
+      WHERE id = @id AND status = 'failed'
+        AND NOT EXISTS (SELECT 1 FROM deliveries later WHERE later.subscriber_id = deliveries.subscriber_id AND later.id > deliveries.id)`);
     // A failed row's watermark is never read (see `states`); any other row is kept while it holds its subscriber's newest watermark.
     // One window of ids at a time, walked by rowid: the unary `+` keeps SQLite
     // from reading the due index for the status list instead, which would visit
@@ -345,7 +349,9 @@ export class DeliveryRepository {
   /**
    * Puts a digest that failed for good back in the queue, due now, with a
    * fresh retry budget. Only a failed row moves, so a repeated click or a
-   * row that changed meanwhile does nothing. Its Message-ID stays.
+   * row that changed meanwhile does nothing, and only while it is the
+   * reader's latest digest (a later one offered its papers again). Its
+   * Message-ID stays.
    */
   requeueFailed(id: number, now: string): boolean {
     return this.requeueRow.run({ id, now }).changes > 0;

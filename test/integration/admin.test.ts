@@ -147,6 +147,35 @@ describe('admin actions', () => {
     expect(audit).toContain(`lift suppression</td><td>subscriber ${bob.id}`);
   });
 
+  it('will not retry a failed digest once a later one has offered its papers again, so none is sent twice', async () => {
+    let refuse = true;
+    const world = await digestWorld({
+      env: { ADMIN_PASSWORD },
+      onData: ({ envelopeTo }) => (refuse && envelopeTo.includes('ada@example.com') ? smtpError(451, '4.3.0 try again later') : null),
+    });
+    world.subscribe({ email: 'ada@example.com', topics: ['zebrafish'] });
+    world.addPapers([paper({ title: 'Zebrafish regrow fins' })], '2026-11-26T10:00:00Z');
+    for (let attempt = 0; attempt < RETRY.maxAttempts; attempt++) {
+      await world.run(new Date(Date.parse('2026-11-27T08:00:00Z') + attempt * 61 * 60_000).toISOString());
+    }
+    const [failed] = world.ledger();
+    expect(failed).toMatchObject({ status: 'failed' });
+    // The next day's digest goes out, with the paper the failed one held.
+    refuse = false;
+    expect(await world.run('2026-11-28T08:00:00Z')).toMatchObject({ sent: 1 });
+    expect(world.inbox('ada@example.com').map((mail) => mail.parsed.text)).toEqual([expect.stringContaining('Zebrafish regrow fins')]);
+
+    const admin = await loginAdmin(world);
+    const page = (await admin.get('/admin/deliveries')).body;
+    expect(page).not.toContain(`action="/admin/deliveries/${failed!.id}/retry"`);
+    expect(page).toContain('A later digest took its papers');
+    const retried = await admin.post(`/admin/deliveries/${failed!.id}/retry`, {}, '/admin/deliveries');
+    expect(retried.statusCode).toBe(409);
+    await world.run('2026-11-28T09:00:00Z');
+    expect(world.inbox('ada@example.com')).toHaveLength(1);
+    expect(world.ledger()[0]).toMatchObject({ status: 'failed' });
+  });
+
   it('finds a subscriber, resends their confirmation through the service, and erases them', async () => {
     const { transport, sent } = recordingTransport();
     let now = new Date('2026-11-27T08:00:00Z');

@@ -155,6 +155,7 @@ export async function createServices(db: Db, config: Config, options: ServiceOpt
         subscribers,
         subscriptions,
         deliveries,
+        secretKey: secret.key,
         clock: options.clock,
       })
     : null;

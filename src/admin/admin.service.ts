@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { DeliveryRepository } from '../digest/delivery.repository.js';
 import { UserError } from '../errors.js';
 import type { RunRepository } from '../runs/run.repository.js';
@@ -22,6 +22,8 @@ export interface AdminDeps {
   subscribers: SubscriberRepository;
   subscriptions: SubscriptionService;
   deliveries: DeliveryRepository;
+  /** SECRET_KEY: an erased address is kept in the audit log only as a hash keyed with it. */
+  secretKey: Buffer;
   clock?: () => Date;
 }
 
@@ -32,6 +34,16 @@ export interface Actor {
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * What the audit log keeps of an erased address: a hash keyed with
+ * SECRET_KEY, so the operator (who has the key) can answer "was this address
+ * erased?", while someone holding only the database or a backup cannot test
+ * addresses against it, as they could a plain hash.
+ */
+export function erasedAddressTag(secretKey: Buffer, email: string): string {
+  return createHmac('sha256', secretKey).update(`paperboy/erased/${email.toLowerCase()}`).digest('hex').slice(0, 16);
+}
 
 /**
  * The operator's console: login, the dashboard's numbers, and the actions an
@@ -132,7 +144,7 @@ export class AdminService {
     const { subscriber } = this.subscriber(id);
     this.deps.subscriptions.erase(subscriber);
     // The address goes into the audit detail only as a hash: erasing must not leave it behind.
-    this.audit(actor, 'erase subscriber', `subscriber ${id}`, `sha256:${createHash('sha256').update(subscriber.email.toLowerCase()).digest('hex').slice(0, 16)}`);
+    this.audit(actor, 'erase subscriber', `subscriber ${id}`, `hmac:${erasedAddressTag(this.deps.secretKey, subscriber.email)}`);
     return subscriber.email;
   }
 

@@ -18,6 +18,9 @@ export function openDatabase(file: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // What a delete removes is overwritten where that costs no extra I/O: an erased subscriber's
+    // address does not linger in the file's free space, nor in a backup taken from it.
+    db.pragma('secure_delete = FAST');
   } catch (err) {
     db.close();
     throw err;

@@ -119,7 +119,7 @@ export async function adminRoutes(app: FastifyInstance, { admin, pages, secure, 
 
   typed.get('/admin/subscribers', { schema: { querystring: searchQuery }, config: { page: true } }, async (request, reply) => {
     const q = request.query.q;
-    return page(reply, 'admin-subscribers', { q, results: q ? admin.searchSubscribers(q) : null });
+    return page(reply, 'admin-subscribers', { q, ...(q ? admin.searchSubscribers(q) : { results: null }) });
   });
 
   typed.get('/admin/subscribers/:id', { schema: { params: idParams }, config: { page: true } }, async (request, reply) => {

@@ -35,6 +35,9 @@ export interface Actor {
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** Addresses one subscriber search lists; a longer list is for narrowing, not paging. */
+export const SEARCH_LIMIT = 100;
+
 /**
  * What the audit log keeps of an erased address: a hash keyed with
  * SECRET_KEY, so the operator (who has the key) can answer "was this address
@@ -119,8 +122,10 @@ export class AdminService {
     };
   }
 
+  /** The first SEARCH_LIMIT subscribers whose address contains `text`, and whether there are more. */
   searchSubscribers(text: string) {
-    return this.deps.repo.searchSubscribers(text, 100);
+    const found = this.deps.repo.searchSubscribers(text, SEARCH_LIMIT + 1);
+    return { results: found.slice(0, SEARCH_LIMIT), more: found.length > SEARCH_LIMIT, limit: SEARCH_LIMIT };
   }
 
   subscriber(id: number) {

@@ -21,6 +21,18 @@ export function redactTokens(url: string): string {
     .replace(SIGNATURE, '$1…');
 }
 
+/**
+ * `/admin/subscribers?q=ada@example.com` → `?q=…`: what the admin console is
+ * asked to find is an address more often than not, and it would outlive the
+ * subscriber's erasure in the logs.
+ */
+export function redactAdminSearch(url: string): string {
+  if (!url.startsWith('/admin')) return url;
+  return url.replace(/([?&])([^=&#]*)=([^&#]*)/g, (match, sep: string, name: string) =>
+    decodeURIComponentSafe(name).trim().toLowerCase() === 'q' ? `${sep}${name}=…` : match,
+  );
+}
+
 function decodeURIComponentSafe(value: string): string {
   try {
     return decodeURIComponent(value);
@@ -37,7 +49,7 @@ function decodeURIComponentSafe(value: string): string {
 export function requestSerializer(request: FastifyRequest) {
   return {
     method: request.method,
-    url: redactTokens(request.url),
+    url: redactAdminSearch(redactTokens(request.url)),
     host: request.host,
     remoteAddress: request.ip,
   };

@@ -7,7 +7,7 @@ import { addSubscriber, digestWorld } from '../helpers/digest.js';
 import { FORM, form } from '../helpers/http.js';
 import { recordingTransport } from '../helpers/mail.js';
 import { paper } from '../helpers/papers.js';
-import { erasedAddressTag } from '../../src/admin/admin.service.js';
+import { erasedAddressTag, SEARCH_LIMIT } from '../../src/admin/admin.service.js';
 import { RETRY } from '../../src/digest/digest-sender.js';
 
 const smtpError = (code: number, message: string) => Object.assign(new Error(message), { responseCode: code });
@@ -148,6 +148,17 @@ describe('admin actions', () => {
     const audit = (await admin.get('/admin/audit')).body;
     expect(audit).toContain(`retry delivery</td><td>delivery ${failed.id}`);
     expect(audit).toContain(`lift suppression</td><td>subscriber ${bob.id}`);
+  });
+
+  it(`says when more than ${SEARCH_LIMIT} addresses match a search, rather than cut the list silently`, async () => {
+    const world = await testApp({ env: { ADMIN_PASSWORD } });
+    for (let i = 0; i <= SEARCH_LIMIT; i++) addSubscriber(world.db, { email: `reader${i}@lab.example`, topics: ['lora'] });
+    const admin = await loginAdmin(world);
+    const many = (await admin.get('/admin/subscribers?q=lab.example')).body;
+    expect(many.match(/<a href="\/admin\/subscribers\/\d+">/g)).toHaveLength(SEARCH_LIMIT);
+    expect(many).toContain(`More than ${SEARCH_LIMIT} addresses contain “lab.example”`);
+    const few = (await admin.get('/admin/subscribers?q=reader10')).body;
+    expect(few).not.toContain('More than');
   });
 
   it('will not retry a failed digest once a later one has offered its papers again, so none is sent twice', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactTokens } from '../../src/web/request-log.js';
+import { redactAdminSearch, redactTokens } from '../../src/web/request-log.js';
 
 describe('redactTokens', () => {
   it('keeps the subscriber id and drops the signature of every token in a URL', () => {
@@ -26,5 +26,13 @@ describe('redactTokens', () => {
     expect(redactTokens(`/feeds/7.1.%42${mac.slice(1)}.atom`)).toBe('/feeds/7.1.….atom');
     expect(redactTokens(`/digests/3?t=3.1.${mac}&page=2`)).toBe('/digests/3?t=3.1.…&page=2');
     expect(redactTokens('/assets/app.1.2.3.js?v=1.2.3')).toBe('/assets/app.1.2.3.js?v=1.2.3');
+  });
+});
+
+describe('redactAdminSearch', () => {
+  it("drops what the admin console was asked to find, and nothing else's query", () => {
+    expect(redactAdminSearch('/admin/subscribers?q=ada%40example.com')).toBe('/admin/subscribers?q=…');
+    expect(redactAdminSearch('/admin/subscribers?done=erased&%71=ada@example.com')).toBe('/admin/subscribers?done=erased&%71=…');
+    expect(redactAdminSearch('/api/matches?q=lora&topics=lora')).toBe('/api/matches?q=lora&topics=lora');
   });
 });

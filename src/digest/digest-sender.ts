@@ -38,6 +38,8 @@ export interface SendCounts {
   deferred: number;
   /** The relay's answer when it refused our session (login, sender): the run stopped there. Null otherwise. */
   relayRefusal: string | null;
+  /** Shutdown stopped the run before it had sent everything due; the rest go out at the next run. */
+  stopped: boolean;
 }
 
 /**
@@ -64,7 +66,7 @@ const COUNTED_AS = {
   retried: 'retried',
   deferred: 'deferred',
   refused: 'deferred',
-} as const satisfies Record<DeliveryOutcome['kind'], Exclude<keyof SendCounts, 'relayDown' | 'relayRefusal'>>;
+} as const satisfies Record<DeliveryOutcome['kind'], Exclude<keyof SendCounts, 'relayDown' | 'relayRefusal' | 'stopped'>>;
 
 export interface SenderDeps {
   deliveries: DeliveryRepository;
@@ -88,17 +90,24 @@ export interface SenderDeps {
  */
 export class DigestSender {
   private stopping = false;
+  /** Hands the current batch's rows not yet started back to the queue; set while a batch is being sent. */
+  private releaseUnstarted: (() => void) | null = null;
 
   constructor(private readonly deps: SenderDeps) {}
 
-  /** Stops claiming; sends in flight finish, claimed rows not yet started go back to the queue. */
+  /**
+   * Stops claiming; sends in flight finish. Claimed rows not yet started go
+   * back to the queue at once, not after the sends in flight: a shutdown
+   * that runs out of time then leaves only those in `sending`.
+   */
   stop(): void {
     this.stopping = true;
+    this.releaseUnstarted?.();
   }
 
   async sendDue(now: Date, onDone: (delivery: Delivery) => void = () => {}): Promise<SendCounts> {
     const { deliveries, owner, concurrency } = this.deps;
-    const counts: SendCounts = { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false, deferred: 0, relayRefusal: null };
+    const counts: SendCounts = { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false, deferred: 0, relayRefusal: null, stopped: false };
     const at = now.toISOString();
     let connectionFailures = 0;
     let handoffs = 0;
@@ -110,6 +119,11 @@ export class DigestSender {
       if (batch.length === 0) break;
       const readers = this.deps.subscribers.findByIds(batch.map((delivery) => delivery.subscriberId));
       let next = 0;
+      this.releaseUnstarted = () => {
+        const unstarted = batch.slice(next).map((delivery) => delivery.id);
+        next = batch.length;
+        deliveries.unclaim(owner, unstarted, at);
+      };
       const worker = async () => {
         while (next < batch.length && !this.stopping && !relayDown && !quotaReached) {
           const delivery = batch[next++]!;
@@ -135,8 +149,10 @@ export class DigestSender {
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
       deliveries.foldAccepted(owner, at);
-      deliveries.unclaim(owner, batch.slice(next).map((delivery) => delivery.id), at);
+      this.releaseUnstarted();
+      this.releaseUnstarted = null;
     }
+    counts.stopped = this.stopping;
     // Also down when every hand-off of a short run failed to connect.
     counts.relayDown = relayDown || (handoffs > 0 && connectionFailures === handoffs);
     if (counts.relayRefusal !== null) {

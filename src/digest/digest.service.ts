@@ -167,7 +167,7 @@ export class DigestService {
     const ready = deliveries.countReady(at);
     options.onReady?.(dryRun ? planning.planned + ready : ready);
     const counts: SendCounts = dryRun
-      ? { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false, deferred: 0, relayRefusal: null }
+      ? { sent: 0, retried: 0, failed: 0, bounced: 0, cancelled: 0, relayDown: false, deferred: 0, relayRefusal: null, stopped: false }
       : await sender.sendDue(now, () => options.onDelivered?.());
 
     const { due, planned } = planning;

@@ -78,6 +78,7 @@ export function digestReport(summary: {
   recovered: number;
   relayDown: boolean;
   relayRefusal: string | null;
+  stopped: boolean;
   /** Left for a later run because the daily send quota was used up. */
   deferred: number;
 }): RunReport {
@@ -87,6 +88,8 @@ export function digestReport(summary: {
       ? `the SMTP relay refused our login or sender: ${summary.relayRefusal}`
       : summary.relayDown
         ? 'the SMTP relay could not be reached'
-        : null;
+        : summary.stopped
+          ? 'stopped by a shutdown before everything due was sent; the rest go out at the next run'
+          : null;
   return { counts: { due, planned, skipped, sent, retried, failed, bounced, cancelled, recovered, deferred }, error };
 }

@@ -69,7 +69,7 @@ describe('what the sender makes of each delivery', () => {
     const ids = planned('broken@example.com', 'away@example.com');
     // The one hand-off could not connect; the unrenderable digest never reached the relay, so the relay is down.
     const counts = await sender({ 'away@example.com': 'refused-connection' }, ['broken@example.com']).sendDue(NOW);
-    expect(counts).toEqual({ sent: 0, retried: 1, failed: 1, bounced: 0, cancelled: 0, relayDown: true, deferred: 0 });
+    expect(counts).toEqual({ sent: 0, retried: 1, failed: 1, bounced: 0, cancelled: 0, relayDown: true, deferred: 0, relayRefusal: null, stopped: false });
     expect(statusOf(ids.get('broken@example.com')!)).toEqual({ status: 'failed', last_error: 'could not render: the template lost a partial' });
     expect(statusOf(ids.get('away@example.com')!)).toMatchObject({ status: 'pending' });
   });
@@ -78,7 +78,7 @@ describe('what the sender makes of each delivery', () => {
     const ids = planned('odd@example.com', 'away@example.com');
     const counts = await sender({ 'odd@example.com': 'header-injection', 'away@example.com': 'refused-connection' }).sendDue(NOW);
     // One of two hand-offs connected, so the relay is not taken to be down.
-    expect(counts).toEqual({ sent: 0, retried: 1, failed: 1, bounced: 0, cancelled: 0, relayDown: false, deferred: 0 });
+    expect(counts).toEqual({ sent: 0, retried: 1, failed: 1, bounced: 0, cancelled: 0, relayDown: false, deferred: 0, relayRefusal: null, stopped: false });
     expect(statusOf(ids.get('odd@example.com')!)).toEqual({ status: 'failed', last_error: 'To must be one line' });
   });
 
@@ -87,7 +87,7 @@ describe('what the sender makes of each delivery', () => {
     const gone = (db.prepare('SELECT subscriber_id FROM deliveries WHERE id = ?').get(ids.get('gone@example.com')) as { subscriber_id: number }).subscriber_id;
     subscribers.transition(gone, ['active'], 'unsubscribed', NOW.toISOString());
     const counts = await sender({}).sendDue(NOW);
-    expect(counts).toEqual({ sent: 1, retried: 0, failed: 0, bounced: 0, cancelled: 1, relayDown: false, deferred: 0 });
+    expect(counts).toEqual({ sent: 1, retried: 0, failed: 0, bounced: 0, cancelled: 1, relayDown: false, deferred: 0, relayRefusal: null, stopped: false });
     expect(statusOf(ids.get('gone@example.com')!)).toEqual({ status: 'skipped', last_error: 'not sent: the subscriber is unsubscribed' });
     expect(statusOf(ids.get('ada@example.com')!)).toMatchObject({ status: 'sent' });
   });

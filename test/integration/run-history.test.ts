@@ -26,6 +26,33 @@ describe('run history', () => {
     expect(run!.finishedAt! >= run!.startedAt).toBe(true);
   });
 
+  it('records a digest run that a shutdown stopped part-way as failed, saying the rest go out next time', async () => {
+    let stopping: Promise<void> | null = null;
+    let claimedAtStop = 0;
+    const world = await digestWorld({
+      // The relay's first message is when the service is told to shut down.
+      onData: () => {
+        if (!stopping) {
+          stopping = world.services.digests.stop();
+          // Claimed rows not yet started go back at once, while the sends in flight still wait for their answer.
+          claimedAtStop = world.db.prepare("SELECT count(*) FROM deliveries WHERE status = 'sending'").pluck().get() as number;
+        }
+        return null;
+      },
+    });
+    for (let i = 0; i < 30; i++) world.subscribe({ email: `reader${i}@example.com`, topics: ['zebrafish'] });
+    world.addPapers([paper({ title: 'Zebrafish regrow fins' })], '2026-11-26T10:00:00Z');
+    const summary = await world.run('2026-11-27T08:00:00Z');
+    await stopping;
+    expect(summary.sent).toBeLessThan(30);
+    expect(claimedAtStop).toBeGreaterThan(0);
+    expect(claimedAtStop).toBeLessThanOrEqual(world.services.config.smtpPoolSize);
+    expect(world.db.prepare("SELECT count(*) FROM deliveries WHERE status = 'pending'").pluck().get()).toBe(30 - summary.sent);
+    const [run] = world.services.runs.recent(10);
+    expect(run).toMatchObject({ kind: 'digest', outcome: 'failed', error: expect.stringMatching(/^stopped by a shutdown before everything due was sent/) });
+    expect(run!.counts.sent).toBe(summary.sent);
+  });
+
   it('records a run that throws as failed, with its error, and passes the error on', async () => {
     const { db } = tempDb();
     const repo = new RunRepository(db);

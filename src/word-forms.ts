@@ -59,3 +59,30 @@ export function wordKey(word: string): string {
   const form = wordForm(word);
   return form.stem ?? form.singular;
 }
+
+/** What may follow a word as typed and still be that word: a plural, a tense, an agent, an adjective. */
+const ENDINGS = new Set(['s', 'es', 'ed', 'd', 'ing', 'ings', 'er', 'ers', 'al', 'ally', 'able', 'ably', 'ly']);
+const VOWEL = /[aeiouy]/;
+
+/**
+ * Whether a word of a paper is a form of a topic word with an ending the
+ * suffix rule strips. The rule's stem alone would reach too far as a prefix
+ * ("transf" for "transfer" reaches "transformer", "posit" for "position"
+ * reaches "positive"), so a word counts only when it is the typed word plus
+ * an ending ("transferred", its last consonant doubled; "positional"), when
+ * it comes down to the same stem ("quantized" for "quantization"), or when
+ * it goes on from a stem in "-iz".
+ */
+export function isFormOf(token: string, form: WordForm): boolean {
+  if (token === form.word || token === form.singular) return true;
+  if (token.startsWith(form.singular)) {
+    let rest = token.slice(form.singular.length);
+    const last = form.singular.at(-1)!;
+    if (rest.length > 1 && rest[0] === last && !VOWEL.test(last)) rest = rest.slice(1);
+    if (ENDINGS.has(rest)) return true;
+  }
+  if (form.stem === null) return false;
+  // "-iz" is a morpheme of its own: whatever follows it is still the same word ("generalizable" for "generalization").
+  if (form.stem.endsWith('iz') && token.startsWith(form.stem)) return true;
+  return wordKey(token) === form.stem;
+}

@@ -1,6 +1,6 @@
 import type { Topic, TypedTerm } from './topic-grammar.js';
 import type { Expansion, TopicExpander } from './topic-expander.js';
-import { wordForm } from '../word-forms.js';
+import { wordForm, type WordForm } from '../word-forms.js';
 
 /**
  * A topic ready to run against the unstemmed index (`papers_exact`): its own
@@ -16,18 +16,29 @@ export interface CompiledTopic {
   expansions: Expansion[];
 }
 
-// Tokens hold letters and digits only (the grammar's TOKEN), so they cannot close a quote.
+/**
+ * The words of the index that are forms of a topic word whose ending the
+ * suffix rule strips ("quantized", "quantizer" for "quantization"): read
+ * from the index's vocabulary, so a topic names them one by one instead of
+ * reaching every word that starts with the stem.
+ */
+export type FormsOf = (form: WordForm) => readonly string[];
+
+// Tokens hold letters and digits only (the grammar's TOKEN and the index's tokenizer), so they cannot close a quote.
 const quote = (words: readonly string[]) => `"${words.join(' ')}"`;
 
 /**
- * One term, widened by the light suffix rule on its last word: "quantiz"*
- * for "quantization", "model" OR "models" for "models". An exact term
- * matches only itself.
+ * One term, widened by the light suffix rule on its last word: the forms
+ * of "quantization" the papers hold ("quantization" OR "quantized" OR …),
+ * "model" OR "models" for "models". An exact term matches only itself.
  */
-export function termQuery(term: TypedTerm): string {
+export function termQuery(term: TypedTerm, formsOf: FormsOf): string {
   if (term.exact) return quote(term.words);
   const form = wordForm(term.words.at(-1)!);
-  return form.stem === null ? asWritten(term) : `${quote([...term.words.slice(0, -1), form.stem])} *`;
+  if (form.stem === null) return asWritten(term);
+  const head = term.words.slice(0, -1);
+  const words = new Set([form.word, ...formsOf(form)]);
+  return words.size === 1 ? quote(term.words) : `(${[...words].map((word) => quote([...head, word])).join(' OR ')})`;
 }
 
 /** The term as typed, in the singular or the plural: what ranks as an exact-form match. */
@@ -49,7 +60,11 @@ function asWritten(term: TypedTerm): string {
  */
 export const NEAR_WINDOW = 5;
 
-/** A term inside NEAR, which takes only phrases: a plural or other ending as a prefix. */
+/**
+ * A term inside NEAR, which takes only phrases (no OR): a plural or other
+ * ending as a prefix. Only a proximity condition: which forms count is the
+ * widened term's business, which must hold too.
+ */
 function nearPhrase(term: TypedTerm): string {
   if (term.exact) return quote(term.words);
   const head = term.words.slice(0, -1);
@@ -65,8 +80,8 @@ function nearPhrase(term: TypedTerm): string {
  * other, so a multi-word topic never matches on other forms of its words
  * scattered across an abstract.
  */
-function lineQuery(line: readonly TypedTerm[]): string {
-  const widened = `(${line.map(termQuery).join(' AND ')})`;
+function lineQuery(line: readonly TypedTerm[], formsOf: FormsOf): string {
+  const widened = `(${line.map((term) => termQuery(term, formsOf)).join(' AND ')})`;
   if (line.length < 2) return widened;
   return `(${typedLineQuery(line)} OR (${widened} AND NEAR(${line.map(nearPhrase).join(' ')}, ${NEAR_WINDOW})))`;
 }
@@ -81,16 +96,16 @@ function exactLineQuery(line: readonly TypedTerm[]): string {
   return `(${line.map(asWritten).join(' AND ')})`;
 }
 
-function withExclusions(positive: string, topic: Topic): string {
-  return topic.excluded.length === 0 ? positive : `(${positive}) NOT (${topic.excluded.map(termQuery).join(' OR ')})`;
+function withExclusions(positive: string, topic: Topic, formsOf: FormsOf): string {
+  return topic.excluded.length === 0 ? positive : `(${positive}) NOT (${topic.excluded.map((term) => termQuery(term, formsOf)).join(' OR ')})`;
 }
 
-export function compileTopic(topic: Topic, expander: TopicExpander): CompiledTopic {
+export function compileTopic(topic: Topic, expander: TopicExpander, formsOf: FormsOf): CompiledTopic {
   const { lines, expansions } = expander.expand(topic);
   return {
     topic,
-    query: withExclusions(lines.map(lineQuery).join(' OR '), topic),
-    exactQuery: withExclusions(lines.map(exactLineQuery).join(' OR '), topic),
+    query: withExclusions(lines.map((line) => lineQuery(line, formsOf)).join(' OR '), topic, formsOf),
+    exactQuery: withExclusions(lines.map(exactLineQuery).join(' OR '), topic, formsOf),
     expansions,
   };
 }

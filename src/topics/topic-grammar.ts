@@ -144,6 +144,20 @@ function deepFreeze(topic: Topic): Topic {
   return Object.freeze(topic);
 }
 
+/**
+ * Words nearly every abstract holds. A line made of these alone would match
+ * (and send) almost every paper, so it is refused; beside other words they
+ * are fine ("theory of mind").
+ */
+const COMMON_WORDS = new Set(
+  (
+    'a an the of and or in on at to for with by from as into onto via per is are was were be been being it its this that these those ' +
+    'we our you your they their he she his her not no nor but if then than so such do does did has have had can could will would ' +
+    'should may might must also about over under between through which who whom what when where why how all any each both more most ' +
+    'other some only own same very just up out off again there here s t'
+  ).split(' '),
+);
+
 function parseLine(line: string): Topic {
   const text = normalizeText(line).trim();
   // Curly quotes, so a topic that holds straight quotes does not show them doubled.
@@ -204,6 +218,9 @@ function parseLine(line: string): Topic {
         ? `${label} only excludes words; add at least one word to look for.`
         : `${label} has no letters or digits to look for.`,
     );
+  }
+  if (include.every((term) => term.words.every((word) => COMMON_WORDS.has(word)))) {
+    throw new TopicError(`${label} has only words nearly every paper holds; add a word that says what the papers are about.`);
   }
   const typed = uniqueTyped(include);
   const excludedTyped = uniqueTyped(exclude);

@@ -5,7 +5,7 @@ import { GLOSSARY } from './glossary.js';
 import { compileTopic, type CompiledTopic } from './topic-compiler.js';
 import { TopicExpander, type Expansion } from './topic-expander.js';
 import type { Topic } from './topic-grammar.js';
-import { wordKey } from '../word-forms.js';
+import { isFormOf, type WordForm, wordKey } from '../word-forms.js';
 
 export interface TopicMatch {
   /** The paper's row number (`papers.seq`). */
@@ -73,14 +73,23 @@ export class TopicMatcher {
   private readonly abbreviations;
   private readonly glossary;
   private readonly minSupport;
+  private readonly vocabulary;
+  private readonly newestPaper;
   private expander: TopicExpander | null = null;
   private dictionaryVersion = -1;
+  /** The newest paper when the cache was filled: a paper stored since may bring a new form of a word. */
+  private vocabularyVersion = -1;
   private readonly compiled = new Map<string, CompiledTopic>();
+  private readonly forms = new Map<string, readonly string[]>();
   /** How many full-text queries ran; lets callers prove matching is shared. */
   queries = 0;
 
   constructor(db: Db, options: MatcherOptions = {}) {
     this.abbreviations = new AbbreviationRepository(db);
+    // The words of the index, in order, read through FTS5's own vocabulary table (one per connection, made here).
+    db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.papers_exact_vocab USING fts5vocab(main, papers_exact, row)');
+    this.vocabulary = db.prepare<[string, string], { term: string }>('SELECT term FROM temp.papers_exact_vocab WHERE term >= ? AND term < ?');
+    this.newestPaper = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM papers');
     this.glossary = options.glossary ?? GLOSSARY;
     this.minSupport = options.minSupport ?? MIN_DEFINITION_SUPPORT;
     // The full-text MATCH drives the query; the other conditions only filter its hits.
@@ -130,13 +139,37 @@ export class TopicMatcher {
       this.dictionaryVersion = version;
       this.compiled.clear();
     }
+    const newest = this.newestPaper.get()?.seq ?? 0;
+    if (newest !== this.vocabularyVersion) {
+      this.vocabularyVersion = newest;
+      this.compiled.clear();
+      this.forms.clear();
+    }
     let compiled = this.compiled.get(topic.key);
     if (!compiled) {
-      if (this.compiled.size >= CACHE_LIMIT) this.compiled.clear();
-      compiled = compileTopic(topic, this.expander);
+      if (this.compiled.size >= CACHE_LIMIT) {
+        this.compiled.clear();
+        this.forms.clear();
+      }
+      compiled = compileTopic(topic, this.expander, (form) => this.formsOf(form));
       this.compiled.set(topic.key, compiled);
     }
     return compiled;
+  }
+
+  /** The index's words that are forms of a topic word with a stripped ending (see `isFormOf`), each stem read once. */
+  private formsOf(form: WordForm): readonly string[] {
+    const key = form.word;
+    let found = this.forms.get(key);
+    if (!found) {
+      const prefix = form.stem ?? form.singular;
+      found = this.vocabulary
+        .all(prefix, `${prefix}\uffff`)
+        .map((row) => row.term)
+        .filter((term) => isFormOf(term, form));
+      this.forms.set(key, found);
+    }
+    return found;
   }
 
   /** What the topic was widened with, for the "why it matched" text. */

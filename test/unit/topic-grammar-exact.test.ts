@@ -81,13 +81,13 @@ describe('the terms and the query', () => {
   });
 
   it('marks only a single word as exact', () => {
-    expect(parseTopic('="a b"').typed).toEqual([{ words: ['a', 'b'], exact: false }]);
-    expect(parseTopic('=a-b').typed).toEqual([{ words: ['a', 'b'], exact: false }]);
-    expect(parseTopic('="a"').typed).toEqual([{ words: ['a'], exact: true }]);
-    expect(parseTopic('"a"').typed).toEqual([{ words: ['a'], exact: true }]);
-    expect(parseTopic('"a ::"').typed).toEqual([{ words: ['a'], exact: true }]);
+    expect(parseTopic('="x y"').typed).toEqual([{ words: ['x', 'y'], exact: false }]);
+    expect(parseTopic('=x-y').typed).toEqual([{ words: ['x', 'y'], exact: false }]);
+    expect(parseTopic('="x"').typed).toEqual([{ words: ['x'], exact: true }]);
+    expect(parseTopic('"x"').typed).toEqual([{ words: ['x'], exact: true }]);
+    expect(parseTopic('"x ::"').typed).toEqual([{ words: ['x'], exact: true }]);
     // An equals sign followed by a space is punctuation, not a mark.
-    expect(parseTopic('= a').typed).toEqual([{ words: ['a'], exact: false }]);
+    expect(parseTopic('= x').typed).toEqual([{ words: ['x'], exact: false }]);
   });
 });
 

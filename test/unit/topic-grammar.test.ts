@@ -281,6 +281,14 @@ describe('limits', () => {
   });
 });
 
+describe('common words', () => {
+  it('are fine beside a word that says what the papers are about', () => {
+    for (const line of ['theory of mind', 'the lottery ticket hypothesis', 'learning to rank', '"state of the art"']) {
+      expect(() => parseTopic(line), line).not.toThrow();
+    }
+  });
+});
+
 describe('refusals are TopicErrors a person can act on', () => {
   it('is a 400 UserError for the topics field', () => {
     const error = topicError(() => parseTopic('"unclosed'));
@@ -309,6 +317,10 @@ describe('refusals are TopicErrors a person can act on', () => {
     ['lora\u0007', /control character/],
     ['lora\u000bvideo', /control character/],
     ['lora\u2028video', /control character/],
+    ['the', /has only words nearly every paper holds; add a word that says what the papers are about/],
+    ['of the and', /only words nearly every paper holds/],
+    ['"of the" -video', /only words nearly every paper holds/],
+    ['A', /only words nearly every paper holds/],
   ])('refuses %j: %s', (input, message) => {
     expect(topicError(() => parseTopic(input)).message).toMatch(message);
     expect(topicError(() => parseTopics(input)).message).toMatch(message);

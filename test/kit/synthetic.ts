@@ -7,7 +7,7 @@
  */
 import type { PaperInput } from '../../src/papers/paper.js';
 import { readSeedPapers } from '../../src/papers/sources/seed.source.js';
-import { parseTopic, type Topic } from '../../src/topics/topic-grammar.js';
+import { parseTopic, type Topic, TopicError } from '../../src/topics/topic-grammar.js';
 import { seededRandom } from './random.js';
 import type { SubscriberSpec } from './world.js';
 
@@ -45,8 +45,9 @@ export function syntheticTopics(count: number): Topic[] {
     const words = text.toLowerCase().match(/[a-z][a-z-]{3,}[a-z]/g) ?? [];
     for (let i = 0; i + 1 < words.length && phrases.size < count; i += 1) {
       for (const phrase of [words[i]!, `${words[i]} ${words[i + 1]}`]) {
-        const topic = parseTopic(phrase);
-        if (phrases.size < count) phrases.set(topic.key, topic);
+        // A word the form would refuse alone ("between") is no reader's topic.
+        const topic = parseOrNull(phrase);
+        if (topic && phrases.size < count) phrases.set(topic.key, topic);
       }
     }
   }
@@ -106,5 +107,14 @@ export function* eachSyntheticReader(count: number, topics: readonly Topic[], { 
       timezone: ZONES[i % ZONES.length]!,
       subscribedAt: '2026-11-01T00:00:00.000Z',
     };
+  }
+}
+
+function parseOrNull(phrase: string): Topic | null {
+  try {
+    return parseTopic(phrase);
+  } catch (err) {
+    if (err instanceof TopicError) return null;
+    throw err;
   }
 }

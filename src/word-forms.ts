@@ -13,6 +13,8 @@ const SUFFIXES: ReadonlyArray<readonly [string, string]> = [
   ['ization', 'iz'],
   ['isations', 'is'],
   ['isation', 'is'],
+  ['ising', 'is'],
+  ['ised', 'is'],
   ['ations', 'at'],
   ['ation', 'at'],
   ['izing', 'iz'],
@@ -41,6 +43,22 @@ export interface WordForm {
   stem: string | null;
   /** The word without a plural "s", when it had one. */
   singular: string;
+  /**
+   * The ending was "-ize"'s or "-ise"'s ("-ization", "-ised"…), so the stem
+   * ends in "iz" or "is": the American and the British spelling of one word.
+   */
+  izFamily: boolean;
+}
+
+/** An "-iz" family stem in its American spelling, so "quantis" (British) and "quantiz" compare equal. */
+const izSpelling = (stem: string) => (stem.endsWith('is') ? `${stem.slice(0, -2)}iz` : stem);
+
+/** Where the words of a form are found in a sorted vocabulary: its stem, and for an "-iz" stem both spellings. */
+export function stemPrefixes(form: WordForm): string[] {
+  const stem = form.stem ?? form.singular;
+  if (!form.izFamily) return [stem];
+  const american = izSpelling(stem);
+  return [american, `${american.slice(0, -2)}is`];
 }
 
 export function wordForm(word: string): WordForm {
@@ -48,16 +66,17 @@ export function wordForm(word: string): WordForm {
   for (const [ending, kept] of SUFFIXES) {
     if (singular.endsWith(ending)) {
       const stem = singular.slice(0, -ending.length) + kept;
-      if (stem.length >= MIN_STEM) return { word, stem, singular };
+      if (stem.length >= MIN_STEM) return { word, stem, singular, izFamily: kept === 'iz' || kept === 'is' };
     }
   }
-  return { word, stem: null, singular };
+  return { word, stem: null, singular, izFamily: false };
 }
 
-/** What two spellings of one word have in common, for comparing a topic with a glossary form. */
+/** What two spellings of one word have in common, for comparing a topic with a glossary form ("-ise" and "-ize" alike). */
 export function wordKey(word: string): string {
   const form = wordForm(word);
-  return form.stem ?? form.singular;
+  if (form.stem === null) return form.singular;
+  return form.izFamily ? izSpelling(form.stem) : form.stem;
 }
 
 /** What may follow a word as typed and still be that word: a plural, a tense, an agent, an adjective. */
@@ -70,8 +89,8 @@ const VOWEL = /[aeiouy]/;
  * ("transf" for "transfer" reaches "transformer", "posit" for "position"
  * reaches "positive"), so a word counts only when it is the typed word plus
  * an ending ("transferred", its last consonant doubled; "positional"), when
- * it comes down to the same stem ("quantized" for "quantization"), or when
- * it goes on from a stem in "-iz".
+ * it comes down to the same stem ("quantized" for "quantization", and
+ * "quantised" too), or when it goes on from a stem in "-iz".
  */
 export function isFormOf(token: string, form: WordForm): boolean {
   if (token === form.word || token === form.singular) return true;
@@ -82,7 +101,9 @@ export function isFormOf(token: string, form: WordForm): boolean {
     if (ENDINGS.has(rest)) return true;
   }
   if (form.stem === null) return false;
-  // "-iz" is a morpheme of its own: whatever follows it is still the same word ("generalizable" for "generalization").
-  if (form.stem.endsWith('iz') && token.startsWith(form.stem)) return true;
-  return wordKey(token) === form.stem;
+  if (!form.izFamily) return wordKey(token) === form.stem;
+  // "-iz" is a morpheme of its own: whatever follows it is still the same word ("generalizable" for
+  // "generalization"). The British spelling only by its own endings ("quantised"), as "organis" begins "organism".
+  const stem = izSpelling(form.stem);
+  return token.startsWith(stem) || wordKey(token) === stem;
 }

@@ -5,7 +5,7 @@ import { GLOSSARY } from './glossary.js';
 import { compileTopic, type CompiledTopic } from './topic-compiler.js';
 import { TopicExpander, type Expansion } from './topic-expander.js';
 import type { Topic } from './topic-grammar.js';
-import { isFormOf, type WordForm, wordKey } from '../word-forms.js';
+import { isFormOf, stemPrefixes, type WordForm, wordKey } from '../word-forms.js';
 
 export interface TopicMatch {
   /** The paper's row number (`papers.seq`). */
@@ -162,9 +162,8 @@ export class TopicMatcher {
     const key = form.word;
     let found = this.forms.get(key);
     if (!found) {
-      const prefix = form.stem ?? form.singular;
-      found = this.vocabulary
-        .all(prefix, `${prefix}\uffff`)
+      found = stemPrefixes(form)
+        .flatMap((prefix) => this.vocabulary.all(prefix, `${prefix}\uffff`))
         .map((row) => row.term)
         .filter((term) => isFormOf(term, form));
       this.forms.set(key, found);

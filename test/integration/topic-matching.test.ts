@@ -100,6 +100,8 @@ describe('matching topics against the full-text index', () => {
     const { find, match } = library();
     expect(find('quantization')).toEqual(['quantized']);
     expect(match('quantization')).toEqual(['quantized']);
+    // The British spelling finds it too.
+    expect(match('quantisation')).toEqual(['quantized']);
   });
 
   it("widens a word by its own endings, never by another word that starts the same: transfer is not transformer", () => {

@@ -32,4 +32,10 @@ describe('isFormOf', () => {
     expect(forms('caption', ['capture', 'captured', 'captions', 'captioning'])).toEqual(['captions', 'captioning']);
     expect(forms('integer', ['integration', 'integrates', 'integers'])).toEqual(['integers']);
   });
+
+  it('takes the British and the American spelling of an "-ize" word for each other, by their endings only', () => {
+    expect(forms('quantisation', ['quantization', 'quantized', 'quantised', 'quantising', 'quantum'])).toEqual(['quantization', 'quantized', 'quantised', 'quantising']);
+    expect(forms('normalization', ['normalisation', 'normalised', 'normalizing'])).toEqual(['normalisation', 'normalised', 'normalizing']);
+    expect(forms('organization', ['organisation', 'organism', 'organisms', 'organised'])).toEqual(['organisation', 'organised']);
+  });
 });

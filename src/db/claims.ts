@@ -43,7 +43,12 @@ function processAlive(pid: number): boolean {
 export function isAbandoned(claim: Claim, self: string, now: Date): boolean {
   if (claim.owner === self) return true;
   if (now.getTime() - Date.parse(claim.claimedAt) > CLAIM_LEASE_MS) return true;
-  const [host, pid] = claim.owner.split('/');
+  return processGone(claim.owner, self);
+}
+
+/** Whether the runner named `owner` ('host/pid') ran on this host and its process is no longer there. */
+export function processGone(owner: string, self: string): boolean {
+  const [host, pid] = owner.split('/');
   const selfHost = self.split('/')[0];
   return host === selfHost && /^\d+$/.test(pid ?? '') && !processAlive(Number(pid));
 }

@@ -1,3 +1,4 @@
+import { processGone, runnerName } from '../db/claims.js';
 import type { RunCounts, RunKind, RunRepository, RunTrigger } from './run.repository.js';
 
 /** A run as it ended, for listeners such as the metrics. */
@@ -18,8 +19,9 @@ export interface RunReport {
 
 /**
  * Records each run's start, end, counts and outcome. The row is written
- * before the work starts, so a run whose process dies is still visible
- * (as "running" with no end).
+ * before the work starts, with the process that runs it, so a run whose
+ * process dies is still visible, and the next run on that host marks it
+ * failed.
  */
 export class RunHistory {
   private readonly listeners: Array<(run: FinishedRun) => void> = [];
@@ -28,6 +30,8 @@ export class RunHistory {
     private readonly repo: RunRepository,
     private readonly trigger: RunTrigger,
     private readonly clock: () => Date = () => new Date(),
+    /** This process, as runs name it. */
+    private readonly runner: string = runnerName(),
   ) {}
 
   onFinish(listener: (run: FinishedRun) => void): void {
@@ -38,7 +42,8 @@ export class RunHistory {
   async record<T>(kind: RunKind, source: string | null, work: () => Promise<T>, report: (result: T) => RunReport): Promise<T> {
     const started = this.clock();
     const startedMs = performance.now();
-    const id = this.repo.start(kind, source, this.trigger, started.toISOString());
+    this.endAbandoned(started);
+    const id = this.repo.start(kind, source, this.trigger, started.toISOString(), this.runner);
     const end = (outcome: 'ok' | 'failed', counts: RunCounts, error: string | null) => {
       this.repo.finish(id, outcome, counts, error, this.clock().toISOString());
       const run = { kind, source, trigger: this.trigger, outcome, counts, seconds: (performance.now() - startedMs) / 1000 };
@@ -54,6 +59,19 @@ export class RunHistory {
     const { counts, error } = report(result);
     end(error ? 'failed' : 'ok', counts, error);
     return result;
+  }
+
+  /**
+   * Marks failed the runs whose process is gone from this host (killed,
+   * crashed) without recording their end, so the history does not show them
+   * running for ever. A runner on another host is left alone: this process
+   * cannot see it, and a long run there may still be going.
+   */
+  private endAbandoned(now: Date): void {
+    for (const run of this.repo.running()) {
+      if (run.runner === this.runner || !processGone(run.runner, this.runner)) continue;
+      this.repo.finish(run.id, 'failed', {}, 'its process stopped (killed or crashed) before the run ended', now.toISOString());
+    }
   }
 }
 

@@ -49,6 +49,7 @@ function toRun(row: RunRow): Run {
 export class RunRepository {
   private readonly insertRow;
   private readonly finishRow;
+  private readonly unfinished;
   private readonly newest;
   private readonly newestOfKind;
   private readonly countBefore;
@@ -56,8 +57,11 @@ export class RunRepository {
   private readonly dailySums;
 
   constructor(db: Db) {
-    this.insertRow = db.prepare<[{ kind: RunKind; source: string | null; trigger: RunTrigger; at: string }]>(
-      `INSERT INTO runs (kind, source, trigger, started_at) VALUES (@kind, @source, @trigger, @at)`,
+    this.insertRow = db.prepare<[{ kind: RunKind; source: string | null; trigger: RunTrigger; at: string; runner: string }]>(
+      `INSERT INTO runs (kind, source, trigger, started_at, runner) VALUES (@kind, @source, @trigger, @at, @runner)`,
+    );
+    this.unfinished = db.prepare<[], { id: number; runner: string; startedAt: string }>(
+      `SELECT id, runner, started_at AS startedAt FROM runs WHERE outcome = 'running' AND runner IS NOT NULL`,
     );
     // Guarded on 'running': a row is finished once, whatever a caller repeats.
     this.finishRow = db.prepare<[{ id: number; outcome: RunOutcome; counts: string; error: string | null; at: string }]>(
@@ -76,8 +80,14 @@ export class RunRepository {
       FROM runs WHERE kind = 'digest' AND started_at >= ? GROUP BY day`);
   }
 
-  start(kind: RunKind, source: string | null, trigger: RunTrigger, at: string): number {
-    return Number(this.insertRow.run({ kind, source, trigger, at }).lastInsertRowid);
+  /** Records a run's start; `runner` is the process running it ('host/pid'). */
+  start(kind: RunKind, source: string | null, trigger: RunTrigger, at: string, runner: string): number {
+    return Number(this.insertRow.run({ kind, source, trigger, at, runner }).lastInsertRowid);
+  }
+
+  /** Runs that have not recorded their end, with the process that runs them. */
+  running(): Array<{ id: number; runner: string; startedAt: string }> {
+    return this.unfinished.all();
   }
 
   finish(id: number, outcome: Exclude<RunOutcome, 'running'>, counts: RunCounts, error: string | null, at: string): void {

@@ -84,7 +84,7 @@ describe('the dashboard', () => {
     }
     // Retries live only in the run history.
     for (const [day, retried] of [[21, 2], [21, 1], [26, 3]] as const) {
-      const run = services.runs.start('digest', null, 'schedule', at(day, 10));
+      const run = services.runs.start('digest', null, 'schedule', at(day, 10), 'test-host/1');
       services.runs.finish(run, 'ok', { sent: 0, retried }, null, at(day, 10));
       bump(digests, DAYS[day]!, 'retried', retried);
     }

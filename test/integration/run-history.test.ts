@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunHistory, ingestReport } from '../../src/runs/run-history.js';
@@ -51,6 +53,23 @@ describe('run history', () => {
     const [run] = world.services.runs.recent(10);
     expect(run).toMatchObject({ kind: 'digest', outcome: 'failed', error: expect.stringMatching(/^stopped by a shutdown before everything due was sent/) });
     expect(run!.counts.sent).toBe(summary.sent);
+  });
+
+  it('marks failed a run whose process on this host is gone, and leaves runs still going, or elsewhere, alone', async () => {
+    const { db } = tempDb();
+    const repo = new RunRepository(db);
+    const host = os.hostname();
+    // A process that has exited: its pid is free (for now) and nothing answers to it.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const killed = repo.start('digest', null, 'schedule', '2026-11-27T08:00:00Z', `${host}/${gone}`);
+    const alive = repo.start('ingest', 'hf', 'schedule', '2026-11-27T08:00:00Z', `${host}/${process.ppid}`);
+    const elsewhere = repo.start('digest', null, 'cli', '2026-11-27T08:00:00Z', 'another-host/1');
+    const history = new RunHistory(repo, 'cli', () => new Date('2026-11-27T09:00:00Z'), `${host}/${process.pid}`);
+    await history.record('ingest', 'arxiv', async () => ({ added: 0, updated: 0, unchanged: 0, rejected: [], pages: 0, failure: null }), ingestReport);
+    const byId = new Map(repo.recent(10).map((run) => [run.id, run]));
+    expect(byId.get(killed)).toMatchObject({ outcome: 'failed', error: 'its process stopped (killed or crashed) before the run ended', finishedAt: '2026-11-27T09:00:00.000Z' });
+    expect(byId.get(alive)).toMatchObject({ outcome: 'running', finishedAt: null });
+    expect(byId.get(elsewhere)).toMatchObject({ outcome: 'running', finishedAt: null });
   });
 
   it('records a run that throws as failed, with its error, and passes the error on', async () => {

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { type Command, type CommandContext, EXIT } from './cli/command.js';
-import { operatorExitCode, operatorMessage } from './errors.js';
+import { operatorExitCode } from './errors.js';
 import { oneLine } from './text.js';
 
 interface CommandEntry {
@@ -108,7 +108,9 @@ export async function runCli(argv: string[], io: Omit<CommandContext, 'config'>)
   try {
     const command = await entry.load();
     return await command(args, { ...io, config: loadConfig() });
-  } catch (err) {
+  } catch (thrown) {
+    // Loaded only here: a command that needs no database never loads SQLite for this.
+    const err = (await import('./db/connection.js')).sqliteFault(thrown) ?? thrown;
     // parseArgs throws TypeErrors with a code for unknown or malformed options.
     const badArgs = (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
     const code = badArgs ? EXIT.usage : operatorExitCode(err);
@@ -118,7 +120,7 @@ export async function runCli(argv: string[], io: Omit<CommandContext, 'config'>)
     }
     const prefix = err instanceof ConfigError ? 'paperboy: invalid setting' : `paperboy ${name}`;
     // Node's own text for an unknown option goes on about positional arguments after `--`; the usage says more.
-    const message = badArgs ? `${(err as Error).message.split(/\.\s/)[0]!.replace(/\.$/, '')}; see paperboy ${name} --help` : operatorMessage(err as Error);
+    const message = badArgs ? `${(err as Error).message.split(/\.\s/)[0]!.replace(/\.$/, '')}; see paperboy ${name} --help` : (err as Error).message;
     io.stderr.write(`${prefix}: ${oneLine(message.replace(/\s*\n\s*/g, '; '))}\n`);
     return code;
   }

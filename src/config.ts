@@ -74,6 +74,18 @@ function decodes(part: string): boolean {
 const TRUST_PROXY_ERROR =
   'must be false, a number of proxy hops (1 for one reverse proxy), or the proxies\' addresses or CIDR ranges, comma-separated (such as 10.0.0.0/8,::1)';
 
+/**
+ * This machine itself: `localhost`, 127.0.0.0/8 and ::1, also as IPv4-mapped
+ * IPv6 (`::ffff:127.0.0.1`) on a dual-stack socket. For a socket's peer (the
+ * outbox answers only this machine) and for a relay's host (which may then
+ * speak plain SMTP).
+ */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return address === 'localhost' || address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
 /** An IP address, or one with a prefix length in range: 10.0.0.0/8, fd00::/8. */
 function isAddressOrCidr(value: string): boolean {
   const [address = '', prefix, ...rest] = value.split('/');

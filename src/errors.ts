@@ -28,28 +28,15 @@ export class EnvironmentError extends Error {
   override name = 'EnvironmentError';
 }
 
-/** SQLite's codes for a database another process holds, or a file it cannot open, read or write. */
-const SQLITE_MACHINE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|READONLY|FULL|IOERR|PERM|AUTH|NOTADB|CORRUPT)/;
-
-/** A system call that failed (a file, a folder, a pipe) or SQLite's like: the machine, though nobody wrapped it as such. */
-function isMachineFault(err: unknown): err is Error & { code: string } {
-  if (!(err instanceof Error)) return false;
-  const { code, syscall } = err as { code?: unknown; syscall?: unknown };
-  return typeof code === 'string' && (typeof syscall === 'string' || SQLITE_MACHINE.test(code));
+/** A system call that failed (a file, a folder, a pipe, a port): the machine, though nobody wrapped it as such. Its message names the code. */
+function isSystemFault(err: unknown): boolean {
+  const { code, syscall } = (err ?? {}) as { code?: unknown; syscall?: unknown };
+  return err instanceof Error && typeof code === 'string' && typeof syscall === 'string';
 }
 
 /** What the server and the CLI exit with for an error an operator can fix; null for a fault of ours. */
 export function operatorExitCode(err: unknown): 1 | 2 | null {
   if (err instanceof UserError) return 2;
-  if (err instanceof EnvironmentError || isMachineFault(err)) return 1;
+  if (err instanceof EnvironmentError || isSystemFault(err)) return 1;
   return null;
-}
-
-/** The message an operator is shown for an error `operatorExitCode` knows, with the code when the message lacks it. */
-export function operatorMessage(err: Error): string {
-  if (!isMachineFault(err)) return err.message;
-  if (/^SQLITE_(BUSY|LOCKED)/.test(err.code)) {
-    return `the database is locked: another process held its write lock past the busy timeout (5 s); try again once it is done (${err.code})`;
-  }
-  return err.message.includes(err.code) ? err.message : `${err.message} (${err.code})`;
 }

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, requireRelayInProduction } from './config.js';
-import { EnvironmentError, operatorExitCode, operatorMessage } from './errors.js';
+import { EnvironmentError, operatorExitCode } from './errors.js';
 import { oneLine } from './text.js';
 import { startDigestJob } from './digest/digest.scheduler.js';
 import { installLastResort } from './last-resort.js';
@@ -12,6 +12,7 @@ import { createServices } from './services.js';
 import { requestSerializer } from './web/request-log.js';
 import { openStore } from './store.js';
 import { startCheckpointer } from './db/checkpointer.js';
+import { sqliteFault } from './db/connection.js';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -127,13 +128,14 @@ function explainListenError(err: unknown, host: string, port: number): unknown {
 }
 
 /** One line for what an operator can fix (2: a setting or input, 1: the machine); a stack for anything else. */
-main().catch((err: unknown) => {
+main().catch((thrown: unknown) => {
+  const err = sqliteFault(thrown) ?? thrown;
   const code = operatorExitCode(err);
   if (code === null) {
     console.error('paperboy: failed to start:', err);
     process.exit(1);
   }
-  const message = operatorMessage(err as Error);
+  const message = (err as Error).message;
   if (err instanceof ConfigError) for (const line of message.split('\n')) console.error(`paperboy: invalid setting: ${oneLine(line)}`);
   else console.error(`paperboy: ${oneLine(message)}`);
   process.exit(code);

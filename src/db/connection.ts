@@ -5,6 +5,9 @@ import { EnvironmentError, UserError } from '../errors.js';
 
 export type Db = Database.Database;
 
+/** How long a writer waits for another process's write lock before it gives up. */
+export const BUSY_TIMEOUT_MS = 5_000;
+
 /**
  * Opens the SQLite file, creating its folder. WAL lets the web server read
  * while a digest run or an ingest writes; the busy timeout makes a second
@@ -17,7 +20,7 @@ export function openDatabase(file: string): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // What a delete removes is overwritten where that costs no extra I/O: an erased subscriber's
     // address does not linger in the file's free space, nor in a backup taken from it.
     db.pragma('secure_delete = FAST');
@@ -56,4 +59,24 @@ export function explainDatabaseError(err: unknown, file: string): unknown {
   }
   if (code === 'ENOSPC' || code === 'SQLITE_FULL') return new EnvironmentError(`the disk holding ${where} is full: free some space`);
   return err;
+}
+
+/** SQLite's codes for a database another process holds, or a file it cannot open, read or write. */
+const MACHINE_CODES = /^SQLITE_(BUSY|LOCKED|CANTOPEN|READONLY|FULL|IOERR|PERM|AUTH|NOTADB|CORRUPT)/;
+
+/**
+ * A SQLite error the machine caused, whichever file it is about (the store,
+ * a backup's copy), as the one line an operator is shown; null for any other
+ * error. `explainDatabaseError` says more when the file is known to be the
+ * store.
+ */
+export function sqliteFault(err: unknown): EnvironmentError | null {
+  const code = (err as { code?: unknown }).code;
+  if (!(err instanceof Error) || typeof code !== 'string' || !MACHINE_CODES.test(code)) return null;
+  if (/^SQLITE_(BUSY|LOCKED)/.test(code)) {
+    return new EnvironmentError(
+      `the database is locked: another process held its write lock past the busy timeout (${BUSY_TIMEOUT_MS / 1000} s); try again once it is done (${code})`,
+    );
+  }
+  return new EnvironmentError(`${err.message} (${code})`);
 }

@@ -56,7 +56,11 @@ export type DeliveryOutcome =
   | { kind: 'refused'; failure: SendFailure }
   | { kind: 'bounced' | 'failed' | 'retried'; failure: SendFailure };
 
-/** The count each outcome adds to; a digest that cannot be rendered has failed for good. */
+/**
+ * The count each outcome adds to; a digest that cannot be rendered has
+ * failed for good. The two that end the run without reaching the relay
+ * (deferred, refused) are counted where the run stops.
+ */
 const COUNTED_AS = {
   sent: 'sent',
   cancelled: 'cancelled',
@@ -64,9 +68,7 @@ const COUNTED_AS = {
   bounced: 'bounced',
   failed: 'failed',
   retried: 'retried',
-  deferred: 'deferred',
-  refused: 'deferred',
-} as const satisfies Record<DeliveryOutcome['kind'], Exclude<keyof SendCounts, 'relayDown' | 'relayRefusal' | 'stopped'>>;
+} as const satisfies Record<Exclude<DeliveryOutcome['kind'], 'deferred' | 'refused'>, Exclude<keyof SendCounts, 'relayDown' | 'relayRefusal' | 'stopped'>>;
 
 export interface SenderDeps {
   deliveries: DeliveryRepository;

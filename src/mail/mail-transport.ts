@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import { isLoopback } from '../config.js';
 import type { OutgoingEmail } from './mailer.js';
 import type { Outbox } from './outbox.js';
 import { SmtpPool, type SmtpPoolOptions } from './smtp-pool.js';
@@ -55,9 +56,6 @@ export interface SmtpOptions {
   /** Parallel connections to the relay. */
   maxConnections?: number;
 }
-
-/** This machine itself: a relay there is reached without crossing any network. */
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
 /**
  * Where `SMTP_URL` points: `smtp://user:pass@host:port`, or `smtps://` for

@@ -256,9 +256,10 @@ export class PaperRepository {
   private adoptSeedTwin(paper: PaperInput, now: string): StoredPaper | null {
     if (paper.source === 'seed') return null;
     this.seedTwins ??= new Map(this.unresolvedSeeds.all().map((seed) => [titleKey(seed.title), seed.id]));
-    const seedId = this.seedTwins.get(titleKey(paper.title));
+    const key = titleKey(paper.title);
+    const seedId = this.seedTwins.get(key);
     if (seedId === undefined || !this.rename(seedId, paper.id)) return null;
-    this.seedTwins.delete(titleKey(paper.title));
+    this.seedTwins.delete(key);
     // The seed file still names it by its seed id: a later seed ingest lands here too, and arXiv is never asked.
     this.recordSeedTwin.run({ seed: seedId, arxiv: paper.id, now });
     return this.findById(paper.id);

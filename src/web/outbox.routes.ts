@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isLoopback } from '../config.js';
 import { UserError } from '../errors.js';
 import type { Outbox } from '../mail/outbox.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
@@ -31,13 +32,6 @@ function shortDate(iso: string | null): string {
   if (Number.isNaN(at.getTime())) return iso;
   const day = at.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
   return `${day}, ${iso.slice(11, 16)} UTC`;
-}
-
-/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (`::ffff:127.0.0.1`) on a dual-stack socket. */
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
 /**

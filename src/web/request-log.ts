@@ -11,14 +11,10 @@ const SIGNATURE = /(\d+\.\d+\.)(?:[A-Za-z0-9_-]|%[0-9A-Fa-f]{2}){20,}/g;
  * parameter) loses its signature as well.
  */
 export function redactTokens(url: string): string {
-  return url
-    .replace(/([?&])([^=&#]*)=([^&#]*)/g, (match, sep: string, name: string, value: string) => {
-      const key = decodeURIComponentSafe(name.replace(/\+/g, ' ')).trim().toLowerCase().replace(/\[[^\]]*\]$/, '');
-      if (key !== 'token') return match;
-      const id = /^(\d+\.\d+\.)/.exec(decodeURIComponentSafe(value))?.[1] ?? '';
-      return `${sep}${name}=${id}…`;
-    })
-    .replace(SIGNATURE, '$1…');
+  return replaceParams(url, (key, value) => (key === 'token' ? `${/^(\d+\.\d+\.)/.exec(decodeURIComponentSafe(value))?.[1] ?? ''}…` : null)).replace(
+    SIGNATURE,
+    '$1…',
+  );
 }
 
 /**
@@ -27,10 +23,20 @@ export function redactTokens(url: string): string {
  * subscriber's erasure in the logs.
  */
 export function redactAdminSearch(url: string): string {
-  if (!url.startsWith('/admin')) return url;
-  return url.replace(/([?&])([^=&#]*)=([^&#]*)/g, (match, sep: string, name: string) =>
-    decodeURIComponentSafe(name).trim().toLowerCase() === 'q' ? `${sep}${name}=…` : match,
-  );
+  return url.startsWith('/admin') ? replaceParams(url, (key) => (key === 'q' ? '…' : null)) : url;
+}
+
+/**
+ * Rewrites the values of a URL's query parameters: `replace` gets each name
+ * as the query parser reads it (decoded, lower-cased, any `[…]` dropped) and
+ * the raw value, and returns the value to log instead, or null to keep it.
+ */
+function replaceParams(url: string, replace: (key: string, value: string) => string | null): string {
+  return url.replace(/([?&])([^=&#]*)=([^&#]*)/g, (match, sep: string, name: string, value: string) => {
+    const key = decodeURIComponentSafe(name.replace(/\+/g, ' ')).trim().toLowerCase().replace(/\[[^\]]*\]$/, '');
+    const logged = replace(key, value);
+    return logged === null ? match : `${sep}${name}=${logged}`;
+  });
 }
 
 function decodeURIComponentSafe(value: string): string {

@@ -90,8 +90,10 @@ export class DigestComposer {
   constructor(private readonly deps: ComposerDeps) {
     const host = new URL(deps.publicUrl).hostname;
     this.listId = `paperboy digest <digest.${host}>`;
-    // Gmail's feedback loop reports complaint rates per field; the last one names the sender.
-    this.feedbackId = `digest:paperboy:${host}`;
+    // Gmail's feedback loop reports complaint rates per field, read from the right. The last, the
+    // sender's id, must be 5 to 15 characters and never change; a host name is often longer, so it
+    // goes in the field before it (without the colons of an IPv6 address, which would split it).
+    this.feedbackId = `digest:${host.replaceAll(':', '.')}:paperboy`;
     this.bulk = deps.bulk ?? NO_BULK;
   }
 
@@ -110,6 +112,8 @@ export class DigestComposer {
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
         'List-Id': this.listId,
         'Feedback-ID': `${subscriber.frequency}:${this.feedbackId}`,
+        // For the vacation responders that predate RFC 3834's Auto-Submitted.
+        Precedence: 'bulk',
       },
       ...(returnPath ? { returnPath: returnPath(delivery.id) } : {}),
     };

@@ -13,6 +13,11 @@ export interface RenderedEmail {
 
 interface SubscriptionSummary {
   email: string;
+  /**
+   * The topics as the reader confirmed them; empty while they are not
+   * confirmed, since whoever posted the form chose them and the email goes
+   * to someone else's address.
+   */
   topics: string[];
   /** "daily at 08:00 (Europe/Paris)" */
   schedule: string;
@@ -20,7 +25,8 @@ interface SubscriptionSummary {
 
 /** Every email paperboy sends, by template name, with the values it needs. */
 export interface EmailProps {
-  confirm: SubscriptionSummary & { confirmUrl: string; expiresInDays: number };
+  /** Names no topic: anyone may post the form for any address, so the email carries nothing they typed. */
+  confirm: Omit<SubscriptionSummary, 'topics'> & { topicCount: string; confirmUrl: string; expiresInDays: number };
   'already-subscribed': SubscriptionSummary & { manageUrl: string; unsubscribeUrl: string };
   /** Asked for from a page opened by a lesser link (confirm, unsubscribe), which never shows a manage link itself. */
   'manage-link': SubscriptionSummary & { manageUrl: string };

@@ -138,6 +138,8 @@ export function buildMessage(parts: MimeParts): Buffer {
     `Message-ID: ${parts.messageId}`,
     `Date: ${rfc5322Date(parts.date)}`,
     ...Object.entries(parts.headers).map(([name, value]) => `${name}: ${headerValue(value)}`),
+    // Every email paperboy sends is made by a machine: RFC 3834 out-of-office responders leave it alone.
+    'Auto-Submitted: auto-generated',
     'MIME-Version: 1.0',
     `Content-Type: multipart/alternative; boundary="${boundary}"`,
   ].map((line) => foldLines(line, 76));

@@ -12,7 +12,7 @@ export interface SmtpPoolOptions {
   /** Refuse to go on (and so to send a password) without STARTTLS. */
   requireTLS: boolean;
   auth: { user: string; pass: string } | null;
-  dkim: { domainName: string; keySelector: string; privateKey: string } | null;
+  dkim: { domainName: string; keySelector: string; privateKey: string; headerFieldNames?: string } | null;
   /** Parallel connections to the relay. */
   maxConnections: number;
   /** Messages a connection carries before it is replaced, so no session lives for ever. */

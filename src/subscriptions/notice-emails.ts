@@ -10,11 +10,19 @@ interface NoticeEmail<K extends NoticeKind> {
   props: (subscriber: Subscriber, links: SubscriberLinks) => EmailProps[K];
 }
 
+/*
+ * Anyone can post the form for any address, so an email never repeats what
+ * an unconfirmed form said beyond the schedule: topics are free text, and
+ * echoing them would let a stranger mail their words (or links) to anyone
+ * under our name. The page a confirmation link opens lists them instead.
+ */
 const summary = (subscriber: Subscriber) => ({
   email: subscriber.email,
-  topics: subscriber.topics.map((t) => t.text),
+  topics: subscriber.status === 'pending' ? [] : subscriber.topics.map((t) => t.text),
   schedule: describeSchedule(subscriber),
 });
+
+const topicCount = ({ topics }: Subscriber) => `${topics.length} ${topics.length === 1 ? 'topic' : 'topics'}`;
 
 /**
  * What each queued email says, worked out when it is sent: the links are
@@ -24,7 +32,13 @@ const summary = (subscriber: Subscriber) => ({
 const NOTICE_EMAILS: { [K in NoticeKind]: NoticeEmail<K> } = {
   confirm: {
     fits: ['pending'],
-    props: (subscriber, links) => ({ ...summary(subscriber), confirmUrl: links.url('confirm', subscriber), expiresInDays: CONFIRM_TTL_DAYS }),
+    props: (subscriber, links) => ({
+      email: subscriber.email,
+      schedule: describeSchedule(subscriber),
+      topicCount: topicCount(subscriber),
+      confirmUrl: links.url('confirm', subscriber),
+      expiresInDays: CONFIRM_TTL_DAYS,
+    }),
   },
   'already-subscribed': {
     fits: ['active'],

@@ -49,7 +49,7 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rate
             title: 'This link was replaced',
             heading: 'This link was replaced by a newer email',
             paragraphs: [
-              `The subscribe form was sent again for ${outcome.subscriber.email} with other topics or another schedule, so this link no longer confirms anything. Only the link in the newest confirmation email works, and that email shows what it confirms.`,
+              `The subscribe form was sent again for ${outcome.subscriber.email} with other topics or another schedule, so this link no longer confirms anything. Only the link in the newest confirmation email works, and the page it opens shows what it confirms.`,
               'If you did not make that change, check the newest email before confirming it, or ignore it: nothing is sent until it is confirmed.',
             ],
             actions: [{ action: resendAction(token), label: 'Email me the newest link again', primary: true }],

@@ -20,7 +20,13 @@ beforeAll(async () => {
     'first digest': renderer.render('digest', digestEmailProps(sampleDigestInput())),
     // Fifty cards with every field at its longest, grouped by topic.
     'largest weekly digest': renderer.render('digest', largestDigestProps('weekly')),
-    confirm: renderer.render('confirm', { ...SUMMARY, confirmUrl: 'https://paperboy.example/confirm?token=c.1', expiresInDays: 7 }),
+    confirm: renderer.render('confirm', {
+      email: SUMMARY.email,
+      schedule: SUMMARY.schedule,
+      topicCount: '2 topics',
+      confirmUrl: 'https://paperboy.example/confirm?token=c.1',
+      expiresInDays: 7,
+    }),
     'already subscribed': renderer.render('already-subscribed', { ...SUMMARY, manageUrl: LINK, unsubscribeUrl: 'https://paperboy.example/unsubscribe?token=u.1' }),
     'manage link': renderer.render('manage-link', { ...SUMMARY, manageUrl: LINK }),
   };

@@ -132,7 +132,7 @@ function action(html: string): string {
   return unescapeHtml(found[1]!);
 }
 
-describe('a confirmation link confirms what its email showed', () => {
+describe("a confirmation link confirms what its page shows", () => {
   it('stops the first link when someone posts other topics for a waiting address, says so, and sends the victim a fresh one', async () => {
     const live = await liveApp();
     await live.subscribe('victim@example.com', 'LoRA');
@@ -152,12 +152,12 @@ describe('a confirmation link confirms what its email showed', () => {
     expect(pressed.status).toBe(409);
     expect(live.subscriber('victim@example.com')?.status).toBe('pending');
 
-    // The page's own button sends the newest link, whose email shows what it confirms.
+    // The page's own button sends the newest link, whose page shows what it confirms.
     live.later();
     expect((await live.post(live.action(page, '/confirm/resend?token'))).status).toBe(200);
     const [, second] = await live.sink.waitFor(2);
-    expect(second!.parsed.text).toContain('buy cheap watches');
     const secondLink = linkIn(second!, `${live.base}/confirm?token=`);
+    expect(await (await fetch(secondLink)).text()).toContain('buy cheap watches');
     expect(secondLink).not.toBe(firstLink);
     expect((await live.post(firstLink)).status).toBe(409);
     expect(live.subscriber('victim@example.com')?.status).toBe('pending');
@@ -172,6 +172,39 @@ describe('a confirmation link confirms what its email showed', () => {
     await live.subscribe('ada@example.com', 'LoRA');
     expect((await live.post(linkIn(first!, `${live.base}/confirm?token=`))).status).toBe(200);
     expect(live.subscriber('ada@example.com')?.status).toBe('active');
+  });
+});
+
+describe("a stranger's words never reach someone else's inbox", () => {
+  // Anyone can post the form for any address; an email that repeated the topics would carry their text and links.
+  const SPAM = ['CLAIM YOUR PRIZE http://evil.example/win', 'call now for cheap pills'];
+
+  it('names no topic in the confirmation or manage-link email of an unconfirmed subscription; the confirm page lists them', async () => {
+    const live = await liveApp();
+    expect((await live.subscribe('victim@example.com', SPAM.join('\n'))).status).toBe(200);
+    const [confirm] = await live.sink.waitFor(1);
+    for (const part of [confirm!.parsed.text!, confirm!.parsed.html as string]) {
+      expect(part).toContain('on 2 topics');
+      expect(part).not.toMatch(/evil\.example|PRIZE|pills/i);
+    }
+    const page = await (await fetch(linkIn(confirm!, `${live.base}/confirm?token=`))).text();
+    expect(page).toContain('CLAIM YOUR PRIZE http://evil.example/win');
+    expect(page).toContain('call now for cheap pills');
+
+    // The lost-link form takes any address: its email shows the schedule only, while nobody has confirmed the topics.
+    live.later();
+    expect((await live.post('/manage-link', { email: 'victim@example.com' })).status).toBe(200);
+    const [, manage] = await live.sink.waitFor(2);
+    expect(manage!.parsed.subject).toBe('Your link to manage paperboy');
+    expect(manage!.parsed.text).toContain('It is set to daily at 08:00 (UTC).');
+    for (const part of [manage!.parsed.text!, manage!.parsed.html as string]) expect(part).not.toMatch(/evil\.example|PRIZE|pills/i);
+
+    // Once the owner has confirmed, the topics are theirs, and the same email lists them.
+    expect((await live.post(linkIn(confirm!, `${live.base}/confirm?token=`))).status).toBe(200);
+    live.later();
+    expect((await live.post('/manage-link', { email: 'victim@example.com' })).status).toBe(200);
+    const [, , confirmed] = await live.sink.waitFor(3);
+    expect(confirmed!.parsed.text).toContain('  - call now for cheap pills');
   });
 });
 

@@ -101,7 +101,7 @@ describe('emails the form causes are queued and retried until they go out', () =
     const [first] = await sink.waitFor(1);
     // A typo fixed five seconds later: the first email's link no longer confirms anything.
     advance(5_000);
-    await subscribe({ topics: 'LoRA\ndiffusion' });
+    await subscribe({ topics: 'LoRA\ndiffusion', send_hour: '9' });
     await drain();
     expect(sink.received).toHaveLength(1);
     const firstToken = new URL(linkIn(first!, `${base}/confirm?token=`)).searchParams.get('token')!;
@@ -110,7 +110,7 @@ describe('emails the form causes are queued and retried until they go out', () =
     advance(NOTICE_INTERVAL_MS);
     await drain();
     const [, second] = await sink.waitFor(2);
-    expect(second!.parsed.text).toContain('diffusion');
+    expect(second!.parsed.text).toContain('daily at 09:00 (UTC), on 2 topics');
     const token = new URL(linkIn(second!, `${base}/confirm?token=`)).searchParams.get('token')!;
     expect(services.subscriptions.checkConfirm(token).kind).toBe('ready');
   });
@@ -172,15 +172,15 @@ describe('emails the form causes are queued and retried until they go out', () =
 
   it('writes the email when it is sent, from what the subscriber asked for last', async () => {
     const { sink, relay, subscribe, advance, drain } = await liveApp();
-    await subscribe({ topics: 'diffusion' });
+    await subscribe({ topics: 'diffusion', send_hour: '9' });
     await drain();
-    await subscribe({ topics: 'mixture of experts' });
+    await subscribe({ topics: 'mixture of experts\nLoRA', send_hour: '10' });
     relay.down = false;
     advance(30_000);
     await drain();
     const [mail] = await sink.waitFor(1);
-    expect(mail!.parsed.text).toContain('mixture of experts');
-    expect(mail!.parsed.text).not.toContain('diffusion');
+    expect(mail!.parsed.text).toContain('daily at 10:00 (UTC), on 2 topics');
+    expect(mail!.parsed.text).not.toContain('09:00');
   });
 
   it("claims and records its emails in the commits the form's writes share", async () => {

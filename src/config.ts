@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { validate as isCronExpression } from 'node-cron';
@@ -159,6 +160,8 @@ const schema = z
       .string()
       .transform((value) => value.replace(/\\n/g, '\n'))
       .refine((value) => /-----BEGIN (RSA )?PRIVATE KEY-----/.test(value), { error: 'must be a PEM private key' })
+      // A key that does not parse would not stop sending: mail would go out unsigned, without a word.
+      .refine(isRsaPrivateKey, { error: 'must be an RSA private key that parses (the PEM text looks damaged, or the key is of another type)' })
       .optional(),
     ARXIV_CATEGORIES: z
       .string()
@@ -230,6 +233,15 @@ const schema = z
 export type Env = Record<string, string | undefined>;
 
 /** Never echoed in an error: they are keys, or hold a password. */
+/** DKIM signs with rsa-sha256 (nodemailer's signer): the key must parse, and be RSA. */
+function isRsaPrivateKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
+}
+
 const SECRET_SETTINGS = new Set(['SECRET_KEY', 'DKIM_PRIVATE_KEY', 'SMTP_URL', 'POSTMARK_WEBHOOK_PASSWORD', 'ADMIN_PASSWORD', 'METRICS_TOKEN']);
 
 export interface Config {

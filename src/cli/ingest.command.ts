@@ -22,7 +22,9 @@ interface IngestArgs {
 
 /** A real UTC calendar day written YYYY-MM-DD: 2024-02-30 is refused, not rolled over. */
 function checkDate(value: string): string {
-  const real = /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  // Month 13 or day 45 is no date at all (NaN, where toISOString would throw); 30 February rolls over to March.
+  const at = Date.parse(`${value}T00:00:00Z`);
+  const real = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(at) && new Date(at).toISOString().startsWith(value);
   if (!real) throw new UsageError(`--date must be a real day written YYYY-MM-DD, such as 2024-10-25 (got "${value}")`);
   return value;
 }

@@ -16,6 +16,12 @@ export const previewCommand: Command = async (args, { config, stdout, stderr }) 
   const email = emailSchema.safeParse(values.email ?? '');
   if (!email.success) throw new UsageError('preview needs --email with a subscriber\'s address, such as --email ada@example.com');
   const now = parseNow(values.now, (message) => new UsageError(message));
+  // A mistyped path is the caller's to fix, said before any work (as backup does).
+  if (values.out !== undefined) {
+    const out = path.resolve(values.out);
+    if (!fs.statSync(path.dirname(out), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`the folder ${path.dirname(values.out)} does not exist`);
+    if (fs.statSync(out, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${values.out} is a folder; give --out a file name, such as digest.html`);
+  }
 
   return withServices(config, cliLogger((line) => stderr.write(`${line}\n`)), async ({ digests }) => {
     const preview = digests.preview(email.data, now);

@@ -96,8 +96,8 @@ describe('start-up warnings for a relay', () => {
   });
 
   it('says nothing when the relay set-up is complete, or when there is no relay', () => {
-    const key = '-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----';
-    const complete = { ...relay, ...BULK_ENV, DKIM_DOMAIN: 'example.org', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: key };
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const complete = { ...relay, ...BULK_ENV, DKIM_DOMAIN: 'example.org', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: privateKey };
     expect(relayWarnings(loadConfig(complete))).toEqual([]);
     expect(relayWarnings(loadConfig({}))).toEqual([]);
   });

@@ -204,6 +204,8 @@ describe('paperboy preview', () => {
     [['--email', 'nobody@example.com'], /^paperboy preview: no subscriber has the address nobody@example.com$/],
     [['--email', 'not-an-address'], /preview needs --email with a subscriber's address/],
     [[], /preview needs --email/],
+    [['--email', 'ada@example.com', '--out', '/nonexistent/ada.html'], /^paperboy preview: the folder \/nonexistent does not exist$/],
+    [['--email', 'ada@example.com', '--out', '/tmp'], /^paperboy preview: \/tmp is a folder; give --out a file name/],
   ])('refuses %j with exit code 2', async (args, message) => {
     const { env } = store();
     const run = await paperboy(['preview', ...args], env);

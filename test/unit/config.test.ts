@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, requireRelayInProduction } from '../../src/config.js';
 
@@ -11,7 +12,10 @@ function errorOf(env: Record<string, string>): string {
   throw new Error('expected a ConfigError');
 }
 
-const PEM = '-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----';
+// As environment files often hold it: on one line, with literal "\\n".
+const KEY = generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+const PEM = KEY.trimEnd().replace(/\n/g, '\\n');
+const ED25519 = generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 
 describe('loadConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -132,6 +136,9 @@ describe('loadConfig', () => {
     [{ PUBLIC_URL: 'https://admin:hunter2@papers.example.com' }, /^PUBLIC_URL must not hold a user name or password/],
     [{ SMTP_URL: 'smtp://user:50%off@relay.example.com:587' }, /^SMTP_URL has a user name or password with broken percent-encoding: write a literal % as %25/],
     [{ DKIM_DOMAIN: 'example.com' }, /^DKIM_SELECTOR must be set too.*\nDKIM_PRIVATE_KEY must be set too/],
+    // Both would let mail go out unsigned, without a word.
+    [{ DKIM_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----' }, /^DKIM_PRIVATE_KEY must be an RSA private key that parses/],
+    [{ DKIM_PRIVATE_KEY: ED25519 }, /^DKIM_PRIVATE_KEY must be an RSA private key that parses/],
   ])('stops on %j with a message naming the variable', (env, expected) => {
     expect(errorOf(env)).toMatch(expected);
   });

@@ -5,7 +5,7 @@ import { firstDigestWhen } from '../digest/first-digest.js';
 import { describeSchedule } from '../subscriptions/subscriber.js';
 import { CONFIRM_TTL_DAYS, type ConfirmOutcome, type SubscriptionService } from '../subscriptions/subscription.service.js';
 import { manageLinkAction, postedAddress } from './link-actions.js';
-import { type PageRenderer, sendPage } from './page-renderer.js';
+import { type PageRenderer, sendMessage, sendPage } from './page-renderer.js';
 import { rateLimitConfig } from './rate-limit.js';
 import { INVALID_LINK, tokenQuery } from './token-query.js';
 
@@ -33,48 +33,36 @@ export function confirmRoutes(app: FastifyInstance, { subscriptions, pages, rate
   function answer(reply: FastifyReply, outcome: ConfirmOutcome, token: string): FastifyReply {
     switch (outcome.kind) {
       case 'invalid':
-        return sendPage(
-          reply.code(400),
-          pages.message({
-            title: 'This link does not work',
-            heading: 'This confirmation link does not work',
-            paragraphs: [INVALID_LINK, 'Type your address below and we will send you a new link.'],
-            emailForm: newLinkForm,
-          }),
-        );
+        return sendMessage(reply.code(400), pages, {
+          title: 'This link does not work',
+          heading: 'This confirmation link does not work',
+          paragraphs: [INVALID_LINK, 'Type your address below and we will send you a new link.'],
+          emailForm: newLinkForm,
+        });
       case 'replaced':
-        return sendPage(
-          reply.code(409),
-          pages.message({
-            title: 'This link was replaced',
-            heading: 'This link was replaced by a newer email',
-            paragraphs: [
-              `The subscribe form was sent again for ${outcome.subscriber.email} with other topics or another schedule, so this link no longer confirms anything. Only the link in the newest confirmation email works, and the page it opens shows what it confirms.`,
-              'If you did not make that change, check the newest email before confirming it, or ignore it: nothing is sent until it is confirmed.',
-            ],
-            actions: [{ action: resendAction(token), label: 'Email me the newest link again', primary: true }],
-          }),
-        );
+        return sendMessage(reply.code(409), pages, {
+          title: 'This link was replaced',
+          heading: 'This link was replaced by a newer email',
+          paragraphs: [
+            `The subscribe form was sent again for ${outcome.subscriber.email} with other topics or another schedule, so this link no longer confirms anything. Only the link in the newest confirmation email works, and the page it opens shows what it confirms.`,
+            'If you did not make that change, check the newest email before confirming it, or ignore it: nothing is sent until it is confirmed.',
+          ],
+          actions: [{ action: resendAction(token), label: 'Email me the newest link again', primary: true }],
+        });
       case 'expired':
-        return sendPage(
-          reply.code(410),
-          pages.message({
-            title: 'This link has expired',
-            heading: 'This confirmation link has expired',
-            paragraphs: [`Confirmation links work for ${CONFIRM_TTL_DAYS} days. We can send a new one to ${outcome.subscriber.email}.`],
-            actions: [{ action: resendAction(token), label: 'Send me a new link', primary: true }],
-          }),
-        );
+        return sendMessage(reply.code(410), pages, {
+          title: 'This link has expired',
+          heading: 'This confirmation link has expired',
+          paragraphs: [`Confirmation links work for ${CONFIRM_TTL_DAYS} days. We can send a new one to ${outcome.subscriber.email}.`],
+          actions: [{ action: resendAction(token), label: 'Send me a new link', primary: true }],
+        });
       case 'inactive':
-        return sendPage(
-          reply.code(409),
-          pages.message({
-            title: 'This subscription is not active',
-            heading: 'This subscription is not active',
-            paragraphs: [`${outcome.subscriber.email} unsubscribed or stopped accepting mail, so this old link no longer turns it on. Subscribe again to start over.`],
-            links: [{ href: '/', label: 'Subscribe again' }],
-          }),
-        );
+        return sendMessage(reply.code(409), pages, {
+          title: 'This subscription is not active',
+          heading: 'This subscription is not active',
+          paragraphs: [`${outcome.subscriber.email} unsubscribed or stopped accepting mail, so this old link no longer turns it on. Subscribe again to start over.`],
+          links: [{ href: '/', label: 'Subscribe again' }],
+        });
       case 'ready': {
         const { subscriber } = outcome;
         return sendPage(

@@ -1,8 +1,8 @@
-import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { UserError } from '../errors.js';
 import type { MessagePage, PageRenderer } from './page-renderer.js';
+import { errorBody, wantsPage } from './negotiation.js';
 import { LinkError } from './token-query.js';
 
 declare module 'fastify' {
@@ -12,16 +12,6 @@ declare module 'fastify' {
   }
 }
 
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  field?: string;
-}
-
-function body(statusCode: number, message: string, field?: string): ErrorBody {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(field ? { field } : {}) };
-}
 
 /** "limit: Too big: expected number to be <=50" from a schema failure, naming the input. */
 function validationMessage(error: FastifyError): { message: string; field?: string } {
@@ -41,14 +31,6 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
   FST_CSRF_MISSING_SECRET: 'This form has expired or was not sent from this site. Reload the page and try again.',
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'The form body could not be read.',
 };
-
-/** Pages for people, JSON for programs: a JSON request or a non-page route gets JSON. */
-export function wantsPage(request: FastifyRequest): boolean {
-  const type = request.headers['content-type'] ?? '';
-  if (type.includes('json')) return false;
-  if (request.routeOptions.config?.page) return true;
-  return (request.headers.accept ?? '').includes('text/html');
-}
 
 /** Page titles a person understands; the JSON body keeps the standard reason phrase for programs. */
 const PAGE_TITLES: Record<number, string> = {
@@ -97,7 +79,7 @@ export function sendError(reply: FastifyReply, pages: PageRenderer, statusCode: 
       : { paragraphs: [message], links: [{ href: '/', label: 'Go to the subscribe page' }] };
     return reply.code(statusCode).type('text/html; charset=utf-8').send(pages.message({ title, heading: title, ...rest }));
   }
-  return reply.code(statusCode).send(body(statusCode, message, options.field));
+  return reply.code(statusCode).send(errorBody(statusCode, message, options.field));
 }
 
 /** A request that came from an emailed link: its token is in the query, or it is a feed address. */

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { emailSchema } from '../subscriptions/subscription.schema.js';
-import { type PageRenderer, sendPage } from './page-renderer.js';
+import { type PageRenderer, sendMessage } from './page-renderer.js';
 
 /**
  * The button a page opened by a lesser link (confirm, unsubscribe) shows
@@ -27,14 +27,11 @@ export function manageLinkLink(token: string) {
 export function postedAddress(body: unknown, reply: FastifyReply, pages: PageRenderer, form: { action: string; label: string }): string | null {
   const email = emailSchema.safeParse((body as Record<string, unknown> | null)?.email);
   if (email.success) return email.data;
-  sendPage(
-    reply.code(400),
-    pages.message({
-      title: 'Check the address',
-      heading: 'Check the address',
-      paragraphs: [email.error.issues[0]?.message ?? 'Enter your email address.'],
-      emailForm: form,
-    }),
-  );
+  sendMessage(reply.code(400), pages, {
+    title: 'Check the address',
+    heading: 'Check the address',
+    paragraphs: [email.error.issues[0]?.message ?? 'Enter your email address.'],
+    emailForm: form,
+  });
   return null;
 }

@@ -3,10 +3,23 @@ import path from 'node:path';
 import type { FastifyReply } from 'fastify';
 import Handlebars from 'handlebars';
 import { PAGES_DIR, withTemplates } from '../paths.js';
+import { errorBody, wantsPage } from './negotiation.js';
 
 /** Sends a rendered page as UTF-8 HTML. */
 export function sendPage(reply: FastifyReply, html: string): FastifyReply {
   return reply.type('text/html; charset=utf-8').send(html);
+}
+
+/**
+ * Sends a message page, or, when it answers a refused JSON request, the
+ * same words as the JSON error every other route gives: bad input gets an
+ * HTML page for a form post and JSON for JSON.
+ */
+export function sendMessage(reply: FastifyReply, pages: PageRenderer, page: MessagePage): FastifyReply {
+  if (reply.statusCode >= 400 && !wantsPage(reply.request)) {
+    return reply.send(errorBody(reply.statusCode, page.paragraphs?.[0] ?? page.heading));
+  }
+  return sendPage(reply, pages.message(page));
 }
 
 /** What the generic message page shows. Every string is escaped when rendered. */

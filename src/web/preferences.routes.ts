@@ -9,6 +9,7 @@ import { fieldErrors, preferencesSchema, type FieldErrors } from '../subscriptio
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
 import { manageLinkAction } from './link-actions.js';
 import { formView, valuesFromBody, valuesFromPreferences, type FormValues } from './form-view.js';
+import { fieldErrorsBody, isJsonRequest } from './negotiation.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { subscriberFromLink, tokenQuery } from './token-query.js';
 
@@ -75,7 +76,9 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
       const subscriber = linked.get(request)!;
       const parsed = preferencesSchema.safeParse(request.body ?? {});
       if (!parsed.success) {
-        return form(reply.code(400), subscriber, request.query.token, valuesFromBody(request.body), fieldErrors(parsed.error));
+        const errors = fieldErrors(parsed.error);
+        if (isJsonRequest(request)) return reply.code(400).send(fieldErrorsBody(errors));
+        return form(reply.code(400), subscriber, request.query.token, valuesFromBody(request.body), errors);
       }
       const updated = subscriptions.updatePreferences(subscriber, parsed.data);
       return form(reply, updated, request.query.token, valuesFromPreferences(updated), null, true);

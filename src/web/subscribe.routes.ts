@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { UserError } from '../errors.js';
 import type { SubscriptionService } from '../subscriptions/subscription.service.js';
 import { fieldErrors, subscribeSchema } from '../subscriptions/subscription.schema.js';
 import { DEFAULT_VALUES, formView, valuesFromBody } from './form-view.js';
+import { fieldErrorsBody, isJsonRequest } from './negotiation.js';
 import { type PageRenderer, sendPage } from './page-renderer.js';
 import { rateLimitConfig } from './rate-limit.js';
 
@@ -12,8 +13,6 @@ export interface SubscribeRouteOptions {
   /** Subscribe attempts per IP per minute; 0 for no limit. */
   rateLimit: number;
 }
-
-const isJson = (request: FastifyRequest) => (request.headers['content-type'] ?? '').includes('json');
 
 /** Identical for every address, whoever it belongs to; only the honeypot and errors differ. */
 const ACCEPTED_MESSAGE = 'Check your inbox: if this address can subscribe, a confirmation email is on its way. Click its link to start your digest.';
@@ -45,13 +44,13 @@ export function subscribeRoutes(app: FastifyInstance, { subscriptions, pages, ra
     const parsed = subscribeSchema.safeParse(request.body);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
-      if (isJson(request)) {
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'Some fields need a change.', fields: errors });
+      if (isJsonRequest(request)) {
+        return reply.code(400).send(fieldErrorsBody(errors));
       }
       return sendPage(reply.code(400), pages.render('subscribe', formView(valuesFromBody(request.body), errors)));
     }
     await subscriptions.subscribe(parsed.data);
-    if (isJson(request)) return reply.code(202).send({ status: 'accepted', message: ACCEPTED_MESSAGE });
+    if (isJsonRequest(request)) return reply.code(202).send({ status: 'accepted', message: ACCEPTED_MESSAGE });
     return sendPage(reply, accepted);
   });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { subscribeSchema } from '../../src/subscriptions/subscription.schema.js';
 import { testApp } from '../helpers/app.js';
-import { FORM, form } from '../helpers/http.js';
+import { FORM, cookiesFrom, form, hiddenField } from '../helpers/http.js';
 import { recordingTransport } from '../helpers/mail.js';
 
 const HOSTILE = '<script>alert(1)</script> "quoted" \'single\' & <img src=x onerror=alert(2)>';
@@ -75,9 +76,9 @@ describe('pages', () => {
     await services.subscriptions.drain();
     const subscriber = services.subscribers.findByEmail('ada@example.com')!;
     expect(subscriber.topics[0]!.text).toBe(HOSTILE);
-    // The confirmation email escapes it too.
-    expect(String(mail.sent[0]!.html)).not.toContain('<script>alert');
-    expect(String(mail.sent[0]!.html)).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    // The confirmation email does not repeat it at all: whoever posted the form chose it.
+    expect(String(mail.sent[0]!.html)).not.toMatch(/alert\(|&lt;script|<script/);
+    expect(String(mail.sent[0]!.html)).toContain('on 2 topics');
 
     const confirmUrl = `/confirm?token=${services.links.token('confirm', subscriber)}`;
     const shown = await app.inject({ method: 'GET', url: confirmUrl });
@@ -90,6 +91,34 @@ describe('pages', () => {
       expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &#x27;single&#x27; &amp; &lt;img');
     }
     expect(db.prepare('SELECT count(*) AS n FROM subscribers').get()).toEqual({ n: 1 });
+  });
+
+  it("answer a JSON request's refusal in JSON on the pages' own routes too, and a form post's with a page", async () => {
+    const { app, services } = await testApp();
+    await services.subscriptions.subscribe(subscribeSchema.parse({ email: 'ada@example.com', topics: 'LoRA', timezone: 'UTC' }));
+    const ada = services.subscribers.findByEmail('ada@example.com')!;
+    const json = { 'content-type': 'application/json' };
+
+    const badLink = await app.inject({ method: 'POST', url: '/confirm?token=1.1.forged', headers: json, payload: '{}' });
+    expect(badLink.statusCode).toBe(400);
+    expect(badLink.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/link/) });
+    const badAddress = await app.inject({ method: 'POST', url: '/manage-link', headers: json, payload: JSON.stringify({ email: 'not an address' }) });
+    expect(badAddress.statusCode).toBe(400);
+    expect(badAddress.json()).toMatchObject({ statusCode: 400, message: expect.any(String) });
+
+    // The preferences form, with its CSRF token as a program would send it.
+    services.subscriptions.confirm(services.links.token('confirm', ada));
+    const url = `/preferences?token=${services.links.token('manage', ada)}`;
+    const page = await app.inject({ method: 'GET', url });
+    const cookie = cookiesFrom(page.headers['set-cookie']);
+    const posted = { email: 'ada@example.com', topics: '"unclosed quote', frequency: 'daily', send_hour: '8', timezone: 'UTC', _csrf: hiddenField(page.body, '_csrf') };
+    const refused = await app.inject({ method: 'POST', url, headers: { ...json, cookie }, payload: JSON.stringify(posted) });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ statusCode: 400, message: 'Some fields need a change.', fields: { topics: expect.any(String) } });
+    const asForm = await app.inject({ method: 'POST', url, headers: { ...FORM, cookie }, payload: form(posted) });
+    expect(asForm.statusCode).toBe(400);
+    expect(asForm.headers['content-type']).toMatch(/^text\/html/);
+    expect(services.subscribers.findByEmail('ada@example.com')!.topics.map((t) => t.text)).toEqual(['LoRA']);
   });
 
   it('answer an unknown page with an HTML 404 for browsers and JSON for programs', async () => {

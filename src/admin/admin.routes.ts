@@ -86,12 +86,20 @@ export async function adminRoutes(app: FastifyInstance, { admin, pages, secure, 
     return page(reply, 'admin-login', { error: null });
   });
 
+  // The login takes its password alone, as the form's one field: a CSRF token would guard nothing, as
+  // there is one admin and a forged login would need the password. A browser's post from another site
+  // is still refused, so no page elsewhere can make its visitors guess passwords from their addresses.
   typed.post(
     '/admin/login',
     {
       schema: { body: loginBody },
       config: { page: true, rateLimit: { max: loginRateLimit, timeWindow: '1 minute' } },
-      preHandler: app.csrfProtection,
+      preHandler: async (request, reply) => {
+        const site = request.headers['sec-fetch-site'];
+        if (site === 'cross-site' || site === 'same-site') {
+          return page(reply.code(403), 'admin-login', { error: 'Log in from this site’s own login page.' });
+        }
+      },
     },
     async (request, reply) => {
       const token = await admin.login(request.body.password, request.ip);

@@ -25,7 +25,7 @@ FROM node:20-slim
 # The live heap stays near 60 MB even in a 100,000-reader digest run, but
 # V8 grows its heap lazily to three times that when it has room. The cap
 # keeps the process near 200 MB at no measured cost in speed (see the
-# README's performance section). Two malloc arenas instead of one per thread
+# docs/performance.md). Two malloc arenas instead of one per thread
 # keep memory freed outside the heap (message buffers, SQLite) from
 # scattering over many arenas that each hold on to their pages.
 # NODE_ENV=production makes the server refuse to start without SMTP_URL: the

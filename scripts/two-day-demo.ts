@@ -363,10 +363,11 @@ function compare(mails: OutboxMail[], runs: number, log: Log): DemoResult {
   const uniqueIds = new Set(messageIds).size === messageIds.length;
 
   log('');
-  log(`${'reader'.padEnd(24)}${'time zone'.padEnd(21)}digests (local date: papers)`);
+  const width = Math.max(...readers.map((reader) => reader.email.length)) + 2;
+  log(`${'    reader'.padEnd(width + 4)}${'time zone'.padEnd(21)}digests (local date: papers)`);
   for (const reader of readers) {
     const digests = reader.received.map((digest) => `${digest.localDate}: ${digest.titles.length}`).join(', ') || 'none';
-    log(`${reader.ok ? 'ok  ' : 'FAIL'}${reader.email.padEnd(20)}${reader.timezone.padEnd(21)}${digests}`);
+    log(`${reader.ok ? 'ok  ' : 'FAIL'}${reader.email.padEnd(width)}${reader.timezone.padEnd(21)}${digests}`);
     if (!reader.ok) {
       log(`      expected ${JSON.stringify(reader.expected)}`);
       log(`      received ${JSON.stringify(reader.received.map(({ localDate: day, titles }) => ({ day, titles })))}`);

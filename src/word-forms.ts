@@ -7,7 +7,8 @@
 
 const MIN_STEM = 4;
 
-// Longest first; each maps an ending to what is kept of it.
+// Longest first; each maps an ending to what is kept of it. No "-er": an agent is another thing than
+// its verb ("adapters" reached "adaptation", "learners" every paper on learning, "optimizers" "optimization").
 const SUFFIXES: ReadonlyArray<readonly [string, string]> = [
   ['izations', 'iz'],
   ['ization', 'iz'],
@@ -18,8 +19,6 @@ const SUFFIXES: ReadonlyArray<readonly [string, string]> = [
   ['ations', 'at'],
   ['ation', 'at'],
   ['izing', 'iz'],
-  ['izers', 'iz'],
-  ['izer', 'iz'],
   ['ized', 'iz'],
   ['izes', 'iz'],
   ['ize', 'iz'],
@@ -28,8 +27,6 @@ const SUFFIXES: ReadonlyArray<readonly [string, string]> = [
   ['ings', ''],
   ['ing', ''],
   ['ies', ''],
-  ['ers', ''],
-  ['er', ''],
   ['ed', ''],
 ];
 
@@ -53,16 +50,27 @@ export interface WordForm {
 /** An "-iz" family stem in its American spelling, so "quantis" (British) and "quantiz" compare equal. */
 const izSpelling = (stem: string) => (stem.endsWith('is') ? `${stem.slice(0, -2)}iz` : stem);
 
+/**
+ * A stem or word with British doubling undone: "modell" (modelling) and
+ * "model" (modeling), "labell" and "label", compare equal. Only after a
+ * vowel and past four letters, so "fill" keeps its "ll"; a word and its
+ * forms go through the same rule ("skill", "skilled"), so they still agree.
+ */
+const undoubled = (stem: string) => (stem.length >= 5 && /[aeiou]ll$/.test(stem) ? stem.slice(0, -1) : stem);
+
 /** Where the words of a form are found in a sorted vocabulary: its stem, and for an "-iz" stem both spellings. */
 export function stemPrefixes(form: WordForm): string[] {
-  const stem = form.stem ?? form.singular;
+  const stem = undoubled(form.stem ?? form.singular);
   if (!form.izFamily) return [stem];
   const american = izSpelling(stem);
   return [american, `${american.slice(0, -2)}is`];
 }
 
 export function wordForm(word: string): WordForm {
-  const singular = word.length >= MIN_STEM && word.endsWith('s') && !word.endsWith('ss') && !/(ies|ers|ions|ings|izes|izers)$/.test(word) ? word.slice(0, -1) : word;
+  const plain = word.length >= MIN_STEM && word.endsWith('s') && !word.endsWith('ss') && !/(ies|ions|ings|izes)$/.test(word) ? word.slice(0, -1) : word;
+  // An agent noun keeps its ending (an "optimizer" is not an "optimization", an "adapter" not an
+  // "adaptation"), but its British spelling is still the same noun.
+  const singular = plain.length >= MIN_STEM + 4 && plain.endsWith('iser') ? `${plain.slice(0, -4)}izer` : plain;
   for (const [ending, kept] of SUFFIXES) {
     if (singular.endsWith(ending)) {
       const stem = singular.slice(0, -ending.length) + kept;
@@ -75,8 +83,18 @@ export function wordForm(word: string): WordForm {
 /** What two spellings of one word have in common, for comparing a topic with a glossary form ("-ise" and "-ize" alike). */
 export function wordKey(word: string): string {
   const form = wordForm(word);
+  if (form.stem === null) return undoubled(form.singular);
+  return form.izFamily ? izSpelling(form.stem) : undoubled(form.stem);
+}
+
+/**
+ * What every spelling of a form's words begins with: the stem ("quantiz"),
+ * for an "-iz" stem without its "iz" or "is" ("quant", which both spellings
+ * share), and with British doubling undone ("model" for "modelling").
+ */
+export function commonPrefix(form: WordForm): string {
   if (form.stem === null) return form.singular;
-  return form.izFamily ? izSpelling(form.stem) : form.stem;
+  return form.izFamily ? form.stem.slice(0, -2) : undoubled(form.stem);
 }
 
 /** What may follow a word as typed and still be that word: a plural, a tense, an agent, an adjective. */
@@ -101,7 +119,11 @@ export function isFormOf(token: string, form: WordForm): boolean {
     if (ENDINGS.has(rest)) return true;
   }
   if (form.stem === null) return false;
-  if (!form.izFamily) return wordKey(token) === form.stem;
+  if (!form.izFamily) {
+    // The base a verb's "-ing" or "-ion" came from drops its "e" there: "prune" for "pruning", "generate" for "generation".
+    if (token === `${form.stem}e` || token === `${form.stem}es`) return true;
+    return wordKey(token) === undoubled(form.stem);
+  }
   // "-iz" is a morpheme of its own: whatever follows it is still the same word ("generalizable" for
   // "generalization"). The British spelling only by its own endings ("quantised"), as "organis" begins "organism".
   const stem = izSpelling(form.stem);

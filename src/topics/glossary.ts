@@ -6,7 +6,8 @@
  * How an entry earns its place: papers use each form for the same thing, in
  * titles or as "long form (ABBR)" in abstracts. Abbreviations with two common
  * meanings in these fields (CL: continual or curriculum learning; DA: domain
- * or data augmentation; AL: active learning or alignment; PT; SR) are left
+ * or data augmentation; AL: active learning or alignment; SSL: self- or
+ * semi-supervised learning; PT; SR) are left
  * out on purpose: the mined table decides those by majority in the store.
  * Forms are matched on whole words, with the light suffix rule of the
  * compiler, so "model" also covers "models".
@@ -102,16 +103,15 @@ export const GLOSSARY: readonly (readonly string[])[] = [
   ['continual learning', 'lifelong learning', 'incremental learning', 'never-ending learning'],
   ['CIL', 'class-incremental learning', 'class incremental learning'],
   ['FSCIL', 'few-shot class-incremental learning'],
-  ['catastrophic forgetting', 'forgetting'],
+  ['catastrophic forgetting', 'forgetting', 'catastrophic interference'],
   ['TTA', 'test-time adaptation', 'test time adaptation'],
-  ['CTTA', 'continual test-time adaptation'],
+  ['CTTA', 'continual test-time adaptation', 'continual TTA', 'lifelong test-time adaptation'],
   ['TTT', 'test-time training'],
   ['domain adaptation', 'domain adaptive', 'domain shift'],
   ['UDA', 'unsupervised domain adaptation'],
   ['DG', 'domain generalization'],
   ['OOD', 'out-of-distribution', 'out of distribution'],
   ['distribution shift', 'dataset shift', 'covariate shift'],
-  ['SSL', 'self-supervised learning'],
   ['semi-supervised learning', 'semi-supervised'],
   ['few-shot learning', 'few-shot'],
   ['zero-shot learning', 'zero-shot'],

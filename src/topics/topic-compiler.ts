@@ -1,6 +1,6 @@
 import type { Topic, TypedTerm } from './topic-grammar.js';
 import type { Expansion, TopicExpander } from './topic-expander.js';
-import { wordForm, type WordForm } from '../word-forms.js';
+import { commonPrefix, wordForm, type WordForm } from '../word-forms.js';
 
 /**
  * A topic ready to run against the unstemmed index (`papers_exact`): its own
@@ -24,6 +24,69 @@ export interface CompiledTopic {
  */
 export type FormsOf = (form: WordForm) => readonly string[];
 
+/** What the compiler may ask of the index's vocabulary. */
+export interface Lexicon {
+  formsOf: FormsOf;
+  /** Whether the index holds this word. */
+  has(word: string): boolean;
+}
+
+/** The most lines one topic compiles to, spellings of its compounds included. */
+const MAX_COMPILED_LINES = 24;
+/** Each half of a compound split apart ("pre" + "training") has at least this many letters. */
+const MIN_PART = 3;
+
+/**
+ * Other spellings of a compound that the papers use: "fine-tuning" is
+ * also written "finetuning", "pretraining" also "pre-training". A hyphen
+ * makes two tokens and a closed compound one, so neither finds the other.
+ * A two-word term is also looked for joined; a long single word also split
+ * in two, where both halves are words of the index (as they are once some
+ * paper wrote it hyphenated). A split is a phrase, so its halves must stand
+ * side by side: "pre training", never "pre" in one place and "training"
+ * in another.
+ */
+function compoundSpellings(term: TypedTerm, lexicon: Lexicon): TypedTerm[] {
+  if (term.exact) return [];
+  const [first, second, ...rest] = term.words;
+  if (first === undefined || rest.length > 0) return [];
+  if (second !== undefined) {
+    const joined = first + second;
+    return inIndex(joined, lexicon) ? [{ words: [joined], exact: false }] : [];
+  }
+  const splits: TypedTerm[] = [];
+  if (first.length < 2 * MIN_PART + 1 || /\d/.test(first)) return splits;
+  for (let at = MIN_PART; at <= first.length - MIN_PART; at += 1) {
+    const [head, tail] = [first.slice(0, at), first.slice(at)];
+    if (lexicon.has(head) && inIndex(tail, lexicon)) splits.push({ words: [head, tail], exact: false });
+  }
+  return splits;
+}
+
+/** The word, or another form of it, is in the index. */
+const inIndex = (word: string, lexicon: Lexicon) => lexicon.has(word) || lexicon.formsOf(wordForm(word)).length > 0;
+
+/**
+ * A line, and the same line with its compounds spelt the other ways the
+ * papers use ("fine tuning" typed as two words also as "finetuning").
+ */
+function spellings(line: readonly TypedTerm[], lexicon: Lexicon): TypedTerm[][] {
+  let lines: TypedTerm[][] = [[]];
+  for (let i = 0; i < line.length; i += 1) {
+    const term = line[i]!;
+    const options = [[term], ...compoundSpellings(term, lexicon).map((spelling) => [spelling])];
+    lines = lines.flatMap((start) => options.map((option) => [...start, ...option])).slice(0, MAX_COMPILED_LINES);
+  }
+  // Two words typed apart that the papers write as one ("fine tuning", "meta learning").
+  for (let i = 0; i + 1 < line.length; i += 1) {
+    const [a, b] = [line[i]!, line[i + 1]!];
+    if (a.exact || b.exact || a.words.length !== 1 || b.words.length !== 1) continue;
+    const joined = a.words[0]! + b.words[0]!;
+    if (inIndex(joined, lexicon)) lines.push([...line.slice(0, i), { words: [joined], exact: false }, ...line.slice(i + 2)]);
+  }
+  return lines.slice(0, MAX_COMPILED_LINES);
+}
+
 // Tokens hold letters and digits only (the grammar's TOKEN and the index's tokenizer), so they cannot close a quote.
 const quote = (words: readonly string[]) => `"${words.join(' ')}"`;
 
@@ -35,9 +98,10 @@ const quote = (words: readonly string[]) => `"${words.join(' ')}"`;
 export function termQuery(term: TypedTerm, formsOf: FormsOf): string {
   if (term.exact) return quote(term.words);
   const form = wordForm(term.words.at(-1)!);
-  if (form.stem === null) return asWritten(term);
+  // A word in "-er" keeps its own endings ("transferred", "adapters"), as the rule no longer strips "-er".
+  if (form.stem === null && !form.singular.endsWith('er')) return asWritten(term);
   const head = term.words.slice(0, -1);
-  const words = new Set([form.word, ...formsOf(form)]);
+  const words = new Set([form.word, form.singular, ...formsOf(form)]);
   return words.size === 1 ? quote(term.words) : `(${[...words].map((word) => quote([...head, word])).join(' OR ')})`;
 }
 
@@ -69,7 +133,8 @@ function nearPhrase(term: TypedTerm): string {
   if (term.exact) return quote(term.words);
   const head = term.words.slice(0, -1);
   const form = wordForm(term.words.at(-1)!);
-  if (form.stem !== null) return `${quote([...head, form.stem])} *`;
+  // Every spelling the widened term allows begins so: "minimis" (British) must not miss "minimized".
+  if (form.stem !== null) return `${quote([...head, commonPrefix(form)])} *`;
   // Short words stay whole, so "LoRA" never reaches "Lorax" through the window.
   return form.singular.length >= 5 ? `${quote([...head, form.singular])} *` : quote(term.words);
 }
@@ -100,8 +165,11 @@ function withExclusions(positive: string, topic: Topic, formsOf: FormsOf): strin
   return topic.excluded.length === 0 ? positive : `(${positive}) NOT (${topic.excluded.map((term) => termQuery(term, formsOf)).join(' OR ')})`;
 }
 
-export function compileTopic(topic: Topic, expander: TopicExpander, formsOf: FormsOf): CompiledTopic {
-  const { lines, expansions } = expander.expand(topic);
+export function compileTopic(topic: Topic, expander: TopicExpander, lexicon: Lexicon): CompiledTopic {
+  const expanded = expander.expand(topic);
+  const { expansions } = expanded;
+  const { formsOf } = lexicon;
+  const lines = expanded.lines.flatMap((line) => spellings(line, lexicon)).slice(0, MAX_COMPILED_LINES * 2);
   return {
     topic,
     query: withExclusions(lines.map((line) => lineQuery(line, formsOf)).join(' OR '), topic, formsOf),

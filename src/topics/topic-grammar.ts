@@ -205,6 +205,9 @@ function parseLine(line: string): Topic {
       // Stryker disable next-line EqualityOperator: one step past the end (text[i] undefined) slices the same text.
       while (i < text.length && !/[\s"]/.test(text[i]!)) i += 1;
       raw = text.slice(start, i);
+      // Search-engine operators would otherwise be words every line must hold ("or" is in nearly every abstract).
+      if (raw === 'OR') throw new TopicError(`${label} uses OR; put each alternative on a line of its own instead: a paper matches if any line matches.`);
+      if (raw === 'NOT') throw new TopicError(`${label} uses NOT; put a minus before what to leave out instead, as in -video.`);
     }
     const words = tokens(raw);
     // Punctuation alone ("+", "::", a lone "-") has no words to look for.

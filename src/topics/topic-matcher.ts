@@ -74,6 +74,7 @@ export class TopicMatcher {
   private readonly glossary;
   private readonly minSupport;
   private readonly vocabulary;
+  private readonly word;
   private readonly newestPaper;
   private expander: TopicExpander | null = null;
   private dictionaryVersion = -1;
@@ -81,6 +82,7 @@ export class TopicMatcher {
   private vocabularyVersion = -1;
   private readonly compiled = new Map<string, CompiledTopic>();
   private readonly forms = new Map<string, readonly string[]>();
+  private readonly words = new Map<string, boolean>();
   /** How many full-text queries ran; lets callers prove matching is shared. */
   queries = 0;
 
@@ -89,6 +91,7 @@ export class TopicMatcher {
     // The words of the index, in order, read through FTS5's own vocabulary table (one per connection, made here).
     db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.papers_exact_vocab USING fts5vocab(main, papers_exact, row)');
     this.vocabulary = db.prepare<[string, string], { term: string }>('SELECT term FROM temp.papers_exact_vocab WHERE term >= ? AND term < ?');
+    this.word = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM temp.papers_exact_vocab WHERE term = ?');
     this.newestPaper = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM papers');
     this.glossary = options.glossary ?? GLOSSARY;
     this.minSupport = options.minSupport ?? MIN_DEFINITION_SUPPORT;
@@ -144,14 +147,16 @@ export class TopicMatcher {
       this.vocabularyVersion = newest;
       this.compiled.clear();
       this.forms.clear();
+      this.words.clear();
     }
     let compiled = this.compiled.get(topic.key);
     if (!compiled) {
       if (this.compiled.size >= CACHE_LIMIT) {
         this.compiled.clear();
         this.forms.clear();
+        this.words.clear();
       }
-      compiled = compileTopic(topic, this.expander, (form) => this.formsOf(form));
+      compiled = compileTopic(topic, this.expander, { formsOf: (form) => this.formsOf(form), has: (word) => this.has(word) });
       this.compiled.set(topic.key, compiled);
     }
     return compiled;
@@ -167,6 +172,16 @@ export class TopicMatcher {
         .map((row) => row.term)
         .filter((term) => isFormOf(term, form));
       this.forms.set(key, found);
+    }
+    return found;
+  }
+
+  /** Whether the index holds the word, each word read once. */
+  private has(word: string): boolean {
+    let found = this.words.get(word);
+    if (found === undefined) {
+      found = this.word.get(word) !== undefined;
+      this.words.set(word, found);
     }
     return found;
   }

@@ -126,6 +126,53 @@ describe('matching topics against the full-text index', () => {
     expect(matcher.match(parseTopic('transfer')).length).toBe(3);
   });
 
+  it('finds a compound however it is spelt: hyphenated, closed up or as two words, its halves side by side', () => {
+    const { match } = library([
+      written('hyphen', 'Fine-tuning language models cheaply', 'Parameter-efficient fine-tuning of large models.'),
+      written('closed', 'Finetuning vision encoders', 'We finetune the encoder and study finetuned models.'),
+      written('pre-hyphen', 'Pre-training on web text', 'A recipe for continual pre-training.'),
+      written('pre-closed', 'Pretraining at scale', 'Continual pretraining of chat models.'),
+      written('pre-apart', 'A pre-registered study', 'We report training curves and ablations.'),
+      written('meta', 'Meta-learning for few-shot tasks', 'Learning to learn quickly.'),
+    ]);
+    for (const spelling of ['fine-tuning', 'finetuning', 'fine tuning']) expect(match(spelling), spelling).toEqual(['closed', 'hyphen']);
+    for (const spelling of ['pre-training', 'pretraining']) expect(match(spelling), spelling).toEqual(['pre-closed', 'pre-hyphen']);
+    expect(match('continual pretraining')).toEqual(['pre-closed', 'pre-hyphen']);
+    expect(match('metalearning')).toEqual(['meta']);
+  });
+
+  it('takes British spellings for American ones: -ise, -iser, -lling', () => {
+    const { match } = library([
+      written('optimizer', 'An adaptive optimizer for transformers', 'Our optimizer needs no warm-up.'),
+      written('modeling', 'Language modeling with state spaces', 'Sequence modeling at linear cost.'),
+      written('labeled', 'Learning from few labeled examples', 'Labeled data is scarce.'),
+      written('entropy', 'Test-time entropy minimization', 'Entropy minimization adapts the network online.'),
+    ]);
+    expect(match('optimiser')).toEqual(['optimizer']);
+    expect(match('optimisers')).toEqual(['optimizer']);
+    expect(match('modelling')).toEqual(['modeling']);
+    expect(match('labelled data')).toEqual(['labeled']);
+    // Two words, one of them British: the words must also stand near each other, whichever spelling.
+    expect(match('entropy minimisation')).toEqual(['entropy']);
+  });
+
+  it('keeps an agent apart from what it does: adapters are not adaptation, optimizers not optimization', () => {
+    const { match } = library([
+      written('adapter', 'Adapters for multilingual models', 'Small adapter layers per language.'),
+      written('adaptation', 'Domain adaptation without labels', 'We adapt the model to a new domain.'),
+      written('optimizer', 'An adaptive optimizer for transformers', 'Our optimizer needs no warm-up.'),
+      written('optimization', 'Convex optimization revisited', 'Gradient methods optimize smooth objectives.'),
+      written('learner', 'Weak learners combined', 'Boosting weak learners.'),
+      written('learning', 'Learning to rank', 'Ranking with deep learning.'),
+      written('prune', 'Prune then train', 'We prune half the weights before training.'),
+    ]);
+    expect(match('adapters')).toEqual(['adapter']);
+    expect(match('optimizers')).toEqual(['optimizer']);
+    expect(match('learners')).toEqual(['learner']);
+    // A verb's own forms still count: pruning is what "prune" names.
+    expect(match('pruning')).toEqual(['prune']);
+  });
+
   it('matches a quoted phrase only where its words stand together', () => {
     const { find } = library();
     expect(find('"mixture of experts"')).toEqual(['moe', 'moe-caption', 'moe-t2i', 'moe-video']);
@@ -240,16 +287,21 @@ const ADVERSARIAL: Case[] = [
   // FTS5's operators are words like any other: alone they are too common to look for, beside a word they are words.
   { input: 'AND', error: /only words nearly every paper holds/ },
   { input: 'experts AND', includes: ['moe-apart'], excludes: ['moe'] },
-  { input: 'OR', error: /only words nearly every paper holds/ },
-  { input: 'video OR', ids: ['lora-or-video'] },
-  { input: 'NOT', error: /only words nearly every paper holds/ },
-  { input: 'video NOT', ids: ['lora-or-video'] },
+  // OR and NOT typed as operators are refused with what to write instead; in lower case they are words.
+  { input: 'OR', error: /uses OR; put each alternative on a line of its own/ },
+  { input: 'video OR', error: /uses OR/ },
+  { input: 'video or', ids: ['lora-or-video'] },
+  { input: 'NOT', error: /uses NOT; put a minus before what to leave out/ },
+  { input: 'video NOT', error: /uses NOT/ },
+  { input: 'video not', ids: ['lora-or-video'] },
   { input: 'NEAR', ids: [] },
   { input: 'NEAR(a b, 3)', ids: [] },
   // Needs all of "lora", "or" and "video": not LoRA papers without video, not video papers without LoRA.
-  { input: 'lora OR video', ids: ['lora-or-video'] },
+  { input: 'lora or video', ids: ['lora-or-video'] },
+  { input: 'lora OR video', error: /uses OR/ },
   // "not" is a word too, so the paper with "video" in it is found, not excluded.
-  { input: 'lora NOT video', ids: ['lora-or-video'] },
+  { input: 'lora not video', ids: ['lora-or-video'] },
+  { input: 'lora NOT video', error: /uses NOT/ },
   { input: 'a AND', error: /only words nearly every paper holds/ },
   { input: '*', error: /no letters or digits/ },
   // Not a prefix query: "Lorax" stays out.
@@ -265,7 +317,8 @@ const ADVERSARIAL: Case[] = [
   { input: ')', error: /no letters or digits/ },
   // SQL fragments are words.
   { input: "'; DROP TABLE papers; --", ids: [] },
-  { input: "1=1 OR ''='", ids: [] },
+  { input: "1=1 OR ''='", error: /uses OR/ },
+  { input: "1=1 or ''='", ids: [] },
   { input: '" OR 1=1 --', error: /quote that is not closed/ },
   // Control characters.
   { input: 'lora\u0000video', error: /control character/ },

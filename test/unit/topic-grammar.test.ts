@@ -121,9 +121,12 @@ describe('parseTopic: words, phrases and exclusions', () => {
   });
 
   it('treats operators and punctuation as plain words or separators, never as syntax', () => {
-    expect(parseTopic('lora OR video').include).toEqual([['lora'], ['or'], ['video']]);
-    expect(parseTopic('lora NOT video').exclude).toEqual([]);
-    expect(parseTopic('lora NOT video').include).toEqual([['lora'], ['not'], ['video']]);
+    // Typed as operators (capitals, on their own) they are refused with what to do instead; as words they are words.
+    expect(() => parseTopic('lora OR video')).toThrow(/uses OR; put each alternative on a line of its own/);
+    expect(() => parseTopic('lora NOT video')).toThrow(/uses NOT; put a minus before what to leave out instead, as in -video/);
+    expect(parseTopic('lora or video').include).toEqual([['lora'], ['or'], ['video']]);
+    expect(parseTopic('theory of mind NOTE').include).toEqual(expect.arrayContaining([['note']]));
+    expect(parseTopic('lora "OR" video').include).toEqual([['lora'], ['or'], ['video']]);
     expect(parseTopic('lora*').include).toEqual([['lora']]);
     expect(parseTopic('^lora').include).toEqual([['lora']]);
     expect(parseTopic('(lora)').include).toEqual([['lora']]);
@@ -342,19 +345,22 @@ describe('refusals are TopicErrors a person can act on', () => {
 describe('the compiled query', () => {
   it('holds only quoted runs of letters and digits, AND, OR, NOT and parentheses, for adversarial input', () => {
     let parsed = 0;
+    let operators = 0;
     for (const input of ADVERSARIAL) {
       let topics: Topic[];
       try {
         topics = parseTopics(input);
       } catch (error) {
         expect(error, `input ${JSON.stringify(input)}`).toBeInstanceOf(TopicError);
+        if (/uses (OR|NOT);/.test((error as Error).message)) operators += 1;
         continue;
       }
       parsed += 1;
       for (const topic of topics) expectSafeQuery(topic);
     }
-    // Most of these inputs are not refused: they become plain words.
-    expect(parsed).toBeGreaterThan(ADVERSARIAL.length / 2);
+    // Most of these inputs are not refused: they become plain words (or are refused for typing OR or NOT).
+    expect(operators).toBeGreaterThan(0);
+    expect(parsed).toBeGreaterThan((ADVERSARIAL.length - operators) / 2);
   });
 
   it('holds only quoted runs of letters and digits, AND, OR, NOT and parentheses, for seeded random input', () => {

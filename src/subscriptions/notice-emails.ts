@@ -15,10 +15,13 @@ interface NoticeEmail<K extends NoticeKind> {
  * an unconfirmed form said beyond the schedule: topics are free text, and
  * echoing them would let a stranger mail their words (or links) to anyone
  * under our name. The page a confirmation link opens lists them instead.
+ * Only an active subscription's topics are surely the reader's own: a
+ * pending one's were typed by whoever posted the form, and they stay when
+ * a complaint or an unsubscribe ends it before anyone confirmed.
  */
 const summary = (subscriber: Subscriber) => ({
   email: subscriber.email,
-  topics: subscriber.status === 'pending' ? [] : subscriber.topics.map((t) => t.text),
+  topics: subscriber.status === 'active' ? subscriber.topics.map((t) => t.text) : [],
   schedule: describeSchedule(subscriber),
 });
 

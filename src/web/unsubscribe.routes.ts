@@ -60,7 +60,11 @@ export async function unsubscribeRoutes(app: FastifyInstance, { subscriptions, p
       title: 'Unsubscribed',
       heading: 'You are unsubscribed',
       paragraphs: [`${subscriber.email} will get no more digests. Changed your mind? One click turns them back on, with the same topics.`],
-      actions: subscriber.status === 'unsubscribed' ? [{ action: `/resubscribe?token=${encodeURIComponent(token)}`, label: 'Resubscribe', primary: true }] : [],
+      // Only a current link can turn mail back on (see /resubscribe); an older one offers the manage link.
+      actions:
+        subscriber.status === 'unsubscribed' && subscriptions.checkLink('unsubscribe', token).kind === 'current'
+          ? [{ action: `/resubscribe?token=${encodeURIComponent(token)}`, label: 'Resubscribe', primary: true }]
+          : [],
       links: [manageLinkLink(token)],
     });
   }

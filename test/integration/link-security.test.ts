@@ -257,6 +257,34 @@ describe('each link opens only its own power', () => {
     expect((await fetch(oldManage)).status).toBe(400);
   });
 
+  it('lets an unsubscribe link of an earlier email stop mail, but never turn it back on', async () => {
+    const live = await liveApp();
+    await subscribeAndConfirm(live, 'ada@example.com', 'LoRA');
+    const before = live.services.subscribers.findByEmail('ada@example.com')!;
+    const oldUnsubscribe = live.services.links.url('unsubscribe', before);
+    expect((await live.post(oldUnsubscribe)).status).toBe(200);
+    // Someone posts the form for the address with topics of their own: a new opt-in, which nobody confirms.
+    live.later();
+    expect((await live.subscribe('ada@example.com', 'buy cheap watches')).status).toBe(200);
+    expect(live.subscriber('ada@example.com')?.status).toBe('pending');
+
+    // The old link still stops it, but its page offers no Resubscribe, and the button's address refuses.
+    const stopped = await live.post(oldUnsubscribe);
+    expect(stopped.status).toBe(200);
+    expect(await stopped.text()).not.toContain('/resubscribe');
+    const resubscribe = await live.post(`/resubscribe?token=${new URL(oldUnsubscribe).searchParams.get('token')}`);
+    expect(resubscribe.status).toBe(400);
+    expect(live.subscriber('ada@example.com')?.status).toBe('unsubscribed');
+
+    // Nor does a manage-link email show the topics nobody confirmed, now that the subscription has ended.
+    live.later();
+    const sent = live.sink.received.length;
+    expect((await live.post('/manage-link', { email: 'ada@example.com' })).status).toBe(200);
+    const [manage] = (await live.sink.waitFor(sent + 1)).slice(sent);
+    expect(manage!.parsed.subject).toBe('Your link to manage paperboy');
+    expect(manage!.parsed.text).not.toContain('watches');
+  });
+
   it('shows no manage link on the unsubscribe pages, and emails one on request', async () => {
     const live = await liveApp();
     await subscribeAndConfirm(live, 'ada@example.com', 'LoRA');

@@ -39,13 +39,22 @@ function shortDate(iso: string | null): string {
  * link, so it answers only this machine. The socket's own peer decides, never
  * X-Forwarded-For; and a request that came through a proxy is refused even
  * from 127.0.0.1, since a proxy on this machine connects from loopback on
- * behalf of anyone.
+ * behalf of anyone. The Host header must name this machine too: a web page
+ * whose own domain an attacker re-points at 127.0.0.1 (DNS rebinding) runs
+ * in a browser on this machine, and would otherwise read the outbox.
  */
 async function loopbackOnly(request: FastifyRequest): Promise<void> {
   const proxied = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
-  if (proxied || !isLoopback(request.raw.socket.remoteAddress)) {
+  if (proxied || !isLoopback(request.raw.socket.remoteAddress) || !namesThisMachine(request.headers.host)) {
     throw new UserError('The outbox is shown only on the machine paperboy runs on: open it from there, at localhost.', 403);
   }
+}
+
+/** `localhost:3000`, `127.0.0.1`, `[::1]:3000`, `app.localhost`: a host name that can only mean this machine. */
+function namesThisMachine(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return name === 'localhost' || name.endsWith('.localhost') || isLoopback(name);
 }
 
 /**

@@ -54,6 +54,18 @@ describe('the outbox in development', () => {
     }
   });
 
+  it('refuses a page on another domain that was re-pointed at this machine (DNS rebinding), by its Host header', async () => {
+    const { app, services } = await testApp();
+    services.outbox!.save(Buffer.from('To: ada@example.com\r\nSubject: Confirm\r\n\r\nhttp://paperboy.test/confirm?token=1.1.x\r\n'));
+    const as = (host: string) => app.inject({ method: 'GET', url: '/dev/outbox', remoteAddress: '127.0.0.1', headers: { host } });
+    for (const host of ['rebind.attacker.example:3000', 'attacker.example', '127.0.0.1.attacker.example']) {
+      const rebound = await as(host);
+      expect([host, rebound.statusCode]).toEqual([host, 403]);
+      expect(rebound.body).not.toContain('ada@example.com');
+    }
+    for (const host of ['localhost:3000', '127.0.0.1:3000', '[::1]:3000', 'paperboy.localhost:3000']) expect([host, (await as(host)).statusCode]).toEqual([host, 200]);
+  });
+
   it.skipIf(!external)('refuses a real connection from a non-loopback address of this machine', async () => {
     const { app, services } = await testApp();
     services.outbox!.save(Buffer.from('To: ada@example.com\r\nSubject: Confirm\r\n\r\nhello\r\n'));

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { DeliveryRepository } from '../digest/delivery.repository.js';
 import { UserError } from '../errors.js';
 import type { RunRepository } from '../runs/run.repository.js';
@@ -33,7 +33,6 @@ export interface Actor {
   ip: string;
 }
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** Addresses one subscriber search lists; a longer list is for narrowing, not paging. */
 export const SEARCH_LIMIT = 100;
@@ -61,6 +60,11 @@ export class AdminService {
     this.now = deps.clock ?? (() => new Date());
   }
 
+  /** What the store keeps of a session token: keyed by the password, so changing it logs everyone out. */
+  private hashToken(token: string): string {
+    return createHmac('sha256', this.deps.password.sessionKey).update(token).digest('hex');
+  }
+
   /** A new session token when the password is right; null (and an audit entry) when not. */
   async login(password: string, ip: string): Promise<string | null> {
     const ok = await this.deps.password.verify(password);
@@ -71,7 +75,7 @@ export class AdminService {
     }
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(at.getTime() + SESSION_HOURS * 3_600_000).toISOString();
-    this.deps.repo.createSession(hashToken(token), { createdAt: at.toISOString(), expiresAt, ip });
+    this.deps.repo.createSession(this.hashToken(token), { createdAt: at.toISOString(), expiresAt, ip });
     this.audit(this.actorFor(token, ip), 'login');
     return token;
   }
@@ -79,11 +83,11 @@ export class AdminService {
   /** The actor a session token stands for, or null when it is unknown or expired. */
   session(token: string | undefined, ip: string): Actor | null {
     if (!token) return null;
-    return this.deps.repo.findSession(hashToken(token), this.now().toISOString()) ? this.actorFor(token, ip) : null;
+    return this.deps.repo.findSession(this.hashToken(token), this.now().toISOString()) ? this.actorFor(token, ip) : null;
   }
 
   logout(token: string, actor: Actor): void {
-    this.deps.repo.deleteSessionByHash(hashToken(token));
+    this.deps.repo.deleteSessionByHash(this.hashToken(token));
     this.audit(actor, 'logout');
   }
 
@@ -179,7 +183,7 @@ export class AdminService {
   }
 
   private actorFor(token: string, ip: string): Actor {
-    return { session: hashToken(token).slice(0, 8), ip };
+    return { session: this.hashToken(token).slice(0, 8), ip };
   }
 
   private audit(actor: Actor, action: string, target: string | null = null, detail: string | null = null): void {

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /** scrypt's cost: about 50 ms and 16 MB per check, which makes guessing slow and is nothing for one login. */
 const COST = { N: 2 ** 14, r: 8, p: 1 } as const;
@@ -34,8 +34,15 @@ function parse(encoded: string): Hash {
  */
 export class AdminPassword {
   private readonly hash: Hash;
+  /**
+   * Keys the stored hash of each session token: the same for as long as
+   * ADMIN_PASSWORD is, so a new password ends every session the old one
+   * opened (a stolen cookie with it), while a restart ends none.
+   */
+  readonly sessionKey: Buffer;
 
   constructor(setting: string) {
+    this.sessionKey = createHash('sha256').update('paperboy admin sessions\0').update(setting).digest();
     if (setting.startsWith('scrypt$')) {
       this.hash = parse(setting);
     } else {

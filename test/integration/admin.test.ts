@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { testApp } from '../helpers/app.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/connection.js';
+import { createServices } from '../../src/services.js';
+import { TEST_SECRET, testApp } from '../helpers/app.js';
 import { ADMIN_PASSWORD, loginAdmin, tryLogin } from '../helpers/admin.js';
 import { addSubscriber, digestWorld } from '../helpers/digest.js';
 import { FORM, cookiesFrom, form } from '../helpers/http.js';
@@ -64,6 +68,25 @@ describe('admin login', () => {
     expect(login.headers.location).toBe('/admin');
     const cookie = cookiesFrom(login.headers['set-cookie']);
     expect((await world.app.inject({ method: 'GET', url: '/admin', headers: { cookie } })).statusCode).toBe(200);
+  });
+
+  it('ends every session when ADMIN_PASSWORD changes, and none when the server only restarts', async () => {
+    const world = await testApp({ env: { ADMIN_PASSWORD } });
+    const admin = await loginAdmin(world);
+    for (const [password, status] of [[ADMIN_PASSWORD, 200], ['another password altogether', 303]] as const) {
+      // The same database, opened by a server started again with this password.
+      const db = openDatabase(world.db.name);
+      const services = await createServices(db, loadConfig({ DATABASE_PATH: world.db.name, SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'silent', ADMIN_PASSWORD: password }));
+      const app = buildApp({ services });
+      try {
+        const page = await app.inject({ method: 'GET', url: '/admin', headers: { cookie: admin.cookie } });
+        expect([password, page.statusCode]).toEqual([password, status]);
+      } finally {
+        await app.close();
+        await services.close();
+        db.close();
+      }
+    }
   });
 
   it('limits login attempts per address', async () => {

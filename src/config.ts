@@ -161,7 +161,7 @@ const schema = z
       .transform((value) => value.replace(/\\n/g, '\n'))
       .refine((value) => /-----BEGIN (RSA )?PRIVATE KEY-----/.test(value), { error: 'must be a PEM private key' })
       // A key that does not parse would not stop sending: mail would go out unsigned, without a word.
-      .refine(isRsaPrivateKey, { error: 'must be an RSA private key that parses (the PEM text looks damaged, or the key is of another type)' })
+      .refine(isRsaPrivateKey, { error: 'must be an RSA private key of at least 1024 bits (2048 is usual) that parses (the PEM text looks damaged, or the key is of another type or too short)' })
       .optional(),
     ARXIV_CATEGORIES: z
       .string()
@@ -233,10 +233,15 @@ const schema = z
 export type Env = Record<string, string | undefined>;
 
 /** Never echoed in an error: they are keys, or hold a password. */
-/** DKIM signs with rsa-sha256 (nodemailer's signer): the key must parse, and be RSA. */
+/**
+ * DKIM signs with rsa-sha256 (nodemailer's signer): the key must parse, be
+ * RSA, and have at least 1,024 bits, below which verifiers ignore the
+ * signature (RFC 8301).
+ */
 function isRsaPrivateKey(pem: string): boolean {
   try {
-    return createPrivateKey(pem).asymmetricKeyType === 'rsa';
+    const key = createPrivateKey(pem);
+    return key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 1024;
   } catch {
     return false;
   }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
 /** A token's signature wherever it sits (a path segment, any parameter), percent-encoded or not. */
-const SIGNATURE = /(\d+\.\d+\.)(?:[A-Za-z0-9_-]|%[0-9A-Fa-f]{2}){20,}/g;
+const SIGNATURE = /(\d+(?:\.|%2[Ee])\d+(?:\.|%2[Ee]))(?:[A-Za-z0-9_-]|%[0-9A-Fa-f]{2}){20,}/g;
 
 /**
  * `?token=1.1.abc…` → `?token=1.1.…`: the subscriber id stays for tracing, the

@@ -15,6 +15,7 @@ function errorOf(env: Record<string, string>): string {
 // As environment files often hold it: on one line, with literal "\\n".
 const KEY = generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 const PEM = KEY.trimEnd().replace(/\n/g, '\\n');
+const SHORT_RSA = generateKeyPairSync('rsa', { modulusLength: 512, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 const ED25519 = generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 
 describe('loadConfig', () => {
@@ -137,8 +138,10 @@ describe('loadConfig', () => {
     [{ SMTP_URL: 'smtp://user:50%off@relay.example.com:587' }, /^SMTP_URL has a user name or password with broken percent-encoding: write a literal % as %25/],
     [{ DKIM_DOMAIN: 'example.com' }, /^DKIM_SELECTOR must be set too.*\nDKIM_PRIVATE_KEY must be set too/],
     // Both would let mail go out unsigned, without a word.
-    [{ DKIM_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----' }, /^DKIM_PRIVATE_KEY must be an RSA private key that parses/],
-    [{ DKIM_PRIVATE_KEY: ED25519 }, /^DKIM_PRIVATE_KEY must be an RSA private key that parses/],
+    [{ DKIM_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----' }, /^DKIM_PRIVATE_KEY must be an RSA private key of at least 1024 bits/],
+    [{ DKIM_PRIVATE_KEY: ED25519 }, /^DKIM_PRIVATE_KEY must be an RSA private key of at least 1024 bits/],
+    // Verifiers ignore a signature made with a key under 1,024 bits (RFC 8301).
+    [{ DKIM_PRIVATE_KEY: SHORT_RSA }, /^DKIM_PRIVATE_KEY must be an RSA private key of at least 1024 bits/],
   ])('stops on %j with a message naming the variable', (env, expected) => {
     expect(errorOf(env)).toMatch(expected);
   });

@@ -24,6 +24,9 @@ describe('redactTokens', () => {
     const mac = 'BILcKwY12oi2x-e2tOcLxfVJa0Lb-41zIuG1aPUJpoQ';
     expect(redactTokens(`/feeds/7.1.${mac}.atom`)).toBe('/feeds/7.1.….atom');
     expect(redactTokens(`/feeds/7.1.%42${mac.slice(1)}.atom`)).toBe('/feeds/7.1.….atom');
+    // The router decodes the dots too, so "%2E" reaches the same feed.
+    expect(redactTokens(`/feeds/7%2E1%2E${mac}.atom`)).toBe('/feeds/7%2E1%2E….atom');
+    expect(redactTokens(`/feeds/7%2e1.${mac}.atom`)).toBe('/feeds/7%2e1.….atom');
     expect(redactTokens(`/digests/3?t=3.1.${mac}&page=2`)).toBe('/digests/3?t=3.1.…&page=2');
     expect(redactTokens('/assets/app.1.2.3.js?v=1.2.3')).toBe('/assets/app.1.2.3.js?v=1.2.3');
   });

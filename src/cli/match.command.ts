@@ -6,11 +6,7 @@ import { printable } from '../text.js';
 import { type Command, EXIT, parseLimit, UsageError } from './command.js';
 
 export const matchCommand: Command = async (args, { config, stdout }) => {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { json: { type: 'boolean', default: false }, limit: { type: 'string', default: '10' } },
-    allowPositionals: true,
-  });
+  const { values, positionals } = readArgs(args);
   const limit = parseLimit(values.limit, MAX_MATCH_LIMIT);
   if (positionals.length === 0) throw new UsageError('match needs at least one topic, such as: paperboy match "test-time adaptation"');
 
@@ -39,3 +35,22 @@ export const matchCommand: Command = async (args, { config, stdout }) => {
     db.close();
   }
 };
+
+/**
+ * The options and topics. A topic that starts with an exclusion ("-video
+ * diffusion") reads as an option; the message says how to pass it.
+ */
+function readArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: { json: { type: 'boolean', default: false }, limit: { type: 'string', default: '10' } },
+      allowPositionals: true,
+    });
+  } catch (err) {
+    const unknown = (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    const topic = args.find((arg) => arg.startsWith('-') && !/^--?(json|limit)(=|$)/.test(arg));
+    if (!unknown || topic === undefined || topic.startsWith('--')) throw err;
+    throw new UsageError(`"${printable(topic)}" is not an option; a topic that starts with "-" goes after --, as in: paperboy match -- "${printable(topic)}"`);
+  }
+}

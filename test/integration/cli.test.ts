@@ -58,6 +58,8 @@ describe('paperboy match', () => {
     ['a bad limit', ['match', 'lora', '--limit', '0'], /--limit must be a whole number from 1 to 50/],
     ['a limit in exponent form', ['match', 'lora', '--limit', '1e1'], /--limit must be a whole number from 1 to 50 \(got "1e1"\)/],
     ['an unknown option', ['match', 'lora', '--fast'], /^paperboy match: Unknown option '--fast'; see paperboy match --help\n$/],
+    // A topic that starts with an exclusion reads as an option: the message says how to pass it.
+    ['a topic that starts with "-"', ['match', '-video diffusion'], /^paperboy match: "-video diffusion" is not an option; a topic that starts with "-" goes after --, as in: paperboy match -- "-video diffusion"\n$/],
   ])('exits 2 with one line for %s', async (_label, args, message) => {
     const result = await paperboy(args, dbEnv());
     expect(result.code).toBe(2);

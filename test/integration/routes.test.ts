@@ -95,6 +95,7 @@ describe('GET /api/matches', () => {
     ['a NUL byte', { topics: 'lora\u0000video' }, /control character/],
     ['10,000 characters', { topics: 'x'.repeat(10_000) }, /10000 characters long/],
     ['a limit that is not a number', { topics: 'lora', limit: 'ten' }, /limit must be a whole number/],
+    ['OR typed as an operator', { topics: '(lora) OR (^video)' }, /uses OR; put each alternative on a line of its own/],
   ])('answers 400 with a message a person can act on for %s', async (_label, query, message) => {
     const { app } = await seededApp();
     const res = await matches(app, query as Record<string, string>);
@@ -102,7 +103,7 @@ describe('GET /api/matches', () => {
     expect(res.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(message) });
   });
 
-  it.each(['NEAR(lora quantization, 3)', "'; DROP TABLE papers; --", 'lora*', 'title:lora', '🚀 lora', '<b>LoRA</b>', '(lora) OR (^video)'])(
+  it.each(['NEAR(lora quantization, 3)', "'; DROP TABLE papers; --", 'lora*', 'title:lora', '🚀 lora', '<b>LoRA</b>', '(lora) or (^video)'])(
     'never fails on hostile input %j',
     async (topics) => {
       const { app, db } = await seededApp();

@@ -60,7 +60,9 @@ const undoubled = (stem: string) => (stem.length >= 5 && /[aeiou]ll$/.test(stem)
 
 /** Where the words of a form are found in a sorted vocabulary: its stem, and for an "-iz" stem both spellings. */
 export function stemPrefixes(form: WordForm): string[] {
-  const stem = undoubled(form.stem ?? form.singular);
+  // A word in "e" loses it before an ending ("tuning" for "tune"), so its forms start one letter sooner.
+  const bare = form.stem === null && form.singular.endsWith('e') && form.singular.length >= MIN_STEM ? form.singular.slice(0, -1) : null;
+  const stem = bare ?? undoubled(form.stem ?? form.singular);
   if (!form.izFamily) return [stem];
   const american = izSpelling(stem);
   return [american, `${american.slice(0, -2)}is`];
@@ -118,6 +120,11 @@ export function isFormOf(token: string, form: WordForm): boolean {
     if (rest.length > 1 && rest[0] === last && !VOWEL.test(last)) rest = rest.slice(1);
     if (ENDINGS.has(rest)) return true;
   }
+  // A base that ends in "e" drops it before a vowel: "tuning", "tuned" for "tune"; "distilled" is "distill" + "ed" above.
+  if (form.stem === null && form.singular.endsWith('e') && form.singular.length >= MIN_STEM) {
+    const base = form.singular.slice(0, -1);
+    if (token.startsWith(base) && ['ing', 'ings', 'ed', 'er', 'ers'].includes(token.slice(base.length))) return true;
+  }
   if (form.stem === null) return false;
   if (!form.izFamily) {
     // The base a verb's "-ing" or "-ion" came from drops its "e" there: "prune" for "pruning", "generate" for "generation".
@@ -127,5 +134,7 @@ export function isFormOf(token: string, form: WordForm): boolean {
   // "-iz" is a morpheme of its own: whatever follows it is still the same word ("generalizable" for
   // "generalization"). The British spelling only by its own endings ("quantised"), as "organis" begins "organism".
   const stem = izSpelling(form.stem);
-  return token.startsWith(stem) || wordKey(token) === stem;
+  if (token.startsWith(stem) || wordKey(token) === stem) return true;
+  // Not every "-ise" is "-ize": "supervised" is also "supervision" and "supervise", "denoised" "denoise".
+  return !form.stem.endsWith('iz') && (token === `${form.stem}e` || token === `${form.stem}es` || wordKey(token) === form.stem);
 }

@@ -36,6 +36,10 @@ export const GLOSSARY: readonly (readonly string[])[] = [
   ['CoT', 'chain-of-thought', 'chain of thought'],
   ['RAG', 'retrieval-augmented generation', 'retrieval augmented generation'],
   ['MoE', 'mixture of experts', 'mixture-of-experts'],
+  // Agents whose work papers name by the verb: the matcher keeps "-er" words apart from their verbs
+  // (an adapter is no adaptation), so these say where the two are one subject.
+  ['router', 'routing'],
+  ['scheduler', 'schedule'],
   ['KV cache', 'key-value cache'],
   ['instruction tuning', 'instruction fine-tuning', 'instruction-tuning'],
   ['preference optimization', 'preference alignment'],

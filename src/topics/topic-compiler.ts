@@ -93,13 +93,12 @@ const quote = (words: readonly string[]) => `"${words.join(' ')}"`;
 /**
  * One term, widened by the light suffix rule on its last word: the forms
  * of "quantization" the papers hold ("quantization" OR "quantized" OR …),
- * "model" OR "models" for "models". An exact term matches only itself.
+ * "model" OR "models" for "models", "trained" OR "training" for "train".
+ * An exact term matches only itself.
  */
 export function termQuery(term: TypedTerm, formsOf: FormsOf): string {
   if (term.exact) return quote(term.words);
   const form = wordForm(term.words.at(-1)!);
-  // A word in "-er" keeps its own endings ("transferred", "adapters"), as the rule no longer strips "-er".
-  if (form.stem === null && !form.singular.endsWith('er')) return asWritten(term);
   const head = term.words.slice(0, -1);
   const words = new Set([form.word, form.singular, ...formsOf(form)]);
   return words.size === 1 ? quote(term.words) : `(${[...words].map((word) => quote([...head, word])).join(' OR ')})`;
@@ -135,8 +134,9 @@ function nearPhrase(term: TypedTerm): string {
   const form = wordForm(term.words.at(-1)!);
   // Every spelling the widened term allows begins so: "minimis" (British) must not miss "minimized".
   if (form.stem !== null) return `${quote([...head, commonPrefix(form)])} *`;
-  // Short words stay whole, so "LoRA" never reaches "Lorax" through the window.
-  return form.singular.length >= 5 ? `${quote([...head, form.singular])} *` : quote(term.words);
+  // Two-letter words stay whole; from three letters the prefix lets a plural through ("LLMs" for "LLM").
+  // Which words count is the widened term's business: "Lorax" near the other words never stands in for "LoRA".
+  return form.singular.length >= 3 ? `${quote([...head, form.singular])} *` : quote(term.words);
 }
 
 /**
@@ -161,8 +161,11 @@ function exactLineQuery(line: readonly TypedTerm[]): string {
   return `(${line.map(asWritten).join(' AND ')})`;
 }
 
-function withExclusions(positive: string, topic: Topic, formsOf: FormsOf): string {
-  return topic.excluded.length === 0 ? positive : `(${positive}) NOT (${topic.excluded.map((term) => termQuery(term, formsOf)).join(' OR ')})`;
+/** Leaves out what the topic excludes, in every spelling the papers use ("-pretraining" also "pre-training"). */
+function withExclusions(positive: string, topic: Topic, lexicon: Lexicon): string {
+  if (topic.excluded.length === 0) return positive;
+  const excluded = topic.excluded.flatMap((term) => [term, ...compoundSpellings(term, lexicon)]);
+  return `(${positive}) NOT (${excluded.map((term) => termQuery(term, lexicon.formsOf)).join(' OR ')})`;
 }
 
 export function compileTopic(topic: Topic, expander: TopicExpander, lexicon: Lexicon): CompiledTopic {
@@ -172,8 +175,8 @@ export function compileTopic(topic: Topic, expander: TopicExpander, lexicon: Lex
   const lines = expanded.lines.flatMap((line) => spellings(line, lexicon)).slice(0, MAX_COMPILED_LINES * 2);
   return {
     topic,
-    query: withExclusions(lines.map((line) => lineQuery(line, formsOf)).join(' OR '), topic, formsOf),
-    exactQuery: withExclusions(lines.map(exactLineQuery).join(' OR '), topic, formsOf),
+    query: withExclusions(lines.map((line) => lineQuery(line, formsOf)).join(' OR '), topic, lexicon),
+    exactQuery: withExclusions(lines.map(exactLineQuery).join(' OR '), topic, lexicon),
     expansions,
   };
 }

@@ -141,6 +141,26 @@ describe('matching topics against the full-text index', () => {
     expect(match('metalearning')).toEqual(['meta']);
   });
 
+  it('leaves out an excluded compound in every spelling, widens a base verb, and lets a short plural through the proximity rule', () => {
+    const { match } = library([
+      written('lora-hyphen', 'Low-rank adapters', 'Low-rank updates for fine-tuning.'),
+      written('lora-closed', 'Low-rank projections', 'Low-rank updates without finetuning.'),
+      written('lora-plain', 'Low-rank structure of gradients', 'Gradients are low-rank during training.'),
+      written('llms', 'Memory-efficient training of LLMs', 'Optimizer states dominate memory.'),
+      written('routing', 'Learning to route among experts', 'Token routing picks two experts per token.'),
+      written('supervision', 'Learning without supervision', 'Self-supervision from unlabeled video.'),
+    ]);
+    expect(match('low-rank -finetuning')).toEqual(['lora-plain']);
+    expect(match('low-rank -fine-tuning')).toEqual(['lora-plain']);
+    // "tune" widens to "tuning", though the ending eats its "e".
+    expect(match('fine-tune')).toEqual(['lora-closed', 'lora-hyphen']);
+    expect(match('LLM training')).toEqual(['llms']);
+    // An agent and its verb are one subject only where the glossary says so.
+    expect(match('router')).toEqual(['routing']);
+    // Not every "-ised" is an "-ized": "supervised" is also "supervision".
+    expect(match('supervised')).toEqual(['supervision']);
+  });
+
   it('takes British spellings for American ones: -ise, -iser, -lling', () => {
     const { match } = library([
       written('optimizer', 'An adaptive optimizer for transformers', 'Our optimizer needs no warm-up.'),

@@ -7,7 +7,7 @@ import { TEMPLATE_CACHE_DIR, TEMPLATES_DIR } from '../paths.js';
 
 const MJML_VERSION = (createRequire(import.meta.url)('mjml/package.json') as { version: string }).version;
 /** Raise it whenever `mjmlToHtml` changes what it makes of a template, so old cache entries are never read. */
-const OUTPUT_FORMAT = 4;
+const OUTPUT_FORMAT = 5;
 
 export type Fill<P> = (props: P) => string;
 
@@ -77,7 +77,7 @@ function sourceKey(name: string, dir: string): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-const PREVIEW_COLOUR = /(<div style="display:none;[^"]*?)color:#ffffff;/;
+const PREVIEW_STYLE = /<div style="display:none;[^"]*">/;
 
 async function mjmlToHtml(name: string, dir: string): Promise<string> {
   const { default: mjml2html } = await import('mjml');
@@ -100,11 +100,12 @@ async function mjmlToHtml(name: string, dir: string): Promise<string> {
   // MJML wraps the body in role="article", which is no landmark; one main
   // landmark around it lets a screen reader jump to the content, and the
   // web view of a digest is a page like any other.
-  // MJML paints the hidden preview text white, which spam filters score as
-  // text hidden on a light background; hidden, it needs no colour at all.
+  // MJML hides the preview text by painting it white at 1px as well, which
+  // spam filters score (text on a light background, invisible font sizes).
+  // display:none hides it, and mso-hide:all does for Outlook.
   return result.html
     .replace(/\n[ \t]+/g, '\n')
-    .replace(PREVIEW_COLOUR, '$1')
+    .replace(PREVIEW_STYLE, (style: string) => style.replace('color:#ffffff;', '').replace('font-size:1px;', 'mso-hide:all;'))
     .replace(/<body[^>]*>/, '$&<div role="main">')
     .replace(/<\/body>/, '</div></body>');
 }

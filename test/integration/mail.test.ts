@@ -60,7 +60,8 @@ describe('EmailRenderer', () => {
       const { html } = name === 'confirm' ? emails.render(name, confirmProps) : emails.render(name, manageProps);
       const preview = /<div style="(display:none;[^"]*)">/.exec(html);
       expect(preview?.[1]).toContain('opacity:0');
-      expect(preview?.[1]).not.toMatch(/(^|;)color:/);
+      expect(preview?.[1]).toContain('mso-hide:all');
+      expect(preview?.[1]).not.toMatch(/(^|;)color:|font-size:[01]px/);
     }
   });
 

@@ -140,8 +140,13 @@ export class NoticeSender {
       return 'relay-down';
     }
     if (failure.kind !== 'transient' || notice.attempts >= NOTICE_RETRY.maxAttempts) {
-      const status = failure.kind === 'bounce' ? 'bounced' : 'failed';
-      await this.record(log, () => notices.finish(notice.id, owner, status, failure.message, at));
+      const bounced = failure.kind === 'bounce';
+      await this.record(log, () => {
+        notices.finish(notice.id, owner, bounced ? 'bounced' : 'failed', failure.message, at);
+        // A hard bounce suppresses the address, whichever email met it: no digest goes to a mailbox
+        // that does not exist. Posting the form again starts a new opt-in, as for anyone.
+        if (bounced) subscribers.transition(subscriber.id, ['pending', 'active'], 'bounced', at);
+      });
       logger.error(reply, 'could not send email; giving up');
       return 'ended';
     }

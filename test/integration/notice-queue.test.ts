@@ -245,9 +245,12 @@ describe('emails the form causes are queued and retried until they go out', () =
     expect((await post()).statusCode).toBe(200);
     await services.subscriptions.drain();
     expect(db.prepare('SELECT status, attempts, last_error FROM notices').get()).toMatchObject({ status: 'bounced', attempts: 1, last_error: expect.stringMatching(/550/) });
+    // The address is suppressed, as after a digest's hard bounce.
+    expect(services.subscribers.findByEmail('typo@example.com')!.status).toBe('bounced');
     expect((await post()).statusCode).toBe(200);
     await services.subscriptions.drain();
     expect(db.prepare('SELECT status FROM notices ORDER BY id').all()).toEqual([{ status: 'bounced' }, { status: 'bounced' }]);
+    expect(services.subscribers.findByEmail('typo@example.com')!.status).toBe('bounced');
   });
 
   it('takes back an email another server claimed and held past its lease, and leaves a live claim alone', async () => {

@@ -58,11 +58,16 @@ const izSpelling = (stem: string) => (stem.endsWith('is') ? `${stem.slice(0, -2)
  */
 const undoubled = (stem: string) => (stem.length >= 5 && /[aeiou]ll$/.test(stem) ? stem.slice(0, -1) : stem);
 
+/** A word with no ending to strip that ends in "e", without it: "tun" for "tune", as in "tuning". */
+const withoutE = (form: WordForm) => (form.stem === null && form.singular.endsWith('e') && form.singular.length >= MIN_STEM ? form.singular.slice(0, -1) : null);
+
+/** The stem's verb with the "e" an ending took off: "prune" (or "prunes") for "prun", from "pruning". */
+const isStemWithE = (token: string, stem: string) => token === `${stem}e` || token === `${stem}es`;
+
 /** Where the words of a form are found in a sorted vocabulary: its stem, and for an "-iz" stem both spellings. */
 export function stemPrefixes(form: WordForm): string[] {
-  // A word in "e" loses it before an ending ("tuning" for "tune"), so its forms start one letter sooner.
-  const bare = form.stem === null && form.singular.endsWith('e') && form.singular.length >= MIN_STEM ? form.singular.slice(0, -1) : null;
-  const stem = bare ?? undoubled(form.stem ?? form.singular);
+  // A word in "e" loses it before an ending, so its forms start one letter sooner.
+  const stem = withoutE(form) ?? undoubled(form.stem ?? form.singular);
   if (!form.izFamily) return [stem];
   const american = izSpelling(stem);
   return [american, `${american.slice(0, -2)}is`];
@@ -102,15 +107,18 @@ export function commonPrefix(form: WordForm): string {
 /** What may follow a word as typed and still be that word: a plural, a tense, an agent, an adjective. */
 const ENDINGS = new Set(['s', 'es', 'ed', 'd', 'ing', 'ings', 'er', 'ers', 'al', 'ally', 'able', 'ably', 'ly']);
 const VOWEL = /[aeiouy]/;
+/** The endings that take a final "e" off first. */
+const E_ENDINGS = new Set(['ing', 'ings', 'ed', 'er', 'ers']);
 
 /**
  * Whether a word of a paper is a form of a topic word with an ending the
  * suffix rule strips. The rule's stem alone would reach too far as a prefix
  * ("transf" for "transfer" reaches "transformer", "posit" for "position"
  * reaches "positive"), so a word counts only when it is the typed word plus
- * an ending ("transferred", its last consonant doubled; "positional"), when
- * it comes down to the same stem ("quantized" for "quantization", and
- * "quantised" too), or when it goes on from a stem in "-iz".
+ * an ending ("transferred", its last consonant doubled; "positional",
+ * "tuning" for "tune"), when it comes down to the same stem ("quantized"
+ * for "quantization", "quantised" too, "prune" for "pruning"), or when it
+ * goes on from a stem in "-iz".
  */
 export function isFormOf(token: string, form: WordForm): boolean {
   if (token === form.word || token === form.singular) return true;
@@ -121,20 +129,17 @@ export function isFormOf(token: string, form: WordForm): boolean {
     if (ENDINGS.has(rest)) return true;
   }
   // A base that ends in "e" drops it before a vowel: "tuning", "tuned" for "tune"; "distilled" is "distill" + "ed" above.
-  if (form.stem === null && form.singular.endsWith('e') && form.singular.length >= MIN_STEM) {
-    const base = form.singular.slice(0, -1);
-    if (token.startsWith(base) && ['ing', 'ings', 'ed', 'er', 'ers'].includes(token.slice(base.length))) return true;
-  }
+  const base = withoutE(form);
+  if (base !== null && token.startsWith(base) && E_ENDINGS.has(token.slice(base.length))) return true;
   if (form.stem === null) return false;
   if (!form.izFamily) {
     // The base a verb's "-ing" or "-ion" came from drops its "e" there: "prune" for "pruning", "generate" for "generation".
-    if (token === `${form.stem}e` || token === `${form.stem}es`) return true;
-    return wordKey(token) === undoubled(form.stem);
+    return isStemWithE(token, form.stem) || wordKey(token) === undoubled(form.stem);
   }
   // "-iz" is a morpheme of its own: whatever follows it is still the same word ("generalizable" for
   // "generalization"). The British spelling only by its own endings ("quantised"), as "organis" begins "organism".
   const stem = izSpelling(form.stem);
   if (token.startsWith(stem) || wordKey(token) === stem) return true;
   // Not every "-ise" is "-ize": "supervised" is also "supervision" and "supervise", "denoised" "denoise".
-  return !form.stem.endsWith('iz') && (token === `${form.stem}e` || token === `${form.stem}es` || wordKey(token) === form.stem);
+  return !form.stem.endsWith('iz') && (isStemWithE(token, form.stem) || wordKey(token) === form.stem);
 }

@@ -36,8 +36,7 @@ const NOTICE_EMAILS: { [K in NoticeKind]: NoticeEmail<K> } = {
   confirm: {
     fits: ['pending'],
     props: (subscriber, links) => ({
-      email: subscriber.email,
-      schedule: describeSchedule(subscriber),
+      ...summary(subscriber),
       topicCount: topicCount(subscriber),
       confirmUrl: links.url('confirm', subscriber),
       expiresInDays: CONFIRM_TTL_DAYS,

@@ -151,6 +151,16 @@ export class SubscriptionService {
     return link.kind === 'replaced' && purpose === 'unsubscribe' ? link.subscriber : null;
   }
 
+  /**
+   * The subscriber a token names only while it is current, for what may turn
+   * mail back on: an unsubscribe link from an earlier email stops mail, but the
+   * subscription may have been started again since with topics nobody confirmed.
+   */
+  currentFromToken(purpose: TokenPurpose, token: string): Subscriber | null {
+    const link = this.checkLink(purpose, token);
+    return link.kind === 'current' ? link.subscriber : null;
+  }
+
   /** What confirming with this token would do, without doing it: a GET must never confirm. */
   checkConfirm(token: string): ConfirmOutcome {
     const link = this.checkLink('confirm', token);

@@ -156,20 +156,14 @@ export function preferencesRoutes(app: FastifyInstance, { subscriptions, links, 
     },
   );
 
-  // An unsubscribe link from an earlier email still stops mail, but never turns it back on: the
-  // subscription may have been started again since, with topics its reader never confirmed.
-  const currentUnsubscriber = (token: string) => {
-    const link = subscriptions.checkLink('unsubscribe', token);
-    if (link.kind !== 'current') throw new LinkError(INVALID_LINK);
-    return link.subscriber;
-  };
-
   // From the unsubscribed page (an unsubscribe link) or the preferences page (a manage link): one button, no
   // cookie, so it works from any browser the link opens in. The answer links no higher than the link it came from.
   typed.post('/resubscribe', { schema: { querystring: tokenQuery }, config: { page: true } }, async (request, reply) => {
     const { token } = request.query;
     const manager = subscriptions.fromToken('manage', token);
-    const subscriber = subscriptions.resubscribe(manager ?? currentUnsubscriber(token));
+    const linked = manager ?? subscriptions.currentFromToken('unsubscribe', token);
+    if (!linked) throw new LinkError(INVALID_LINK);
+    const subscriber = subscriptions.resubscribe(linked);
     const active = subscriber.status === 'active';
     return sendPage(
       reply,

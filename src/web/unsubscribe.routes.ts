@@ -62,7 +62,7 @@ export async function unsubscribeRoutes(app: FastifyInstance, { subscriptions, p
       paragraphs: [`${subscriber.email} will get no more digests. Changed your mind? One click turns them back on, with the same topics.`],
       // Only a current link can turn mail back on (see /resubscribe); an older one offers the manage link.
       actions:
-        subscriber.status === 'unsubscribed' && subscriptions.checkLink('unsubscribe', token).kind === 'current'
+        subscriber.status === 'unsubscribed' && subscriptions.currentFromToken('unsubscribe', token) !== null
           ? [{ action: `/resubscribe?token=${encodeURIComponent(token)}`, label: 'Resubscribe', primary: true }]
           : [],
       links: [manageLinkLink(token)],
